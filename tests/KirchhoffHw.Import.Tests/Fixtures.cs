@@ -1,0 +1,104 @@
+using System.IO.Compression;
+using System.Text;
+
+namespace KirchhoffHw.Import.Tests;
+
+/// <summary>Paths to the shared real models and helpers that craft checkpoints and pickles byte by byte.</summary>
+internal static class Fixtures
+{
+    public static string RepoRoot { get; } = FindRoot();
+
+    public static string Models => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "models"));
+    public static string Model(string name, string file) => Path.Combine(Models, name, file);
+    public static string Designs => Path.Combine(RepoRoot, "designs");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "KirchhoffHw.sln"))) return dir.FullName;
+        throw new InvalidOperationException("KirchhoffHw.sln not found above the test directory");
+    }
+
+    public static string TempDir()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "khw-import-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>A torch-style zip: archive/data.pkl plus archive/data/&lt;key&gt; storages.</summary>
+    public static string WritePth(string path, byte[] pickle, params (string Key, byte[] Data)[] storages)
+    {
+        using var fs = File.Create(path);
+        using var zip = new ZipArchive(fs, ZipArchiveMode.Create);
+        void Add(string name, byte[] data)
+        {
+            using var s = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
+            s.Write(data);
+        }
+        Add("archive/data.pkl", pickle);
+        foreach (var (key, data) in storages) Add($"archive/data/{key}", data);
+        Add("archive/version", "3\n"u8.ToArray());
+        return path;
+    }
+
+    public static byte[] Floats(params float[] values)
+    {
+        var bytes = new byte[values.Length * 4];
+        for (int i = 0; i < values.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(i * 4), values[i]);
+        return bytes;
+    }
+
+    /// <summary>A state dict {key: tensor} exactly as torch pickles it (protocol 2, _rebuild_tensor_v2).</summary>
+    public static byte[] StateDictPickle(params (string Key, string StorageType, string StorageKey, int Numel, int Offset, int[] Size, int[] Stride)[] tensors)
+    {
+        var p = new PickleBuilder().Proto().Global("collections", "OrderedDict").EmptyTuple().Reduce().Mark();
+        foreach (var t in tensors)
+        {
+            p.Str(t.Key).Global("torch._utils", "_rebuild_tensor_v2").Mark()
+                .Mark().Str("storage").Global("torch", t.StorageType).Str(t.StorageKey).Str("cpu").Int(t.Numel).Tuple().PersId()
+                .Int(t.Offset).Mark();
+            foreach (var s in t.Size) p.Int(s);
+            p.Tuple().Mark();
+            foreach (var s in t.Stride) p.Int(s);
+            p.Tuple().False().Global("collections", "OrderedDict").EmptyTuple().Reduce().Tuple().Reduce();
+        }
+        return p.SetItems().Stop().Bytes();
+    }
+}
+
+/// <summary>Writes pickle opcodes by hand, so tests control every byte a hostile file could contain.</summary>
+internal sealed class PickleBuilder
+{
+    private readonly List<byte> _b = [];
+
+    public PickleBuilder Op(byte code) { _b.Add(code); return this; }
+    public PickleBuilder Proto() => Op(0x80).Op(2);
+    public PickleBuilder Global(string module, string name) { Op((byte)'c'); _b.AddRange(Encoding.ASCII.GetBytes($"{module}\n{name}\n")); return this; }
+    public PickleBuilder Mark() => Op((byte)'(');
+    public PickleBuilder Tuple() => Op((byte)'t');
+    public PickleBuilder EmptyTuple() => Op((byte)')');
+    public PickleBuilder Reduce() => Op((byte)'R');
+    public PickleBuilder SetItems() => Op((byte)'u');
+    public PickleBuilder PersId() => Op((byte)'Q');
+    public PickleBuilder False() => Op(0x89);
+    public PickleBuilder Stop() => Op((byte)'.');
+
+    public PickleBuilder Str(string s)
+    {
+        var bytes = Encoding.UTF8.GetBytes(s);
+        Op((byte)'X');
+        _b.AddRange(BitConverter.GetBytes(bytes.Length));
+        _b.AddRange(bytes);
+        return this;
+    }
+
+    public PickleBuilder Int(int v)
+    {
+        Op((byte)'J');
+        _b.AddRange(BitConverter.GetBytes(v));
+        return this;
+    }
+
+    public byte[] Bytes() => _b.ToArray();
+}
