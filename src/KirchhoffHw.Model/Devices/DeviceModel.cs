@@ -23,6 +23,13 @@ public abstract class DeviceModel
     /// <summary>True when g depends on vs - vd only (the "1" variants): parallel devices on one node pair merge.</summary>
     public abstract bool DependsOnDifferenceOnly { get; }
 
+    /// <summary>
+    /// For laws that are piecewise linear in x = vs - vd: the x positions of their kinks (empty for a line).
+    /// Null for any other law. Parallel devices of such a law on one node pair sum to a single exact
+    /// piecewise-linear function, which generators can emit as one table instead of one source per device.
+    /// </summary>
+    public virtual double[]? Kinks(ReadOnlySpan<double> p) => null;
+
     /// <summary>The law as an expression tree, rendered by every generator dialect.</summary>
     public abstract Expr Law { get; }
 

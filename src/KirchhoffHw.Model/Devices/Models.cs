@@ -57,6 +57,7 @@ public sealed class ShiftRelu1 : DeviceModel
     public override bool DependsOnDifferenceOnly => true;
     public override Expr Law { get; } = Expr.P(1) * Expr.Relu(Expr.Vs - Expr.Vd - Expr.P(0));
     public override double Current(double vs, double vd, ReadOnlySpan<double> p) => p[1] * Math.Max(vs - vd - p[0], 0.0);
+    public override double[]? Kinks(ReadOnlySpan<double> p) => [p[0]];
     public override (double DVs, double DVd) Gradient(double vs, double vd, ReadOnlySpan<double> p) =>
         vs - vd - p[0] > 0 ? (p[1], -p[1]) : (0.0, 0.0);
     public override void Current(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p, Span<double> current)
@@ -95,6 +96,7 @@ public sealed class ShiftLeakyRelu1 : DeviceModel
     public override DeviceFamily Family => DeviceFamily.LeakyRelu;
     public override bool DependsOnDifferenceOnly => true;
     public override Expr Law { get; } = Expr.P(1) * Expr.LeakyRelu(Expr.Vs - Expr.Vd - Expr.P(0), Slope);
+    public override double[]? Kinks(ReadOnlySpan<double> p) => [p[0]];
     public override double Current(double vs, double vd, ReadOnlySpan<double> p)
     {
         double x = vs - vd - p[0];
@@ -146,6 +148,7 @@ public sealed class Conductance : DeviceModel
     public override bool DependsOnDifferenceOnly => true;
     public override Expr Law { get; } = Expr.P(0) * (Expr.Vs - Expr.Vd);
     public override double Current(double vs, double vd, ReadOnlySpan<double> p) => p[0] * (vs - vd);
+    public override double[]? Kinks(ReadOnlySpan<double> p) => [];
     public override (double DVs, double DVd) Gradient(double vs, double vd, ReadOnlySpan<double> p) => (p[0], -p[0]);
     public override void Current(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p, Span<double> current) =>
         Affine(vs, p[0], vd, -p[0], 0.0, current);

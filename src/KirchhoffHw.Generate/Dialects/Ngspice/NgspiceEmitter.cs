@@ -1,0 +1,257 @@
+using System.Globalization;
+using KirchhoffHw.Generate.Formatting;
+using KirchhoffHw.Generate.Templating;
+using KirchhoffHw.Model;
+using KirchhoffHw.Model.Devices;
+
+namespace KirchhoffHw.Generate.Dialects.Ngspice;
+
+/// <summary>What a written deck contains, for reports and benchmarks.</summary>
+public sealed record DeckSummary(DeckStyle Style, int Capacitors, long Elements, double StopTime, IReadOnlyList<double> BoundaryTimes);
+
+/// <summary>
+/// Writes a design as an ngspice deck (ideal fidelity: every device law exact, as a behavioural source).
+/// Node k is net `n&lt;k&gt;`, layer L's phase is net `ph&lt;L&gt;`; capacitors carry the input as IC= and the
+/// transient runs with `uic`. Names and numbers come only from <see cref="Names"/> and <see cref="Numbers"/>.
+/// </summary>
+public sealed class NgspiceEmitter(TemplateSet? templates = null)
+{
+    private readonly TemplateSet _templates = templates ?? TemplateSet.Default;
+    private static readonly ExpressionSyntax Syntax = NgspiceExpressionSyntax.Instance;
+
+    public const string DeckTemplate = "spice/ngspice/deck.sbn";
+
+    public DeckSummary Write(Design design, SpiceOptions options, TextWriter output)
+    {
+        var units = design.Units;
+        var style = options.Style == DeckStyle.Auto
+            ? (design.DeviceCount >= options.MergeThreshold ? DeckStyle.Merged : DeckStyle.Devices)
+            : options.Style;
+        var state = InitialState(design, options.Input);
+        double tau = units.TimeUnit;
+        double edge = Math.Min(options.PhaseEdge, 0.01 * design.Layers.Min(l => l.Duration)) * tau;
+        double stop = design.TEnd * tau;
+
+        var model = new DeckModel
+        {
+            Title = $"KirchhoffHw ngspice deck: {Names.CommentText(design.Name)}",
+            DesignName = Names.CommentText(design.Name),
+            Nodes = design.NodeCount,
+            Devices = design.DeviceCount,
+            Layers = design.Layers.Count,
+            Style = style.ToString().ToLowerInvariant(),
+            Capacitance = Numbers.Format(units.Capacitance),
+            TimeUnit = Numbers.Format(units.TimeUnit),
+            VoltageScale = Numbers.Format(units.VoltageScale),
+            CurrentScale = Numbers.Format(units.CurrentScale),
+            Notes = options.Notes.Select(Names.CommentText).ToList(),
+            Capacitors = Enumerable.Range(1, design.NodeCount)
+                .Select(k => new CapacitorLine(Numbers.Format(k), Names.Node(k), Numbers.Format(state[k - 1] * units.VoltageScale))).ToList(),
+            Phases = design.Layers.Select((l, i) => new PhaseLine(Names.Phase(i), PhasePwl(l, design.TEnd, tau, edge),
+                $"layer {i}: t = [{Numbers.Format(l.TStart)}, {Numbers.Format(l.TEnd)}] x {Numbers.Format(tau)} s, {l.Edges.Count} {l.Model.Name} devices")).ToList(),
+            SamplePwl = SamplePwl(options.SampleTimes, design.TEnd, tau),
+            Options = SimulatorOptions(units, options.SimulatorOptions),
+            TranStep = Numbers.Format(stop / 1000),
+            TranStop = Numbers.Format(stop),
+            TranMax = Numbers.Format(options.MaxStepFraction * design.Layers.Min(l => l.Duration) * tau),
+        };
+        if (style == DeckStyle.Devices) FillDevices(design, model);
+        else FillMerged(design, model);
+
+        _templates.Render(DeckTemplate, model, output);
+        var boundaries = design.Layers.Select(l => l.TEnd * tau).ToList();
+        return new DeckSummary(style, design.NodeCount, model.Instances.Count + model.Sources.Count, stop, boundaries);
+    }
+
+    public string WriteToString(Design design, SpiceOptions options)
+    {
+        var w = new StringWriter { NewLine = "\n" };
+        Write(design, options, w);
+        return w.ToString();
+    }
+
+    private static double[] InitialState(Design design, IReadOnlyList<double> input)
+    {
+        var state = new double[design.NodeCount];
+        var vector = input.ToArray();
+        foreach (var v in vector)
+            if (!double.IsFinite(v)) throw new KirchhoffHwException("<input>", $"input value {v} is not finite");
+        if (vector.Length > design.NodeCount)
+            throw new KirchhoffHwException("<input>", $"input has {vector.Length} values but the design has {design.NodeCount} nodes");
+        design.Input.Apply(vector, state);
+        return state;
+    }
+
+    /// <summary>
+    /// 1 V while the layer is connected. Each edge is a ramp of length <paramref name="edge"/> centred on the
+    /// boundary, with a corner exactly at the boundary: gates switch at v = 0.5, i.e. exactly at t_i, and the
+    /// corners make t_i a simulator breakpoint, so the boundary state is an actual time point.
+    /// </summary>
+    private static string PhasePwl(Layer layer, double tEnd, double tau, double edge)
+    {
+        var points = new List<(double T, double V)>();
+        double a = layer.TStart * tau, b = layer.TEnd * tau, h = edge / 2;
+        if (layer.TStart <= 0) points.Add((0, 1));
+        else points.AddRange([(0, 0), (a - h, 0), (a, 0.5), (a + h, 1)]);
+        if (layer.TEnd < tEnd) points.AddRange([(b - h, 1), (b, 0.5), (b + h, 0)]);
+        else points.Add((b, 1));
+        return string.Join(" ", points.Select(p => $"{Numbers.Format(p.T)} {Numbers.Format(p.V)}"));
+    }
+
+    /// <summary>A source whose corners force time points at the requested sample times (it drives nothing).</summary>
+    private static string? SamplePwl(IReadOnlyList<double> times, double tEnd, double tau)
+    {
+        var inside = times.Where(t => t > 0 && t < tEnd).Distinct().Order().ToList();
+        if (inside.Count == 0) return null;
+        return "0 0 " + string.Join(" ", inside.Select(t => $"{Numbers.Format(t * tau)} 0"));
+    }
+
+    private static List<string> SimulatorOptions(Units units, IReadOnlyDictionary<string, string> overrides)
+    {
+        // Tolerances follow the units: ngspice's absolute defaults (abstol 1 pA, chgtol 10 fC, vntol 1 uV) are
+        // sized for milliamp circuits, so at 1 pF the charge tolerance alone would be 1 % of a 1 V swing.
+        var options = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["reltol"] = "1e-4",
+            ["abstol"] = Numbers.Format(1e-9 * units.CurrentScale),
+            ["vntol"] = Numbers.Format(1e-7 * units.VoltageScale),
+            ["chgtol"] = Numbers.Format(1e-9 * units.Capacitance * units.VoltageScale),
+            ["method"] = "trap",
+            ["itl4"] = "50",
+        };
+        foreach (var (key, value) in overrides) options[SimulatorOption.Key(key)] = SimulatorOption.Value(key, value);
+        return options.Select(kv => $"{kv.Key}={kv.Value}").ToList();
+    }
+
+    private static string V(int node, Units units) => node == 0 ? "0"
+        : units.VoltageScale == 1.0 ? $"v({Names.Node(node)})" : $"(v({Names.Node(node)}) / {Numbers.Format(units.VoltageScale)})";
+
+    private static void FillDevices(Design design, DeckModel model)
+    {
+        var k = Numbers.Format(design.Units.CurrentScale);
+        string vs = design.Units.VoltageScale == 1.0 ? "v(src)" : $"(v(src) / {Numbers.Format(design.Units.VoltageScale)})";
+        string vd = design.Units.VoltageScale == 1.0 ? "v(dst)" : $"(v(dst) / {Numbers.Format(design.Units.VoltageScale)})";
+        foreach (var m in design.Layers.Select(l => l.Model).DistinctBy(m => m.Name).OrderBy(m => m.Name, StringComparer.Ordinal))
+        {
+            var p = m.ParameterNames.Select(n => "{" + n + "}").ToList();
+            model.Subcircuits.Add(new SubcircuitBlock(
+                Names.Identifier(m.Name),
+                string.Join(" ", m.ParameterNames.Select(n => $"{n}=0")),
+                m.Equation,
+                $"v(ph) > 0.5 ? {k} * {Syntax.Render(m.Law, vs, vd, p)} : 0"));
+        }
+        for (int li = 0; li < design.Layers.Count; li++)
+        {
+            var layer = design.Layers[li];
+            var names = layer.Model.ParameterNames;
+            var sub = Names.Identifier(layer.Model.Name);
+            string phase = Names.Phase(li), prefix = "L" + Numbers.Format(li) + "_";
+            for (int e = 0; e < layer.Edges.Count; e++)
+            {
+                var parameters = string.Join(" ", names.Select((n, i) => $"{n}={Numbers.Format(layer.Theta[i * layer.Edges.Count + e])}"));
+                model.Instances.Add(new InstanceLine(prefix + Numbers.Format(e),
+                    Names.Node(layer.Edges.Source[e]), Names.Node(layer.Edges.Destination[e]), phase, sub, parameters));
+            }
+        }
+    }
+
+    private static void FillMerged(Design design, DeckModel model)
+    {
+        var units = design.Units;
+        // Node pair (a < b) -> per layer, the devices between them; current is written from a to b.
+        var pairs = new SortedDictionary<long, List<int>[]>();
+        for (int li = 0; li < design.Layers.Count; li++)
+        {
+            var edges = design.Layers[li].Edges;
+            for (int e = 0; e < edges.Count; e++)
+            {
+                int s = edges.Source[e], d = edges.Destination[e];
+                if (s == d) continue; // a device across one node carries no net current into any node
+                long key = ((long)Math.Min(s, d) << 32) | (uint)Math.Max(s, d);
+                if (!pairs.TryGetValue(key, out var perLayer)) pairs[key] = perLayer = new List<int>[design.Layers.Count];
+                (perLayer[li] ??= []).Add(e);
+            }
+        }
+        foreach (var (key, perLayer) in pairs)
+        {
+            int a = (int)(key >> 32), b = (int)(key & 0xffffffff);
+            string expr = "0";
+            for (int li = design.Layers.Count - 1; li >= 0; li--)
+            {
+                if (perLayer[li] is null) continue;
+                expr = $"v({Names.Phase(li)}) > 0.5 ? {PairLaw(design.Layers[li], perLayer[li], a, b, units)} : {(expr == "0" ? "0" : $"({expr})")}";
+            }
+            model.Sources.Add(new SourceLine(Numbers.Format(a) + "_" + Numbers.Format(b), Names.Node(a), Names.Node(b), expr));
+        }
+    }
+
+    /// <summary>The current from a to b of all this layer's devices between a and b, in amperes.</summary>
+    private static string PairLaw(Layer layer, List<int> edges, int a, int b, Units units)
+    {
+        var m = layer.Model;
+        var p = new double[m.ParameterCount];
+        double k = units.CurrentScale;
+
+        double Current(int e, double x) // x = (va - vb) in model units; only for laws of vs - vd
+        {
+            for (int i = 0; i < p.Length; i++) p[i] = layer.Theta[i * layer.Edges.Count + e];
+            return layer.Edges.Source[e] == a ? m.Current(x, 0, p) : -m.Current(-x, 0, p);
+        }
+
+        if (m.DependsOnDifferenceOnly && m.Kinks(layer.ParametersOf(edges[0])) is not null)
+        {
+            // Sum of piecewise-linear laws of x: exact as one table; ngspice's pwl() extrapolates its end
+            // segments linearly, so one point beyond the outermost kinks on each side is enough.
+            var kinks = new SortedSet<double>();
+            foreach (var e in edges)
+                foreach (var x in m.Kinks(layer.ParametersOf(e))!)
+                    kinks.Add(layer.Edges.Source[e] == a ? x : -x);
+            var xs = new List<double>();
+            if (kinks.Count == 0) xs.AddRange([-1.0, 1.0]);
+            else { xs.Add(kinks.Min - 1); xs.AddRange(kinks); xs.Add(kinks.Max + 1); }
+            var table = string.Join(", ", xs.Select(x => $"{Numbers.Format(x)}, {Numbers.Format(k * edges.Sum(e => Current(e, x)))}"));
+            string arg = a == 0 ? $"-{V(b, units)}" : $"{V(a, units)} - {V(b, units)}";
+            return $"pwl({arg}, {table})";
+        }
+        var terms = edges.Select(e =>
+        {
+            bool forward = layer.Edges.Source[e] == a;
+            var values = layer.ParametersOf(e).Select(Numbers.Operand).ToList();
+            var law = Syntax.Render(m.Law, forward ? V(a, units) : V(b, units), forward ? V(b, units) : V(a, units), values);
+            return (forward ? "" : "-") + law;
+        });
+        return $"{Numbers.Format(k)} * ({string.Join(" + ", terms)})";
+    }
+
+    // Template model: every field is finished text.
+    private sealed class DeckModel
+    {
+        public required string Title { get; init; }
+        public required string DesignName { get; init; }
+        public required int Nodes { get; init; }
+        public required long Devices { get; init; }
+        public required int Layers { get; init; }
+        public required string Style { get; init; }
+        public required string Capacitance { get; init; }
+        public required string TimeUnit { get; init; }
+        public required string VoltageScale { get; init; }
+        public required string CurrentScale { get; init; }
+        public required List<string> Notes { get; init; }
+        public required List<CapacitorLine> Capacitors { get; init; }
+        public required List<PhaseLine> Phases { get; init; }
+        public required string? SamplePwl { get; init; }
+        public required List<string> Options { get; init; }
+        public required string TranStep { get; init; }
+        public required string TranStop { get; init; }
+        public required string TranMax { get; init; }
+        public List<SubcircuitBlock> Subcircuits { get; } = [];
+        public List<InstanceLine> Instances { get; } = [];
+        public List<SourceLine> Sources { get; } = [];
+    }
+
+    private sealed record CapacitorLine(string Index, string Node, string Ic);
+    private sealed record PhaseLine(string Node, string Pwl, string Comment);
+    private sealed record SubcircuitBlock(string Name, string Parameters, string Equation, string Current);
+    private sealed record InstanceLine(string Name, string Src, string Dst, string Phase, string Subcircuit, string Parameters);
+    private sealed record SourceLine(string Name, string A, string B, string Current);
+}

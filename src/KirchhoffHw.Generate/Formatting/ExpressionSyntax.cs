@@ -1,0 +1,36 @@
+using KirchhoffHw.Model.Devices;
+
+namespace KirchhoffHw.Generate.Formatting;
+
+/// <summary>
+/// Renders a device law (<see cref="Expr"/>) in one dialect's expression language. Dialects override only
+/// the spellings that differ; the tree walk, parenthesization and number formatting are shared.
+/// </summary>
+public abstract class ExpressionSyntax
+{
+    /// <summary>vs, vd: rendered operand texts for the source and destination voltage; p: rendered parameter texts.</summary>
+    public string Render(Expr law, string vs, string vd, IReadOnlyList<string> p) => Walk(law, vs, vd, p);
+
+    protected virtual string Tanh(string x) => $"tanh({x})";
+    protected virtual string Relu(string x) => $"max({x}, 0)";
+    protected virtual string Leaky(string x, string slope) => $"({x} > 0 ? {x} : {slope} * ({x}))";
+
+    private string Walk(Expr e, string vs, string vd, IReadOnlyList<string> p) => e switch
+    {
+        Var v => v.Kind == VarKind.Source ? vs : vd,
+        Param q => p[q.Index],
+        Const c => Numbers.Operand(c.Value),
+        Binary b => $"({Walk(b.Left, vs, vd, p)} {b.Op switch { BinaryOp.Add => "+", BinaryOp.Subtract => "-", _ => "*" }} {Walk(b.Right, vs, vd, p)})",
+        Call c => c.Function == Function.Tanh ? Tanh(Walk(c.Argument, vs, vd, p)) : Relu(Walk(c.Argument, vs, vd, p)),
+        Leaky l => Leaky(Walk(l.Argument, vs, vd, p), Numbers.Operand(l.Slope)),
+        _ => throw new NotSupportedException($"expression node {e.GetType().Name}"),
+    };
+}
+
+/// <summary>ngspice B-source expressions: `uramp` is ReLU with the unit step as its derivative, which ngspice differentiates cleanly.</summary>
+public sealed class NgspiceExpressionSyntax : ExpressionSyntax
+{
+    public static readonly NgspiceExpressionSyntax Instance = new();
+    protected override string Relu(string x) => $"uramp({x})";
+    protected override string Leaky(string x, string slope) => $"(uramp({x}) - {slope} * uramp(-({x})))";
+}
