@@ -34,3 +34,15 @@ public sealed class NgspiceExpressionSyntax : ExpressionSyntax
     protected override string Relu(string x) => $"uramp({x})";
     protected override string Leaky(string x, string slope) => $"(uramp({x}) - {slope} * uramp(-({x})))";
 }
+
+/// <summary>
+/// Verilog-A analog expressions. Literals are written as reals so no simulator applies integer arithmetic, and
+/// the leaky law is a conditional expression: ADMS and the AMS simulators accept `?:` on analog values in a
+/// contribution, which keeps each device module a single branch contribution.
+/// </summary>
+public sealed class VerilogAExpressionSyntax : ExpressionSyntax
+{
+    public static readonly VerilogAExpressionSyntax Instance = new();
+    protected override string Relu(string x) => $"max({x}, 0.0)";
+    protected override string Leaky(string x, string slope) => $"({x} > 0.0 ? {x} : {slope} * {x})";
+}

@@ -11,8 +11,7 @@ public sealed record DeckSummary(DeckStyle Style, int Capacitors, long Elements,
 
 /// <summary>
 /// Writes a design as an ngspice deck (ideal fidelity: every device law exact, as a behavioural source).
-/// Node k is net `n&lt;k&gt;`, layer L's phase is net `ph&lt;L&gt;`; capacitors carry the input as IC= and the
-/// transient runs with `uic`. Names and numbers come only from <see cref="Names"/> and <see cref="Numbers"/>.
+/// Node k is net `n&lt;k&gt;`, layer L's phase is net `ph&lt;L&gt;`; the input is the `.ic` of every node. Names and numbers come only from <see cref="Names"/> and <see cref="Numbers"/>.
 /// </summary>
 public sealed class NgspiceEmitter(TemplateSet? templates = null)
 {
@@ -112,7 +111,7 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
         // sized for milliamp circuits, so at 1 pF the charge tolerance alone would be 1 % of a 1 V swing.
         var options = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
-            ["reltol"] = "1e-4",
+            ["reltol"] = "1e-6",
             ["abstol"] = Numbers.Format(1e-9 * units.CurrentScale),
             ["vntol"] = Numbers.Format(1e-7 * units.VoltageScale),
             ["chgtol"] = Numbers.Format(1e-9 * units.Capacitance * units.VoltageScale),

@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using KirchhoffHw.Generate.Formatting;
+using KirchhoffHw.Import;
+using KirchhoffHw.Import.Cases;
+using KirchhoffHw.Model;
+
+namespace KirchhoffHw.Cli.Commands;
+
+/// <summary>Options several verbs share, declared once so they read and behave the same everywhere.</summary>
+internal static class Common
+{
+    public static Argument<string> Model() => new("model")
+    {
+        Description = "A checkpoint (model.pth, with config.yaml beside it or --config) or a KirchhoffHw design (*.yaml).",
+    };
+
+    public static Option<string?> Config() => new("--config")
+    {
+        Description = "The checkpoint's config.yaml (default: config.yaml beside model.pth).",
+    };
+
+    public static Option<string?> Inputs() => new("--inputs", "-i")
+    {
+        Description = "Input vectors: CSV rows, a JSON array of arrays, or a vectors.json-shaped file (cases[*].input).",
+    };
+
+    public static Option<int?> Random() => new("--random")
+    {
+        Description = "Use N random inputs instead of --inputs: uniform in [0,1] for classifiers, standard normal otherwise.",
+    };
+
+    public static Option<int> Seed() => new("--seed")
+    {
+        Description = "Seed for --random (recorded in the output so a run can be repeated).",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static Option<string?> Engineering(string name, string description) => new(name) { Description = description };
+
+    public static ImportedModel Load(ParseResult r, Argument<string> model, Option<string?> config) =>
+        ModelLoader.Load(r.GetValue(model)!, r.GetValue(config));
+
+    public static (double[][] Inputs, string Origin) ReadInputs(ParseResult r, Design design, Option<string?> inputs, Option<int?> random, Option<int> seed, bool required = true)
+    {
+        var path = r.GetValue(inputs);
+        var count = r.GetValue(random);
+        if (path is not null && count is not null) throw new KirchhoffHwException("<options>", "give either --inputs or --random, not both");
+        if (count is { } n)
+        {
+            if (n <= 0) throw new KirchhoffHwException("<options>", $"--random needs a positive count, got {n}");
+            var kind = design.Task == TaskKind.Classification ? RandomInputKind.Uniform01 : RandomInputKind.StandardNormal;
+            int s = r.GetValue(seed);
+            return (InputReader.Random(n, design.Input.Width, s, kind), $"random: {n} x {kind} inputs, seed {s}");
+        }
+        if (path is null)
+        {
+            if (!required) return ([], "none");
+            throw new KirchhoffHwException("<options>", "no inputs: give --inputs FILE or --random N [--seed S]");
+        }
+        var vectors = InputReader.Read(path);
+        for (int i = 0; i < vectors.Length; i++)
+            if (vectors[i].Length > design.NodeCount)
+                throw new KirchhoffHwException(path, $"input {i} has {vectors[i].Length} values but {design.Name} has {design.NodeCount} nodes");
+        return (vectors, path);
+    }
+
+    /// <summary>Units from --capacitance/--time-unit/--voltage-scale over the design's own (SPICE notation: 1p, 1n, 1meg).</summary>
+    public static Units Units(ParseResult r, Units baseUnits, Option<string?> c, Option<string?> t, Option<string?> v)
+    {
+        double Get(Option<string?> o, double fallback)
+        {
+            var text = r.GetValue(o);
+            if (text is null) return fallback;
+            var value = Numbers.ParseEngineering(text);
+            if (value is not > 0) throw new KirchhoffHwException("<options>", $"{o.Name}: '{Names.CommentText(text)}' is not a positive value (examples: 1p, 1e-12, 1n)");
+            return value.Value;
+        }
+        return new Units(Get(c, baseUnits.Capacitance), Get(t, baseUnits.TimeUnit), Get(v, baseUnits.VoltageScale));
+    }
+
+    public static (Option<string?> C, Option<string?> T, Option<string?> V) UnitOptions() => (
+        Engineering("--capacitance", "Node capacitance in farads, SPICE notation (1p = 1e-12). Default: the design's (1 F for checkpoints)."),
+        Engineering("--time-unit", "Seconds per model time unit (1n = 1e-9). Default: the design's (1 s)."),
+        Engineering("--voltage-scale", "Volts per model voltage unit. Default: the design's (1 V)."));
+
+    public static Dictionary<string, string> SimulatorOptions(ParseResult r, Option<string[]> option)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var item in r.GetValue(option) ?? [])
+        {
+            int eq = item.IndexOf('=');
+            if (eq <= 0) throw new KirchhoffHwException("<options>", $"--spice-option '{Names.CommentText(item)}' must look like key=value, e.g. reltol=1e-5");
+            var key = Generate.Dialects.Ngspice.SimulatorOption.Key(item[..eq]);
+            result[key] = Generate.Dialects.Ngspice.SimulatorOption.Value(key, item[(eq + 1)..]);
+        }
+        return result;
+    }
+
+    public static Option<string[]> SpiceOption() => new("--spice-option")
+    {
+        Description = "Override an ngspice .options entry, key=value (repeatable), e.g. --spice-option reltol=1e-5.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static Option<string> Style() => new("--style")
+    {
+        Description = "Deck style: devices (one subcircuit instance per device), merged (one source per node pair), auto (merged for big designs).",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public static Generate.DeckStyle ParseStyle(string text) => text.ToLowerInvariant() switch
+    {
+        "auto" => Generate.DeckStyle.Auto,
+        "devices" => Generate.DeckStyle.Devices,
+        "merged" => Generate.DeckStyle.Merged,
+        _ => throw new KirchhoffHwException("<options>", $"--style '{Names.CommentText(text)}' is not one of auto, devices, merged"),
+    };
+}

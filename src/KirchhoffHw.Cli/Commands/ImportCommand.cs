@@ -1,0 +1,30 @@
+using System.CommandLine;
+using KirchhoffHw.Import;
+
+namespace KirchhoffHw.Cli.Commands;
+
+internal static class ImportCommand
+{
+    public static Command Create(Console console)
+    {
+        var model = Common.Model();
+        var config = Common.Config();
+        var output = new Option<string?>("--output", "-o") { Description = "Write the design in KirchhoffHw's YAML format here (otherwise print a summary)." };
+        var command = new Command("import", "Import a checkpoint (model.pth + config.yaml) or a design and write it as a KirchhoffHw YAML design.")
+        {
+            model, config, output,
+        };
+        command.SetAction(r =>
+        {
+            var imported = Common.Load(r, model, config);
+            if (r.GetValue(output) is { } path)
+            {
+                DesignYaml.Save(imported.Design, path);
+                console.Out.WriteLine($"wrote {path}: {imported.Design.NodeCount} nodes, {imported.Design.DeviceCount} devices in {imported.Design.Layers.Count} layers");
+            }
+            else InfoCommand.Print(console, imported, statistics: false);
+            return App.ExitOk;
+        });
+        return command;
+    }
+}

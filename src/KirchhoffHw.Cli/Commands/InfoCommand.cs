@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Globalization;
+using KirchhoffHw.Import;
+
+namespace KirchhoffHw.Cli.Commands;
+
+internal static class InfoCommand
+{
+    public static Command Create(Console console)
+    {
+        var model = Common.Model();
+        var config = Common.Config();
+        var command = new Command("info", "Show a design's nodes, devices per layer and parameter statistics.") { model, config };
+        command.SetAction(r =>
+        {
+            Print(console, Common.Load(r, model, config), statistics: true);
+            return App.ExitOk;
+        });
+        return command;
+    }
+
+    public static void Print(Console console, ImportedModel imported, bool statistics)
+    {
+        var d = imported.Design;
+        var w = console.Out;
+        string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+        w.WriteLine($"design     {d.Name}  ({imported.Source})");
+        w.WriteLine($"task       {d.Task.ToString().ToLowerInvariant()}");
+        w.WriteLine($"nodes      {d.NodeCount} + ground, input width {d.Input.Width} (fill {d.Input.Fill.ToString().ToLowerInvariant()}), read-out {d.Readout} ({d.OutputNodes.Length} nodes)");
+        w.WriteLine($"units      C = {F(d.Units.Capacitance)} F, time unit = {F(d.Units.TimeUnit)} s, voltage scale = {F(d.Units.VoltageScale)} V");
+        if (imported.Tolerance is { } tol) w.WriteLine($"solver     trained with rtol = atol = {F(tol)}");
+        w.WriteLine($"devices    {d.DeviceCount} in {d.Layers.Count} layers");
+        for (int i = 0; i < d.Layers.Count; i++)
+        {
+            var l = d.Layers[i];
+            w.WriteLine($"  layer {i}  t = [{F(l.TStart)}, {F(l.TEnd)}]  {l.Edges.Count} x {l.Model.Name}: {l.Model.Equation}");
+            if (!statistics) continue;
+            for (int p = 0; p < l.Model.ParameterCount; p++)
+            {
+                var row = l.ParameterRow(p);
+                if (row.Length == 0) continue;
+                double min = double.MaxValue, max = double.MinValue, sum = 0, sq = 0;
+                int negative = 0;
+                foreach (var v in row) { min = Math.Min(min, v); max = Math.Max(max, v); sum += v; sq += v * v; if (v < 0) negative++; }
+                double mean = sum / row.Length, std = Math.Sqrt(Math.Max(0, sq / row.Length - mean * mean));
+                w.WriteLine($"    {l.Model.ParameterNames[p],-4} min {F(min),12}  max {F(max),12}  mean {F(mean),12}  std {F(std),12}  negative {100.0 * negative / row.Length:F1}%");
+            }
+        }
+    }
+}

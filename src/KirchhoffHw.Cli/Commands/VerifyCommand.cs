@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Globalization;
+using KirchhoffHw.Generate;
+using KirchhoffHw.Model;
+using KirchhoffHw.Reference;
+using KirchhoffHw.Simulate;
+using KirchhoffHw.Simulate.Ngspice;
+using KirchhoffHw.Verify;
+using Spectre.Console;
+
+namespace KirchhoffHw.Cli.Commands;
+
+internal static class VerifyCommand
+{
+    public static Command Create(Console console)
+    {
+        var model = Common.Model();
+        var config = Common.Config();
+        var inputs = Common.Inputs();
+        var random = Common.Random();
+        var seed = Common.Seed();
+        var (c, t, v) = Common.UnitOptions();
+        var style = Common.Style();
+        var spiceOption = Common.SpiceOption();
+        var backend = new Option<string>("--backend") { Description = "shared (libngspice in a worker process, default) or batch (ngspice -b -r).", DefaultValueFactory = _ => "shared" };
+        var tolerance = new Option<double?>("--tolerance") { Description = "Largest |circuit - reference| in model units (default 5e-3 for classifiers, 1e-3 otherwise)." };
+        var refTol = new Option<double>("--reference-tol") { Description = "rtol = atol of the reference solver.", DefaultValueFactory = _ => 1e-9 };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds allowed per simulated case.", DefaultValueFactory = _ => 1800 };
+        var output = new Option<string>("--output", "-o") { Description = "Verdict JSON: per case the circuit's boundaries and outputs (model units, vectors.json shape), errors and verdicts.", Required = true };
+        var fresh = new Option<bool>("--fresh") { Description = "Ignore the journal of an interrupted run (default: resume, skipping finished cases)." };
+        var command = new Command("verify", "Co-simulate: run each input through the ngspice deck and the reference, compare states at t = 0, at the\n" +
+            "layer boundaries, along the trajectory and at the read-out; check the timescale; judge the task.\nExit code 0 = pass, 1 = fail, 2 = bad input.")
+        {
+            model, config, inputs, random, seed, c, t, v, style, spiceOption, backend, tolerance, refTol, timeout, output, fresh,
+        };
+        command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
+        return command;
+
+        int Execute(ParseResult r, CancellationToken cancel)
+        {
+            var imported = Common.Load(r, model, config);
+            var design = imported.Design.With(units: Common.Units(r, imported.Design.Units, c, t, v));
+            foreach (var problem in design.Units.Problems()) throw new KirchhoffHwException("<options>", problem);
+            var (vectors, origin) = Common.ReadInputs(r, design, inputs, random, seed);
+            var options = VerifyOptions.Default with
+            {
+                Spice = SpiceOptions.Default with { Style = Common.ParseStyle(r.GetValue(style)!), SimulatorOptions = Common.SimulatorOptions(r, spiceOption) },
+                Reference = SolverOptions.Dopri5(r.GetValue(refTol)),
+                Tolerance = r.GetValue(tolerance),
+                CaseTimeout = TimeSpan.FromSeconds(r.GetValue(timeout)),
+            };
+            var path = r.GetValue(output)!;
+            var journal = path + ".journal.jsonl";
+            if (r.GetValue(fresh) && File.Exists(journal)) File.Delete(journal);
+            using ISpiceSimulator simulator = r.GetValue(backend)!.ToLowerInvariant() switch
+            {
+                "shared" => new NgspiceShared(),
+                "batch" => new NgspiceBatch(),
+                var b => throw new KirchhoffHwException("<options>", $"--backend '{Generate.Formatting.Names.CommentText(b)}' is not shared or batch"),
+            };
+            var report = new ProgressReporter(console, "verify", vectors.Length).Run(progress =>
+                new Verifier(design, options, simulator, imported.Source).Run(vectors, journal,
+                    new SyncProgress(p => progress(p.Done, p.Stage == "reference" ? "reference" : p.Last is { } l ? $"case {l.Index}: {(l.Pass ? "pass" : "FAIL")}" : null)), cancel));
+            VerdictJson.Save(path, report);
+            File.Delete(journal);
+            Summary(console, report, origin, path);
+            return report.Pass ? App.ExitOk : App.ExitFailed;
+        }
+    }
+
+    private static void Summary(Console console, VerifyReport report, string origin, string path)
+    {
+        var w = console.Out;
+        string F(double? x) => x is { } v && double.IsFinite(v) ? v.ToString("G4", CultureInfo.InvariantCulture) : "-";
+        var s = report.Summary;
+        w.WriteLine($"design      {report.Design} ({report.Task.ToString().ToLowerInvariant()}), {report.Fidelity} fidelity, {report.Simulator}");
+        w.WriteLine($"units       C = {F(report.Units.Capacitance)} F, time unit = {F(report.Units.TimeUnit)} s, voltage scale = {F(report.Units.VoltageScale)} V");
+        w.WriteLine($"inputs      {origin}");
+        w.WriteLine($"cases       {s.Simulated}/{s.Cases} simulated, {report.Cases.Count(x => x.Pass)} passed (tolerance {F(report.Tolerance)} model units)");
+        w.WriteLine($"errors      output max {F(s.MaxOutputError)}, rms {F(s.RmsOutputError)}; boundary max {F(report.Cases.Where(x => x.Errors is not null).Select(x => x.Errors!.Boundary).DefaultIfEmpty(double.NaN).Max())}; " +
+            $"trajectory max {F(report.Cases.Where(x => x.Errors is not null).Select(x => x.Errors!.Sample).DefaultIfEmpty(double.NaN).Max())}; initial max {F(report.Cases.Where(x => x.Errors is not null).Select(x => x.Errors!.Initial).DefaultIfEmpty(double.NaN).Max())}");
+        if (s.ArgmaxAgreement is not null) w.WriteLine($"classes     argmax agreement {s.ArgmaxAgreement:P1}, smallest reference margin {F(s.MinReferenceMargin)}");
+        if (s.MeanSampleError is not null) w.WriteLine($"samples     mean per-sample error {F(s.MeanSampleError)} (reference std {F(s.ReferenceStd)}), energy distance {F(s.EnergyDistance)}");
+        w.WriteLine($"timescale   read-out at {F(report.Timescale.SimulatedSeconds)} s (T x time unit = {F(report.Timescale.ExpectedSeconds)} s), outputs settled by {F(report.Timescale.LatestSettleSeconds)} s: {(report.Timescale.Pass ? "pass" : "FAIL")}");
+        w.WriteLine($"range       node swing up to {F(report.Range.MaxNodeVolts)} V, device current up to {F(report.Range.MaxDeviceAmps)} A");
+        w.WriteLine($"time        {F(report.Cases.Sum(x => x.ElapsedSeconds))} s simulated wall time, {F(report.Cases.Average(x => x.ElapsedSeconds))} s per case");
+        foreach (var f in s.Failures) w.WriteLine($"  - {f}");
+        w.WriteLine($"verdict     {(report.Pass ? "PASS" : "FAIL")}  ({path})");
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and race the bar).</summary>
+    private sealed class SyncProgress(Action<VerifyProgress> report) : IProgress<VerifyProgress>
+    {
+        public void Report(VerifyProgress value) => report(value);
+    }
+}

@@ -1,0 +1,3 @@
+using KirchhoffHw.Cli;
+
+return App.Run(args);

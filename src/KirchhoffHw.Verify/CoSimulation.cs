@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using KirchhoffHw.Generate;
+using KirchhoffHw.Generate.Dialects.Ngspice;
+using KirchhoffHw.Model;
+using KirchhoffHw.Reference;
+using KirchhoffHw.Simulate;
+
+namespace KirchhoffHw.Verify;
+
+/// <summary>
+/// One case: write the deck for its input, simulate it, convert the waveforms back to model units and hold
+/// them against the reference trajectory. Simulator failures become verdicts, never exceptions.
+/// </summary>
+public sealed class CoSimulation(Design design, VerifyOptions options, ISpiceSimulator simulator, NgspiceEmitter? emitter = null)
+{
+    private readonly NgspiceEmitter _emitter = emitter ?? new NgspiceEmitter();
+    private readonly double _tolerance = options.ToleranceFor(design.Task);
+
+    /// <summary>Model times compared besides the boundaries: evenly inside each layer.</summary>
+    public IReadOnlyList<double> SampleTimes { get; } = design.Layers
+        .SelectMany(l => Enumerable.Range(1, options.SamplesPerLayer).Select(i => l.TStart + l.Duration * i / (options.SamplesPerLayer + 1)))
+        .ToList();
+
+    public CaseVerdict Run(int index, double[] input, CaseResult reference, CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var units = design.Units;
+        var deck = _emitter.WriteToString(design, options.Spice with { Input = input, SampleTimes = SampleTimes });
+        var vectors = Enumerable.Range(1, design.NodeCount).Select(k => $"v(n{k})").ToList();
+        var sim = simulator.Run(new SimulationRequest(deck, vectors, options.CaseTimeout), cancel);
+        if (!sim.IsOk || sim.Time.Length == 0)
+            return new CaseVerdict(index, input, sim.Status, sim.Message ?? "simulator returned no time points", false,
+                [$"simulation: {sim.Status}: {sim.Message}"], reference.Output, null, null, DynamicRange.Zero, null, clock.Elapsed.TotalSeconds);
+
+        double tau = units.TimeUnit, vs = units.VoltageScale;
+        double timeTol = 1e-9 * design.TEnd * tau;
+        var time = sim.Time;
+        var waves = vectors.Select(v => sim.Vectors[v]).ToArray();
+        double[] StateAt(double t) => waves.Select(w => Metrics.At(time, w, t * tau, timeTol) / vs).ToArray();
+
+        var expected0 = new double[design.NodeCount];
+        design.Input.Apply(input, expected0);
+        var initial = waves.Select(w => w[0] / vs).ToArray();
+        var boundaries = design.Layers.Select(l => (l.TEnd, StateAt(l.TEnd))).ToList();
+        var samples = SampleTimes.Select(t => (t, StateAt(t))).ToList();
+        var outputNodes = design.OutputNodes;
+        var output = outputNodes.Select(n => boundaries[^1].Item2[n - 1]).ToArray();
+        var circuit = new CircuitCase(initial, boundaries, samples, output, time[^1] / tau);
+
+        var errors = new CaseErrors(
+            Metrics.MaxAbsDiff(initial, expected0),
+            boundaries.Select((b, i) => Metrics.MaxAbsDiff(b.Item2, reference.Boundaries[i].State)).DefaultIfEmpty(0).Max(),
+            samples.Select((s, i) => Metrics.MaxAbsDiff(s.Item2, reference.Samples[i].State)).DefaultIfEmpty(0).Max(),
+            Metrics.MaxAbsDiff(output, reference.Output));
+
+        var failures = new List<string>();
+        // The initial state is checked first: if the simulator dropped the input, every later error is meaningless.
+        if (errors.Initial > options.InitialTolerance)
+            failures.Add($"initial state differs from the input by {errors.Initial:G3} (simulator ignored the initial conditions?)");
+        if (Math.Abs(time[^1] - design.TEnd * tau) > timeTol)
+            failures.Add($"simulation ended at {time[^1]:G6} s, not at T x time unit = {design.TEnd * tau:G6} s");
+        if (errors.Boundary > _tolerance) failures.Add($"layer-boundary error {errors.Boundary:G3} > {_tolerance:G3}");
+        if (errors.Sample > _tolerance) failures.Add($"trajectory error {errors.Sample:G3} > {_tolerance:G3}");
+        if (errors.Output > _tolerance) failures.Add($"output error {errors.Output:G3} > {_tolerance:G3}");
+        if (design.Task == TaskKind.Classification && Metrics.ArgMax(output) != Metrics.ArgMax(reference.Output))
+            failures.Add($"class {Metrics.ArgMax(output)} differs from the reference's {Metrics.ArgMax(reference.Output)}");
+
+        var settle = SettleTime(time, outputNodes.Select(n => waves[n - 1]).ToArray(), reference.Output);
+        var range = Range(time, waves);
+        return new CaseVerdict(index, input, SimulationStatus.Ok, null, failures.Count == 0, failures, reference.Output,
+            circuit, errors, range, settle, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Earliest physical time from which every output stays within tolerance of the reference's final output.</summary>
+    private double? SettleTime(double[] time, double[][] outputs, double[] expected)
+    {
+        double vs = design.Units.VoltageScale;
+        bool Within(int k) => outputs.Select((w, j) => Math.Abs(w[k] / vs - expected[j])).All(e => e <= _tolerance);
+        if (!Within(time.Length - 1)) return null;
+        int i = time.Length - 1;
+        while (i > 0 && Within(i - 1)) i--;
+        return time[i];
+    }
+
+    private DynamicRange Range(double[] time, double[][] waves)
+    {
+        double maxV = waves.Max(w => w.Max(Math.Abs));
+        double maxI = 0, tau = design.Units.TimeUnit, vs = design.Units.VoltageScale, k = design.Units.CurrentScale;
+        var v = new double[design.NodeCount + 1];
+        foreach (var layer in design.Layers)
+        {
+            var inside = Enumerable.Range(0, time.Length).Where(i => time[i] > layer.TStart * tau && time[i] <= layer.TEnd * tau).ToList();
+            int stride = Math.Max(1, (inside.Count + options.CurrentProbePoints - 1) / Math.Max(1, options.CurrentProbePoints));
+            var p = new double[layer.Model.ParameterCount];
+            int edges = layer.Edges.Count;
+            for (int n = 0; n < inside.Count; n += stride)
+            {
+                int i = inside[n];
+                for (int node = 1; node <= design.NodeCount; node++) v[node] = waves[node - 1][i] / vs;
+                for (int e = 0; e < edges; e++)
+                {
+                    for (int j = 0; j < p.Length; j++) p[j] = layer.Theta[j * edges + e];
+                    maxI = Math.Max(maxI, Math.Abs(layer.Model.Current(v[layer.Edges.Source[e]], v[layer.Edges.Destination[e]], p)));
+                }
+            }
+        }
+        return new DynamicRange(maxV, maxI * k);
+    }
+}

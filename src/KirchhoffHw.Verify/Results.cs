@@ -1,0 +1,72 @@
+using KirchhoffHw.Model;
+using KirchhoffHw.Simulate;
+
+namespace KirchhoffHw.Verify;
+
+/// <summary>Circuit trajectory of one case in model units (volts / voltage scale, seconds / time unit).</summary>
+public sealed record CircuitCase(
+    double[] Initial,
+    IReadOnlyList<(double T, double[] State)> Boundaries,
+    IReadOnlyList<(double T, double[] State)> Samples,
+    double[] Output,
+    double LastTime);
+
+/// <summary>Errors, in model units, of one case against the reference.</summary>
+public sealed record CaseErrors(double Initial, double Boundary, double Sample, double Output);
+
+/// <summary>Physical extremes along the circuit's trajectory: what the rails and bias currents must allow.</summary>
+public sealed record DynamicRange(double MaxNodeVolts, double MaxDeviceAmps)
+{
+    public static readonly DynamicRange Zero = new(0, 0);
+    public DynamicRange Max(DynamicRange o) => new(Math.Max(MaxNodeVolts, o.MaxNodeVolts), Math.Max(MaxDeviceAmps, o.MaxDeviceAmps));
+}
+
+/// <summary>
+/// The verdict of one case. A case that could not be simulated carries the simulator's status and message
+/// and no circuit data; it fails, and the run goes on with the next case.
+/// </summary>
+public sealed record CaseVerdict(
+    int Index,
+    double[] Input,
+    SimulationStatus Status,
+    string? Message,
+    bool Pass,
+    IReadOnlyList<string> Failures,
+    double[] ReferenceOutput,
+    CircuitCase? Circuit,
+    CaseErrors? Errors,
+    DynamicRange Range,
+    double? SettleTime,
+    double ElapsedSeconds);
+
+/// <summary>Task-level figures over all cases.</summary>
+public sealed record TaskSummary(
+    string Task,
+    int Cases,
+    int Simulated,
+    double MaxOutputError,
+    double RmsOutputError,
+    double? ArgmaxAgreement,
+    double? MinReferenceMargin,
+    double? MeanSampleError,
+    double? ReferenceStd,
+    double? EnergyDistance,
+    bool Pass,
+    IReadOnlyList<string> Failures);
+
+/// <summary>Whether outputs are ready at T x time unit: the simulated end time, and when outputs settled.</summary>
+public sealed record TimescaleCheck(double ExpectedSeconds, double SimulatedSeconds, double? LatestSettleSeconds, bool Pass);
+
+public sealed record VerifyReport(
+    string Design,
+    string Source,
+    string Fidelity,
+    string Simulator,
+    Units Units,
+    TaskKind Task,
+    double Tolerance,
+    IReadOnlyList<CaseVerdict> Cases,
+    TaskSummary Summary,
+    TimescaleCheck Timescale,
+    DynamicRange Range,
+    bool Pass);

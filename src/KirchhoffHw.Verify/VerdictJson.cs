@@ -1,0 +1,156 @@
+using System.Text.Json;
+using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
+using KirchhoffHw.Simulate;
+
+namespace KirchhoffHw.Verify;
+
+/// <summary>
+/// The verdict file: `cases` has the shape of vectors.json (input, boundaries[{t, state}], output, all in model
+/// units) so any tool can compare it, with each case's errors and verdict beside; `summary` holds the task-level
+/// figures. Also the per-case journal lines that let an interrupted run resume.
+/// </summary>
+public static class VerdictJson
+{
+    public static void Save(string path, VerifyReport report) =>
+        AtomicFile.Write(path, s =>
+        {
+            using var w = new Utf8JsonWriter(s, new JsonWriterOptions { Indented = true });
+            Write(w, report);
+        });
+
+    public static void Write(Utf8JsonWriter w, VerifyReport r)
+    {
+        w.WriteStartObject();
+        w.WriteString("design", r.Design);
+        w.WriteString("source", r.Source);
+        w.WriteString("fidelity", r.Fidelity);
+        w.WriteString("simulator", r.Simulator);
+        w.WriteString("task", r.Task.ToString().ToLowerInvariant());
+        w.WriteStartObject("units");
+        w.WriteNumber("capacitance_f", r.Units.Capacitance);
+        w.WriteNumber("time_unit_s", r.Units.TimeUnit);
+        w.WriteNumber("voltage_scale_v", r.Units.VoltageScale);
+        w.WriteNumber("current_scale_a", r.Units.CurrentScale);
+        w.WriteEndObject();
+        w.WriteNumber("tolerance", r.Tolerance);
+        w.WriteBoolean("pass", r.Pass);
+
+        w.WriteStartObject("summary");
+        var s = r.Summary;
+        w.WriteNumber("cases", s.Cases);
+        w.WriteNumber("simulated", s.Simulated);
+        w.WriteNumber("passed", r.Cases.Count(c => c.Pass));
+        Number(w, "max_output_error", s.MaxOutputError);
+        Number(w, "rms_output_error", s.RmsOutputError);
+        Number(w, "argmax_agreement", s.ArgmaxAgreement);
+        Number(w, "min_reference_margin", s.MinReferenceMargin);
+        Number(w, "mean_sample_error", s.MeanSampleError);
+        Number(w, "reference_std", s.ReferenceStd);
+        Number(w, "energy_distance", s.EnergyDistance);
+        w.WriteBoolean("pass", s.Pass);
+        Strings(w, "failures", s.Failures);
+        w.WriteEndObject();
+
+        w.WriteStartObject("timescale");
+        w.WriteNumber("expected_s", r.Timescale.ExpectedSeconds);
+        w.WriteNumber("simulated_s", r.Timescale.SimulatedSeconds);
+        Number(w, "latest_settle_s", r.Timescale.LatestSettleSeconds);
+        w.WriteBoolean("pass", r.Timescale.Pass);
+        w.WriteEndObject();
+
+        w.WriteStartObject("dynamic_range");
+        w.WriteNumber("max_node_v", r.Range.MaxNodeVolts);
+        w.WriteNumber("max_device_a", r.Range.MaxDeviceAmps);
+        w.WriteEndObject();
+
+        w.WriteStartArray("cases");
+        foreach (var c in r.Cases) WriteCase(w, c);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    public static void WriteCase(Utf8JsonWriter w, CaseVerdict c)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("index", c.Index);
+        Array(w, "input", c.Input);
+        if (c.Circuit is { } circuit)
+        {
+            w.WriteStartArray("boundaries");
+            foreach (var (t, state) in circuit.Boundaries) { w.WriteStartObject(); w.WriteNumber("t", t); Array(w, "state", state); w.WriteEndObject(); }
+            w.WriteEndArray();
+            Array(w, "output", circuit.Output);
+            Array(w, "initial", circuit.Initial);
+            w.WriteStartArray("samples");
+            foreach (var (t, state) in circuit.Samples) { w.WriteStartObject(); w.WriteNumber("t", t); Array(w, "state", state); w.WriteEndObject(); }
+            w.WriteEndArray();
+            w.WriteNumber("last_time", circuit.LastTime);
+        }
+        Array(w, "reference_output", c.ReferenceOutput);
+        w.WriteString("status", c.Status.ToString());
+        if (c.Message is not null) w.WriteString("message", c.Message);
+        w.WriteBoolean("pass", c.Pass);
+        Strings(w, "failures", c.Failures);
+        if (c.Errors is { } e)
+        {
+            w.WriteStartObject("errors");
+            w.WriteNumber("initial", e.Initial);
+            w.WriteNumber("boundary", e.Boundary);
+            w.WriteNumber("sample", e.Sample);
+            w.WriteNumber("output", e.Output);
+            w.WriteEndObject();
+        }
+        w.WriteNumber("max_node_v", c.Range.MaxNodeVolts);
+        w.WriteNumber("max_device_a", c.Range.MaxDeviceAmps);
+        Number(w, "settle_s", c.SettleTime);
+        w.WriteNumber("elapsed_s", c.ElapsedSeconds);
+        w.WriteEndObject();
+    }
+
+    public static CaseVerdict ReadCase(JsonElement e)
+    {
+        static double[] Arr(JsonElement x) => x.EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        static List<(double, double[])> Points(JsonElement x) =>
+            x.EnumerateArray().Select(p => (p.GetProperty("t").GetDouble(), Arr(p.GetProperty("state")))).ToList();
+        CircuitCase? circuit = e.TryGetProperty("output", out var output)
+            ? new CircuitCase(Arr(e.GetProperty("initial")), Points(e.GetProperty("boundaries")), Points(e.GetProperty("samples")),
+                Arr(output), e.GetProperty("last_time").GetDouble())
+            : null;
+        CaseErrors? errors = e.TryGetProperty("errors", out var er)
+            ? new CaseErrors(er.GetProperty("initial").GetDouble(), er.GetProperty("boundary").GetDouble(),
+                er.GetProperty("sample").GetDouble(), er.GetProperty("output").GetDouble())
+            : null;
+        return new CaseVerdict(
+            e.GetProperty("index").GetInt32(), Arr(e.GetProperty("input")),
+            Enum.Parse<SimulationStatus>(e.GetProperty("status").GetString()!),
+            e.TryGetProperty("message", out var m) ? m.GetString() : null,
+            e.GetProperty("pass").GetBoolean(),
+            e.GetProperty("failures").EnumerateArray().Select(f => f.GetString()!).ToList(),
+            Arr(e.GetProperty("reference_output")), circuit, errors,
+            new DynamicRange(e.GetProperty("max_node_v").GetDouble(), e.GetProperty("max_device_a").GetDouble()),
+            e.GetProperty("settle_s").ValueKind == JsonValueKind.Null ? null : e.GetProperty("settle_s").GetDouble(),
+            e.GetProperty("elapsed_s").GetDouble());
+    }
+
+    private static void Array(Utf8JsonWriter w, string name, IEnumerable<double> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteNumberValue(v);
+        w.WriteEndArray();
+    }
+
+    private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+
+    // JSON has no NaN or infinity: an undefined figure is null.
+    private static void Number(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is { } v && double.IsFinite(v)) w.WriteNumber(name, v);
+        else w.WriteNull(name);
+    }
+}

@@ -1,0 +1,163 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using KirchhoffHw.Generate;
+using KirchhoffHw.Model;
+using KirchhoffHw.Reference;
+using KirchhoffHw.Simulate;
+
+namespace KirchhoffHw.Verify;
+
+/// <summary>Progress of a verification run: what stage, how many cases are done.</summary>
+public readonly record struct VerifyProgress(string Stage, int Done, int Total, CaseVerdict? Last = null);
+
+/// <summary>
+/// Runs every case through the circuit and the reference and judges them one by one, then as a task.
+/// Each finished case is appended to a journal beside the output, so an interrupted batch resumes without
+/// redoing finished cases; the journal is keyed by the design, the options and the input, so a changed run
+/// never reuses stale results.
+/// </summary>
+public sealed class Verifier(Design design, VerifyOptions options, ISpiceSimulator simulator, string source = "")
+{
+    public VerifyReport Run(IReadOnlyList<double[]> inputs, string? journalPath = null, IProgress<VerifyProgress>? progress = null,
+        CancellationToken cancel = default)
+    {
+        var cosim = new CoSimulation(design, options, simulator);
+        progress?.Report(new VerifyProgress("reference", 0, inputs.Count));
+        var reference = ReferenceSolver.Solve(design, inputs, options.Reference, cosim.SampleTimes, cancel: cancel);
+
+        var runKey = RunKey();
+        var done = journalPath is null ? new Dictionary<string, CaseVerdict>() : ReadJournal(journalPath);
+        var verdicts = new CaseVerdict[inputs.Count];
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var key = CaseKey(runKey, i, inputs[i]);
+            if (!done.TryGetValue(key, out var verdict))
+            {
+                verdict = cosim.Run(i, inputs[i], reference.Cases[i], cancel);
+                if (journalPath is not null) AppendJournal(journalPath, key, verdict);
+            }
+            verdicts[i] = verdict;
+            progress?.Report(new VerifyProgress("simulate", i + 1, inputs.Count, verdict));
+        }
+
+        double tolerance = options.ToleranceFor(design.Task);
+        var summary = Summarize(verdicts, tolerance);
+        var simulated = verdicts.Where(v => v.Circuit is not null).ToList();
+        var settles = simulated.Select(v => v.SettleTime).ToList();
+        double expected = design.TEnd * design.Units.TimeUnit;
+        double lastTime = simulated.Count == 0 ? 0 : simulated.Min(v => v.Circuit!.LastTime) * design.Units.TimeUnit;
+        var timescale = new TimescaleCheck(expected, lastTime,
+            settles.Any(s => s is null) || settles.Count == 0 ? null : settles.Max(),
+            simulated.Count > 0 && Math.Abs(lastTime - expected) <= 1e-9 * expected && settles.All(s => s is not null && s <= expected * (1 + 1e-9)));
+        var range = verdicts.Aggregate(DynamicRange.Zero, (r, v) => r.Max(v.Range));
+        return new VerifyReport(design.Name, source, "ideal", simulator.Name, design.Units, design.Task, tolerance, verdicts,
+            summary, timescale, range, summary.Pass && timescale.Pass && verdicts.All(v => v.Pass));
+    }
+
+    private TaskSummary Summarize(IReadOnlyList<CaseVerdict> verdicts, double tolerance)
+    {
+        var ok = verdicts.Where(v => v.Circuit is not null).ToList();
+        var failures = new List<string>();
+        int failedSims = verdicts.Count - ok.Count;
+        if (failedSims > 0) failures.Add($"{failedSims} of {verdicts.Count} cases did not simulate");
+        failures.AddRange(verdicts.Where(v => !v.Pass).Take(5).Select(v => $"case {v.Index}: {string.Join("; ", v.Failures)}"));
+
+        double maxErr = ok.Count == 0 ? double.NaN : ok.Max(v => v.Errors!.Output);
+        double rms = ok.Count == 0 ? double.NaN
+            : Math.Sqrt(ok.SelectMany(v => v.Circuit!.Output.Zip(v.ReferenceOutput, (a, b) => (a - b) * (a - b))).Average());
+        double? agreement = null, minMargin = null, meanSample = null, std = null, energy = null;
+        bool pass = failedSims == 0 && ok.Count > 0;
+
+        switch (design.Task)
+        {
+            case TaskKind.Classification when ok.Count > 0:
+                agreement = ok.Count(v => Metrics.ArgMax(v.Circuit!.Output) == Metrics.ArgMax(v.ReferenceOutput)) / (double)ok.Count;
+                minMargin = ok.Min(v => Metrics.Margin(v.ReferenceOutput));
+                if (agreement < 1) failures.Add($"argmax agreement {agreement:P1}");
+                pass &= agreement == 1;
+                break;
+            case TaskKind.Generation when ok.Count > 0:
+                var circuit = ok.Select(v => v.Circuit!.Output).ToList();
+                var reference = ok.Select(v => v.ReferenceOutput).ToList();
+                meanSample = ok.Average(v => Metrics.Distance(v.Circuit!.Output, v.ReferenceOutput));
+                std = Metrics.PooledStd(reference);
+                energy = Metrics.EnergyDistance(circuit, reference);
+                if (std is > 0 && meanSample > options.GenerationRelativeError * std)
+                {
+                    failures.Add($"mean per-sample error {meanSample:G3} > {options.GenerationRelativeError:P0} of the reference std {std:G3}");
+                    pass = false;
+                }
+                break;
+        }
+        pass &= ok.Count > 0 && maxErr <= tolerance;
+        return new TaskSummary(design.Task.ToString().ToLowerInvariant(), verdicts.Count, ok.Count, maxErr, rms, agreement, minMargin,
+            meanSample, std, energy, pass, failures);
+    }
+
+    private string RunKey()
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes($"{design.Name}|{design.NodeCount}|{design.Units}|{design.Input}|{design.Readout}|{simulator.Name}|"));
+        hash.AppendData(Encoding.UTF8.GetBytes(OptionsText()));
+        foreach (var layer in design.Layers)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes($"{layer.Model.Name}|{layer.TStart:R}|{layer.TEnd:R}|"));
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(layer.Edges.Source.AsSpan()));
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(layer.Edges.Destination.AsSpan()));
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(layer.Theta.AsSpan()));
+        }
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    private string OptionsText()
+    {
+        var s = options.Spice;
+        return string.Join("|", s.Style, s.MergeThreshold, s.PhaseEdge, s.MaxStepFraction,
+            string.Join(",", s.SimulatorOptions.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + kv.Value)),
+            options.Reference, options.Tolerance, options.InitialTolerance, options.SamplesPerLayer);
+    }
+
+    private static string CaseKey(string runKey, int index, double[] input)
+    {
+        var text = runKey + "|" + index + "|" + string.Join(",", input.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    private static Dictionary<string, CaseVerdict> ReadJournal(string path)
+    {
+        var done = new Dictionary<string, CaseVerdict>();
+        if (!File.Exists(path)) return done;
+        foreach (var line in File.ReadLines(path))
+        {
+            // A line cut short by an interruption is simply redone.
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                done[doc.RootElement.GetProperty("key").GetString()!] = VerdictJson.ReadCase(doc.RootElement.GetProperty("verdict"));
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException) { }
+        }
+        return done;
+    }
+
+    private static void AppendJournal(string path, string key, CaseVerdict verdict)
+    {
+        var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("key", key);
+            w.WritePropertyName("verdict");
+            VerdictJson.WriteCase(w, verdict);
+            w.WriteEndObject();
+        }
+        buffer.WriteByte((byte)'\n');
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        buffer.Position = 0;
+        buffer.CopyTo(file);
+        file.Flush(flushToDisk: true);
+    }
+}
