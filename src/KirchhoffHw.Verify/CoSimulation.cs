@@ -21,16 +21,19 @@ public sealed class CoSimulation(Design design, VerifyOptions options, ISpiceSim
         .SelectMany(l => Enumerable.Range(1, options.SamplesPerLayer).Select(i => l.TStart + l.Duration * i / (options.SamplesPerLayer + 1)))
         .ToList();
 
-    public CaseVerdict Run(int index, double[] input, CaseResult reference, CancellationToken cancel = default)
+    /// <param name="reference">The golden trajectory, or null when the reference itself failed for this input
+    /// (<paramref name="referenceFailure"/> says why): the circuit still runs, so the verdict shows what it did.</param>
+    public CaseVerdict Run(int index, double[] input, CaseResult? reference, CancellationToken cancel = default, string? referenceFailure = null)
     {
         var clock = Stopwatch.StartNew();
         var units = design.Units;
         var deck = _emitter.WriteToString(design, options.Spice with { Input = input, SampleTimes = SampleTimes });
         var vectors = Enumerable.Range(1, design.NodeCount).Select(k => $"v(n{k})").ToList();
         var sim = simulator.Run(new SimulationRequest(deck, vectors, options.CaseTimeout), cancel);
+        var referenceFailures = reference is null ? new[] { $"reference: {referenceFailure}" } : [];
         if (!sim.IsOk || sim.Time.Length == 0)
             return new CaseVerdict(index, input, sim.Status, sim.Message ?? "simulator returned no time points", false,
-                [$"simulation: {sim.Status}: {sim.Message}"], reference.Output, null, null, DynamicRange.Zero, null, clock.Elapsed.TotalSeconds);
+                [.. referenceFailures, $"simulation: {sim.Status}: {sim.Message}"], reference?.Output ?? [], null, null, DynamicRange.Zero, null, clock.Elapsed.TotalSeconds);
 
         double tau = units.TimeUnit, vs = units.VoltageScale;
         double timeTol = 1e-9 * design.TEnd * tau;
@@ -46,6 +49,9 @@ public sealed class CoSimulation(Design design, VerifyOptions options, ISpiceSim
         var outputNodes = design.OutputNodes;
         var output = outputNodes.Select(n => boundaries[^1].Item2[n - 1]).ToArray();
         var circuit = new CircuitCase(initial, boundaries, samples, output, time[^1] / tau);
+        var range = Range(time, waves);
+        if (reference is null)
+            return new CaseVerdict(index, input, SimulationStatus.Ok, null, false, referenceFailures, [], circuit, null, range, null, clock.Elapsed.TotalSeconds);
 
         var errors = new CaseErrors(
             Metrics.MaxAbsDiff(initial, expected0),
@@ -66,7 +72,6 @@ public sealed class CoSimulation(Design design, VerifyOptions options, ISpiceSim
             failures.Add($"class {Metrics.ArgMax(output)} differs from the reference's {Metrics.ArgMax(reference.Output)}");
 
         var settle = SettleTime(time, outputNodes.Select(n => waves[n - 1]).ToArray(), reference.Output);
-        var range = Range(time, waves);
         return new CaseVerdict(index, input, SimulationStatus.Ok, null, failures.Count == 0, failures, reference.Output,
             circuit, errors, range, settle, clock.Elapsed.TotalSeconds);
     }

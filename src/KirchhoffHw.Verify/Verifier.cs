@@ -24,7 +24,7 @@ public sealed class Verifier(Design design, VerifyOptions options, ISpiceSimulat
     {
         var cosim = new CoSimulation(design, options, simulator);
         progress?.Report(new VerifyProgress("reference", 0, inputs.Count));
-        var reference = ReferenceSolver.Solve(design, inputs, options.Reference, cosim.SampleTimes, cancel: cancel);
+        var (reference, referenceFailures) = SolveReference(inputs, cosim.SampleTimes, cancel);
 
         var runKey = RunKey();
         var done = journalPath is null ? new Dictionary<string, CaseVerdict>() : ReadJournal(journalPath);
@@ -35,7 +35,7 @@ public sealed class Verifier(Design design, VerifyOptions options, ISpiceSimulat
             var key = CaseKey(runKey, i, inputs[i]);
             if (!done.TryGetValue(key, out var verdict))
             {
-                verdict = cosim.Run(i, inputs[i], reference.Cases[i], cancel);
+                verdict = cosim.Run(i, inputs[i], reference[i], cancel, referenceFailures[i]);
                 if (journalPath is not null) AppendJournal(journalPath, key, verdict);
             }
             verdicts[i] = verdict;
@@ -56,9 +56,33 @@ public sealed class Verifier(Design design, VerifyOptions options, ISpiceSimulat
             summary, timescale, range, summary.Pass && timescale.Pass && verdicts.All(v => v.Pass));
     }
 
+    /// <summary>
+    /// The golden trajectories, batched. A design can diverge for some inputs (the solver then gives up with a
+    /// message); only then are the cases solved one by one, so one bad input costs only its own verdict.
+    /// </summary>
+    private (CaseResult?[] Results, string?[] Failures) SolveReference(IReadOnlyList<double[]> inputs, IReadOnlyList<double> samples, CancellationToken cancel)
+    {
+        var results = new CaseResult?[inputs.Count];
+        var failures = new string?[inputs.Count];
+        try
+        {
+            var all = ReferenceSolver.Solve(design, inputs, options.Reference, samples, cancel: cancel);
+            for (int i = 0; i < inputs.Count; i++) results[i] = all.Cases[i];
+        }
+        catch (KirchhoffHwException) when (inputs.Count > 0)
+        {
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                try { results[i] = ReferenceSolver.Solve(design, [inputs[i]], options.Reference, samples, cancel: cancel).Cases[0]; }
+                catch (KirchhoffHwException e) { failures[i] = string.Join("; ", e.Diagnostics.Select(d => d.Message)); }
+            }
+        }
+        return (results, failures);
+    }
+
     private TaskSummary Summarize(IReadOnlyList<CaseVerdict> verdicts, double tolerance)
     {
-        var ok = verdicts.Where(v => v.Circuit is not null).ToList();
+        var ok = verdicts.Where(v => v.Circuit is not null && v.ReferenceOutput.Length > 0).ToList();
         var failures = new List<string>();
         int failedSims = verdicts.Count - ok.Count;
         if (failedSims > 0) failures.Add($"{failedSims} of {verdicts.Count} cases did not simulate");

@@ -109,6 +109,26 @@ internal static class Common
         DefaultValueFactory = _ => "auto",
     };
 
+    public static Option<double?> MaxStep() => new("--max-step")
+    {
+        Description = "Largest simulator step as a fraction of the shortest layer (default 0.002): the accuracy knob of ngspice's trapezoidal rule.",
+    };
+
+    public static Generate.SpiceOptions Spice(ParseResult r, Option<string> style, Option<string[]> spiceOption, Option<double?> maxStep)
+    {
+        var spice = Generate.SpiceOptions.Default with
+        {
+            Style = ParseStyle(r.GetValue(style)!),
+            SimulatorOptions = SimulatorOptions(r, spiceOption),
+        };
+        if (r.GetValue(maxStep) is { } m)
+        {
+            if (!(m > 0 && m <= 1)) throw new KirchhoffHwException("<options>", $"--max-step must be in (0, 1], got {m}");
+            spice = spice with { MaxStepFraction = m };
+        }
+        return spice;
+    }
+
     public static Generate.DeckStyle ParseStyle(string text) => text.ToLowerInvariant() switch
     {
         "auto" => Generate.DeckStyle.Auto,

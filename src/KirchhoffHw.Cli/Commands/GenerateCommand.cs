@@ -19,12 +19,13 @@ internal static class GenerateCommand
         var (c, t, v) = Common.UnitOptions();
         var style = Common.Style();
         var spiceOption = Common.SpiceOption();
+        var maxStep = Common.MaxStep();
         var format = new Option<string>("--format") { Description = "spice (ngspice deck), verilog-ams, or all.", DefaultValueFactory = _ => "spice" };
         var output = new Option<string>("--output", "-o") { Description = "The deck file for --format spice; a directory for verilog-ams and all.", Required = true };
         var command = new Command("generate", "Write the circuit as an ngspice deck and/or Verilog-AMS (ideal fidelity: exact device laws).\n" +
             "Node k is net n<k> in every output; layer L's phase is ph<L>.")
         {
-            model, config, inputs, random, seed, caseIndex, c, t, v, style, spiceOption, format, output,
+            model, config, inputs, random, seed, caseIndex, c, t, v, style, spiceOption, maxStep, format, output,
         };
         command.SetAction(r =>
         {
@@ -36,11 +37,9 @@ internal static class GenerateCommand
             if (vectors.Length > 0 && (index < 0 || index >= vectors.Length))
                 throw new KirchhoffHwException("<options>", $"--case {index} is out of range: there are {vectors.Length} inputs");
             double[] input = vectors.Length == 0 ? [] : vectors[index];
-            var spice = SpiceOptions.Default with
+            var spice = Common.Spice(r, style, spiceOption, maxStep) with
             {
-                Style = Common.ParseStyle(r.GetValue(style)!),
                 Input = input,
-                SimulatorOptions = Common.SimulatorOptions(r, spiceOption),
                 Notes = [$"source: {imported.Source}", vectors.Length == 0 ? "input: none (all nodes start at 0 V)" : $"input: case {index} of {origin}"],
             };
             var target = r.GetValue(output)!;

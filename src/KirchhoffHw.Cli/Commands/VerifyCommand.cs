@@ -22,6 +22,7 @@ internal static class VerifyCommand
         var (c, t, v) = Common.UnitOptions();
         var style = Common.Style();
         var spiceOption = Common.SpiceOption();
+        var maxStep = Common.MaxStep();
         var backend = new Option<string>("--backend") { Description = "shared (libngspice in a worker process, default) or batch (ngspice -b -r).", DefaultValueFactory = _ => "shared" };
         var tolerance = new Option<double?>("--tolerance") { Description = "Largest |circuit - reference| in model units (default 5e-3 for classifiers, 1e-3 otherwise)." };
         var refTol = new Option<double>("--reference-tol") { Description = "rtol = atol of the reference solver.", DefaultValueFactory = _ => 1e-9 };
@@ -31,7 +32,7 @@ internal static class VerifyCommand
         var command = new Command("verify", "Co-simulate: run each input through the ngspice deck and the reference, compare states at t = 0, at the\n" +
             "layer boundaries, along the trajectory and at the read-out; check the timescale; judge the task.\nExit code 0 = pass, 1 = fail, 2 = bad input.")
         {
-            model, config, inputs, random, seed, c, t, v, style, spiceOption, backend, tolerance, refTol, timeout, output, fresh,
+            model, config, inputs, random, seed, c, t, v, style, spiceOption, maxStep, backend, tolerance, refTol, timeout, output, fresh,
         };
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
@@ -44,7 +45,7 @@ internal static class VerifyCommand
             var (vectors, origin) = Common.ReadInputs(r, design, inputs, random, seed);
             var options = VerifyOptions.Default with
             {
-                Spice = SpiceOptions.Default with { Style = Common.ParseStyle(r.GetValue(style)!), SimulatorOptions = Common.SimulatorOptions(r, spiceOption) },
+                Spice = Common.Spice(r, style, spiceOption, maxStep),
                 Reference = SolverOptions.Dopri5(r.GetValue(refTol)),
                 Tolerance = r.GetValue(tolerance),
                 CaseTimeout = TimeSpan.FromSeconds(r.GetValue(timeout)),

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KirchhoffHw.Generate;
+using KirchhoffHw.Generate.Dialects.Ngspice;
+using KirchhoffHw.Import;
+using KirchhoffHw.Import.Cases;
+using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
+using KirchhoffHw.Reference;
+using KirchhoffHw.Simulate.Ngspice;
+using KirchhoffHw.Verify;
+
+namespace KirchhoffHw.Bench;
+
+/// <summary>
+/// Co-simulation cost at 1 pF / 1 ns: deck generation time and size for mnist, ngspice time per mnist image
+/// (vectors.json cases) and per 100 twomoon samples, each with its verification errors so speed is never
+/// reported without the accuracy it bought. BENCH_MNIST_IMAGES (default 1) and BENCH_MNIST_MAX_STEP tune the mnist run.
+/// </summary>
+internal static class CosimBench
+{
+    public static int Run(string root, string models)
+    {
+        var units = new Units(1e-12, 1e-9, 1.0);
+        var mnist = CheckpointImporter.Load(Path.Combine(models, "mnist", "model.pth")).Design.With(units: units);
+        var twomoon = CheckpointImporter.Load(Path.Combine(models, "twomoon", "model.pth")).Design.With(units: units);
+        var mnistVectors = CaseFile.Read(Path.Combine(models, "mnist", "vectors.json"));
+        int images = int.TryParse(Environment.GetEnvironmentVariable("BENCH_MNIST_IMAGES"), out var n) ? n : 1;
+        double mnistStep = double.TryParse(Environment.GetEnvironmentVariable("BENCH_MNIST_MAX_STEP"), NumberStyles.Float, CultureInfo.InvariantCulture, out var m) ? m : SpiceOptions.Default.MaxStepFraction;
+
+        // Deck generation for one mnist image: best of 3 (the first also warms the JIT).
+        double genS = double.MaxValue;
+        long bytes = 0;
+        DeckSummary? summary = null;
+        for (int i = 0; i < 3; i++)
+        {
+            var w = Stopwatch.StartNew();
+            var counter = new CountingWriter();
+            summary = new NgspiceEmitter().Write(mnist, SpiceOptions.Default with { Input = mnistVectors.Cases[0].Input }, counter);
+            genS = Math.Min(genS, w.Elapsed.TotalSeconds);
+            bytes = counter.Count;
+        }
+        Console.WriteLine($"mnist deck: {summary!.Style} style, {summary.Elements} elements, {bytes} bytes, {genS:F2} s");
+
+        var twomoonInputs = InputReader.Random(100, 2, 20240611, RandomInputKind.StandardNormal);
+        var twomoonReport = Verify(twomoon, twomoonInputs, SpiceOptions.Default);
+        Console.WriteLine($"twomoon: 100 samples in {twomoonReport.Seconds:F1} s, max output error {twomoonReport.Report.Summary.MaxOutputError:G3}");
+
+        var mnistInputs = mnistVectors.Cases.Take(images).Select(c => c.Input).ToList();
+        var mnistReport = Verify(mnist, mnistInputs, SpiceOptions.Default with { MaxStepFraction = mnistStep });
+        Console.WriteLine($"mnist: {images} images in {mnistReport.Seconds:F1} s, max logit error {mnistReport.Report.Summary.MaxOutputError:G3}, argmax agreement {mnistReport.Report.Summary.ArgmaxAgreement:P0}");
+
+        var result = new JsonObject
+        {
+            ["units"] = "1 pF, 1 ns, 1 V",
+            ["mnist_deck_generation_s"] = genS,
+            ["mnist_deck_bytes"] = bytes,
+            ["mnist_deck_elements"] = summary.Elements,
+            ["mnist_deck_style"] = summary.Style.ToString().ToLowerInvariant(),
+            ["mnist_images"] = images,
+            ["mnist_max_step_fraction"] = mnistStep,
+            ["mnist_s_per_image"] = mnistReport.Seconds / images,
+            ["mnist_max_logit_error"] = Finite(mnistReport.Report.Summary.MaxOutputError),
+            ["mnist_argmax_agreement"] = mnistReport.Report.Summary.ArgmaxAgreement,
+            ["mnist_pass"] = mnistReport.Report.Pass,
+            ["twomoon_samples"] = 100,
+            ["twomoon_s_per_100"] = twomoonReport.Seconds,
+            ["twomoon_max_output_error"] = Finite(twomoonReport.Report.Summary.MaxOutputError),
+            ["twomoon_pass"] = twomoonReport.Report.Pass,
+            ["simulator"] = "ngspice 39 shared library (worker process)",
+            ["targets"] = "mnist <= 60 s per image, twomoon <= 10 s per 100 samples",
+            ["machine"] = new JsonObject { ["cores"] = Environment.ProcessorCount },
+            ["date"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+        };
+        var outPath = Path.Combine(root, "bench", "results", "cosim.json");
+        AtomicFile.WriteAllText(outPath, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        Console.WriteLine($"wrote {outPath}");
+        return 0;
+    }
+
+    private static double? Finite(double x) => double.IsFinite(x) ? x : null;
+
+    private static (VerifyReport Report, double Seconds) Verify(Design design, IReadOnlyList<double[]> inputs, SpiceOptions spice)
+    {
+        using var simulator = new NgspiceShared();
+        var options = VerifyOptions.Default with { Spice = spice, Reference = SolverOptions.Dopri5(1e-8) };
+        var report = new Verifier(design, options, simulator).Run(inputs);
+        return (report, report.Cases.Sum(c => c.ElapsedSeconds));
+    }
+
+    private sealed class CountingWriter : TextWriter
+    {
+        public long Count { get; private set; }
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+        public override void Write(char value) => Count++;
+        public override void Write(string? value) => Count += value?.Length ?? 0;
+        public override void Write(char[] buffer, int index, int count) => Count += count;
+    }
+}

@@ -1,0 +1,130 @@
+using KirchhoffHw.Import;
+using KirchhoffHw.Import.Cases;
+using KirchhoffHw.Model;
+using KirchhoffHw.Model.Devices;
+using KirchhoffHw.Simulate.Ngspice;
+using KirchhoffHw.Verify;
+
+namespace KirchhoffHw.Simulate.Tests.CoSim;
+
+public class VerifierTests
+{
+    private static Design Spiral => ModelLoader.Load(Path.Combine(Shared.Designs, "spiral.yaml")).Design;
+
+    /// <summary>Wraps a real backend and tampers with or counts its runs.</summary>
+    private sealed class Probe(ISpiceSimulator inner, Func<int, SimulationResult, SimulationResult>? edit = null) : ISpiceSimulator
+    {
+        public int Runs { get; private set; }
+        public string Name => inner.Name;
+        public SimulationResult Run(SimulationRequest request, CancellationToken cancel = default) =>
+            (edit ?? ((_, r) => r))(Runs++, inner.Run(request, cancel));
+        public void Dispose() => inner.Dispose();
+    }
+
+    [Test]
+    public void When_The_Simulator_Drops_The_Initial_Conditions_Expect_The_Case_To_Fail_On_That_First()
+    {
+        using var sim = new Probe(new NgspiceShared(), (_, r) =>
+        {
+            var zeroed = r.Vectors.ToDictionary(kv => kv.Key, kv => kv.Value.Select((v, i) => i == 0 ? 0.0 : v).ToArray(), StringComparer.OrdinalIgnoreCase);
+            return r with { Vectors = zeroed };
+        });
+        var report = new Verifier(Spiral, VerifyOptions.Default, sim).Run([[0.8, -0.4, 0.3]]);
+        Assert.That(report.Pass, Is.False);
+        Assert.That(report.Cases[0].Failures[0], Does.StartWith("initial state differs from the input"));
+    }
+
+    [Test]
+    public void When_One_Case_Fails_To_Simulate_Expect_Its_Verdict_To_Say_So_And_The_Others_To_Run()
+    {
+        using var sim = new Probe(new NgspiceShared(), (i, r) => i == 1
+            ? r with { Status = SimulationStatus.ConvergenceFailure, Message = "timestep too small", Time = [] }
+            : r);
+        var inputs = InputReader.Random(3, 3, 1, RandomInputKind.StandardNormal);
+        var report = new Verifier(Spiral, VerifyOptions.Default, sim).Run(inputs);
+        Assert.That(report.Cases.Select(c => c.Status), Is.EqualTo(new[] { SimulationStatus.Ok, SimulationStatus.ConvergenceFailure, SimulationStatus.Ok }));
+        Assert.That(report.Cases[1].Pass, Is.False);
+        Assert.That(report.Cases[0].Pass && report.Cases[2].Pass, Is.True);
+        Assert.That(report.Pass, Is.False);
+        Assert.That(report.Summary.Failures[0], Does.Contain("1 of 3 cases did not simulate"));
+    }
+
+    /// <summary>A real divergence: dv/dt = relu(1000 v) overflows from v(0) = 1, while v(0) = 0 stays put.</summary>
+    [Test]
+    public void When_A_Design_Does_Not_Converge_Expect_A_Failed_Verdict_And_The_Run_To_Go_On()
+    {
+        var layer = new Layer(0, 1, new ShiftRelu2(), new EdgeList([0], [1]), [0, 1000, 0]);
+        var runaway = new Design("runaway", 1, [layer], new InputMap(1), Readout.AllNodes);
+        using var sim = new NgspiceShared();
+        var report = new Verifier(runaway, VerifyOptions.Default, sim).Run([[1.0], [0.0]]);
+        Assert.That(report.Cases[0].Status, Is.EqualTo(SimulationStatus.ConvergenceFailure));
+        Assert.That(report.Cases[0].Failures, Has.Some.Contains("Timestep too small"));
+        Assert.That(report.Cases[0].Failures, Has.Some.StartsWith("reference:"), "the reference cannot follow it either");
+        Assert.That(report.Cases[1].Pass, Is.True, string.Join("; ", report.Cases[1].Failures));
+        Assert.That(report.Pass, Is.False);
+    }
+
+    [Test]
+    public void When_Ngspice_Is_Missing_Expect_A_Verdict_That_Says_How_To_Install_It()
+    {
+        using var sim = new NgspiceBatch(NgspiceBatchOptions.Default with { Executable = "/nonexistent/ngspice" });
+        var report = new Verifier(Spiral, VerifyOptions.Default, sim).Run([[0.1, 0.2, 0.3]]);
+        Assert.That(report.Cases[0].Status, Is.EqualTo(SimulationStatus.SimulatorMissing));
+        Assert.That(report.Cases[0].Message, Does.Contain("apt-get install ngspice"));
+    }
+
+    [Test]
+    public void When_A_Run_Is_Resumed_Expect_Finished_Cases_Not_To_Be_Simulated_Again()
+    {
+        var journal = Path.Combine(Path.GetTempPath(), $"kh-journal-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            var inputs = InputReader.Random(3, 3, 2, RandomInputKind.StandardNormal);
+            using var first = new Probe(new NgspiceShared());
+            var a = new Verifier(Spiral, VerifyOptions.Default, first).Run(inputs[..2], journal);
+            Assert.That(first.Runs, Is.EqualTo(2));
+
+            using var second = new Probe(new NgspiceShared());
+            var b = new Verifier(Spiral, VerifyOptions.Default, second).Run(inputs, journal);
+            Assert.That(second.Runs, Is.EqualTo(1), "only the case the interrupted run had not finished");
+            Assert.That(b.Cases[0].Circuit!.Output, Is.EqualTo(a.Cases[0].Circuit!.Output));
+
+            using var changed = new Probe(new NgspiceShared());
+            new Verifier(Spiral, VerifyOptions.Default with { Tolerance = 0.5 }, changed).Run(inputs, journal);
+            Assert.That(changed.Runs, Is.EqualTo(3), "changed options never reuse a journal");
+        }
+        finally { File.Delete(journal); }
+    }
+
+    [Test]
+    public void When_A_Verdict_File_Is_Written_Expect_The_Vectors_Json_Shape_In_Model_Units()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"kh-verdict-{Guid.NewGuid():N}.json");
+        try
+        {
+            var design = Spiral.With(units: new Units(1e-12, 1e-9, 0.5));
+            using var sim = new NgspiceShared();
+            var report = new Verifier(design, VerifyOptions.Default, sim).Run([[0.5, -0.5, 0.25]]);
+            VerdictJson.Save(path, report);
+            var set = CaseFile.Read(path);
+            Assert.That(set.Cases[0].Input, Is.EqualTo(new[] { 0.5, -0.5, 0.25 }));
+            Assert.That(set.Cases[0].Boundaries.Select(b => b.T), Is.EqualTo(design.Layers.Select(l => l.TEnd)));
+            Assert.That(set.Cases[0].Output, Is.EqualTo(report.Cases[0].Circuit!.Output));
+            // Model units: the circuit swings half as many volts as model units at 0.5 V per unit.
+            Assert.That(report.Range.MaxNodeVolts, Is.GreaterThanOrEqualTo(0.5 * report.Cases[0].Circuit!.Boundaries.Max(b => b.State.Max(Math.Abs)) * (1 - 1e-9)));
+            Assert.That(report.Range.MaxNodeVolts, Is.LessThan(0.75 * report.Cases[0].Circuit!.Boundaries.Max(b => b.State.Max(Math.Abs)) + 1));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Test]
+    public void When_Points_Are_Far_Apart_Expect_Energy_Distance_Positive_And_Zero_For_Identical_Samples()
+    {
+        double[][] a = [[0, 0], [1, 0], [0, 1]];
+        double[][] b = [[5, 5], [6, 5], [5, 6]];
+        Assert.That(Metrics.EnergyDistance(a, a), Is.EqualTo(0).Within(1e-12));
+        Assert.That(Metrics.EnergyDistance(a, b), Is.EqualTo(12.718606497641153).Within(1e-12), "value from an independent Python computation");
+        Assert.That(Metrics.Margin([1, 3, 2]), Is.EqualTo(1));
+        Assert.That(Metrics.ArgMax([1, 3, 2]), Is.EqualTo(1));
+    }
+}
