@@ -1,0 +1,152 @@
+using KirchhoffHw.Cli;
+using KirchhoffHw.Import;
+using KirchhoffHw.Import.Cases;
+
+namespace KirchhoffHw.Cli.Tests;
+
+/// <summary>The command line as a user meets it: exit codes, one-line errors, files written whole or not at all.</summary>
+public class CliTests
+{
+    private string _dir = "";
+
+    private static string Root { get; } = FindRoot();
+    private static string Models => Path.GetFullPath(Path.Combine(Root, "..", "shared", "models"));
+    private static string Twomoon => Path.Combine(Models, "twomoon", "model.pth");
+    private static string Spiral => Path.Combine(Root, "designs", "spiral.yaml");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "KirchhoffHw.sln"))) return dir.FullName;
+        throw new InvalidOperationException("KirchhoffHw.sln not found");
+    }
+
+    [SetUp]
+    public void SetUp() => Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), $"kh-cli-{Guid.NewGuid():N}"));
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = App.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    private string P(string name) => Path.Combine(_dir, name);
+
+    [Test]
+    public void When_Asking_For_Help_Expect_Every_Verb_And_Examples()
+    {
+        var (code, output, _) = Run("--help");
+        Assert.That(code, Is.Zero);
+        Assert.That(output, Does.Contain("import").And.Contain("run").And.Contain("info").And.Contain("generate").And.Contain("verify").And.Contain("Examples"));
+        var (c2, verifyHelp, _) = Run("verify", "--help");
+        Assert.That(c2, Is.Zero);
+        Assert.That(verifyHelp, Does.Contain("--capacitance").And.Contain("--time-unit").And.Contain("--inputs").And.Contain("Exit code"));
+    }
+
+    [Test]
+    public void When_Showing_Info_Expect_Nodes_Devices_And_Statistics()
+    {
+        var (code, output, _) = Run("info", Twomoon);
+        Assert.That(code, Is.Zero);
+        Assert.That(output, Does.Contain("2 + ground").And.Contain("600 in 2 layers").And.Contain("300 x ShiftTanh2").And.Contain("negative"));
+    }
+
+    [Test]
+    public void When_The_Model_File_Is_Missing_Expect_One_Error_Line_And_Exit_Code_2()
+    {
+        var (code, _, err) = Run("info", P("nope.pth"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(err, Does.StartWith("error: ").And.Contain("nope.pth").And.Not.Contain("   at "));
+    }
+
+    [Test]
+    public void When_A_Checkpoint_Is_Truncated_Expect_Its_Name_In_The_Error_And_No_Output_Written()
+    {
+        var bytes = File.ReadAllBytes(Twomoon);
+        var bad = P("model.pth");
+        File.WriteAllBytes(bad, bytes[..(bytes.Length / 2)]);
+        File.Copy(Path.Combine(Models, "twomoon", "config.yaml"), P("config.yaml"));
+        File.WriteAllText(P("out.yaml"), "precious");
+        var (code, _, err) = Run("import", bad, "--output", P("out.yaml"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("model.pth").And.Not.Contain("   at "));
+        Assert.That(File.ReadAllText(P("out.yaml")), Is.EqualTo("precious"), "existing output is never lost on bad input");
+    }
+
+    [Test]
+    public void When_Running_The_Reference_Expect_A_Vectors_Json_Shaped_File()
+    {
+        var (code, _, err) = Run("run", Twomoon, "--random", "5", "--seed", "3", "--rtol", "1e-8", "--output", P("out.json"));
+        Assert.That(code, Is.Zero, err);
+        var set = CaseFile.Read(P("out.json"));
+        Assert.That(set.Cases, Has.Count.EqualTo(5));
+        Assert.That(set.Cases.Select(c => c.Boundaries.Count), Has.All.EqualTo(2));
+        Assert.That(set.Cases[0].Output, Is.EqualTo(set.Cases[0].Boundaries[1].State), "twomoon reads out every node");
+        Assert.That(set.Metadata["inputs"]?.ToString(), Does.Contain("seed 3"), "the seed is recorded so the run can be repeated");
+    }
+
+    [Test]
+    public void When_Reading_Inputs_From_Vectors_Json_Expect_Its_Outputs_Reproduced()
+    {
+        var vectors = Path.Combine(Models, "twomoon", "vectors.json");
+        var (code, _, err) = Run("run", Twomoon, "--inputs", vectors, "--rtol", "1e-10", "--output", P("out.json"));
+        Assert.That(code, Is.Zero, err);
+        var ours = CaseFile.Read(P("out.json"));
+        var theirs = CaseFile.Read(vectors);
+        for (int i = 0; i < theirs.Cases.Count; i++)
+            Assert.That(ours.Cases[i].Output, Is.EqualTo(theirs.Cases[i].Output).Within(1e-6));
+    }
+
+    [Test]
+    public void When_Generating_Twice_Expect_Byte_Identical_Decks_And_Verilog()
+    {
+        foreach (var dir in new[] { "a", "b" })
+        {
+            var (code, _, err) = Run("generate", Twomoon, "--random", "1", "--seed", "4", "--capacitance", "1p", "--time-unit", "1n", "--format", "all", "--output", P(dir));
+            Assert.That(code, Is.Zero, err);
+        }
+        var files = Directory.GetFiles(P("a")).Select(Path.GetFileName).Order().ToArray();
+        Assert.That(files, Has.Length.EqualTo(4), string.Join(", ", files));
+        foreach (var f in files)
+            Assert.That(File.ReadAllBytes(Path.Combine(P("b"), f!)), Is.EqualTo(File.ReadAllBytes(Path.Combine(P("a"), f!))), f);
+    }
+
+    [TestCase("--spice-option", "reltol=1e-5\n.control")]
+    [TestCase("--spice-option", "shell=1")]
+    [TestCase("--capacitance", "-1p")]
+    [TestCase("--time-unit", "fast")]
+    public void When_An_Option_Is_Bad_Expect_Exit_Code_2_And_No_Deck(string option, string value)
+    {
+        var (code, _, err) = Run("generate", Spiral, option, value, "--output", P("x.cir"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.StartWith("error: "));
+        Assert.That(File.Exists(P("x.cir")), Is.False);
+    }
+
+    [Test]
+    public void When_Importing_To_Yaml_Expect_The_Same_Design_Back()
+    {
+        var (code, _, err) = Run("import", Twomoon, "--output", P("twomoon.yaml"));
+        Assert.That(code, Is.Zero, err);
+        var a = ModelLoader.Load(Twomoon).Design;
+        var b = ModelLoader.Load(P("twomoon.yaml")).Design;
+        Assert.That(b.DeviceCount, Is.EqualTo(a.DeviceCount));
+        Assert.That(b.Layers[1].Theta, Is.EqualTo(a.Layers[1].Theta));
+    }
+
+    [Test]
+    public void When_Verifying_A_Shipped_Design_Expect_Pass_And_A_Verdict_File()
+    {
+        var (code, output, err) = Run("verify", Spiral, "--random", "2", "--seed", "1", "--capacitance", "1p", "--time-unit", "1n", "--output", P("verdict.json"));
+        Assert.That(code, Is.Zero, output + err);
+        Assert.That(output, Does.Contain("verdict     PASS"));
+        Assert.That(CaseFile.Read(P("verdict.json")).Cases, Has.Count.EqualTo(2));
+        Assert.That(File.Exists(P("verdict.json.journal.jsonl")), Is.False, "the journal is removed once the run completes");
+    }
+}
