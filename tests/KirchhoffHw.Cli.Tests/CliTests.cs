@@ -9,17 +9,9 @@ public class CliTests
 {
     private string _dir = "";
 
-    private static string Root { get; } = FindRoot();
-    private static string Models => Path.GetFullPath(Path.Combine(Root, "..", "shared", "models"));
+    private static string Models => RepoPaths.Models;
     private static string Twomoon => Path.Combine(Models, "twomoon", "model.pth");
-    private static string Spiral => Path.Combine(Root, "designs", "spiral.yaml");
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "KirchhoffHw.sln"))) return dir.FullName;
-        throw new InvalidOperationException("KirchhoffHw.sln not found");
-    }
+    private static string Spiral => Path.Combine(RepoPaths.Designs, "spiral.yaml");
 
     [SetUp]
     public void SetUp() => Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), $"kh-cli-{Guid.NewGuid():N}"));

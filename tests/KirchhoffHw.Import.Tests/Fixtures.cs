@@ -6,18 +6,10 @@ namespace KirchhoffHw.Import.Tests;
 /// <summary>Paths to the shared real models and helpers that craft checkpoints and pickles byte by byte.</summary>
 internal static class Fixtures
 {
-    public static string RepoRoot { get; } = FindRoot();
-
-    public static string Models => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "models"));
-    public static string Model(string name, string file) => Path.Combine(Models, name, file);
-    public static string Designs => Path.Combine(RepoRoot, "designs");
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "KirchhoffHw.sln"))) return dir.FullName;
-        throw new InvalidOperationException("KirchhoffHw.sln not found above the test directory");
-    }
+    public static string RepoRoot => RepoPaths.Root;
+    public static string Models => RepoPaths.Models;
+    public static string Model(string name, string file) => RepoPaths.Model(name, file);
+    public static string Designs => RepoPaths.Designs;
 
     public static string TempDir()
     {

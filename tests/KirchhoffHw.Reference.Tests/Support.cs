@@ -8,16 +8,7 @@ public enum Shape { FullyConnectedWithGround, Chain, RandomPairs, ParallelDuplic
 /// <summary>Random small designs and an independent scalar RK4, the yardsticks of the property tests.</summary>
 public static class Support
 {
-    public static string ModelsDirectory
-    {
-        get
-        {
-            var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "KirchhoffHw.sln"))) dir = dir.Parent;
-            Assert.That(dir, Is.Not.Null, "repository root (folder with KirchhoffHw.sln) not found above the test assembly");
-            return Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "models"));
-        }
-    }
+    public static string ModelsDirectory => RepoPaths.Models;
 
     public static Design Single(DeviceModel model, int nodes, params (double T0, double T1, (int S, int D)[] Edges, double[] Theta)[] layers) =>
         new("test", nodes, layers.Select(l => new Layer(l.T0, l.T1, model, EdgeList.FromPairs(l.Edges), l.Theta)).ToArray(),

@@ -137,3 +137,52 @@ internal static class Common
         _ => throw new KirchhoffHwException("<options>", $"--style '{Names.CommentText(text)}' is not one of auto, devices, merged"),
     };
 }
+
+/// <summary>The model argument and the input options of every verb that runs inputs through a design.</summary>
+internal sealed class ModelInputs
+{
+    public Argument<string> Model { get; } = Common.Model();
+    public Option<string?> Config { get; } = Common.Config();
+    public Option<string?> Inputs { get; } = Common.Inputs();
+    public Option<int?> Random { get; } = Common.Random();
+    public Option<int> Seed { get; } = Common.Seed();
+
+    public void AddTo(Command command, bool withInputs = true)
+    {
+        command.Arguments.Add(Model);
+        command.Options.Add(Config);
+        if (!withInputs) return;
+        command.Options.Add(Inputs);
+        command.Options.Add(Random);
+        command.Options.Add(Seed);
+    }
+
+    public ImportedModel Load(ParseResult r) => Common.Load(r, Model, Config);
+
+    public (double[][] Inputs, string Origin) Read(ParseResult r, Design design, bool required = true) =>
+        Common.ReadInputs(r, design, Inputs, Random, Seed, required);
+}
+
+/// <summary>The options that choose the physical circuit and its deck: units, style, simulator options, step cap.</summary>
+internal sealed class CircuitOptions
+{
+    private readonly (Option<string?> C, Option<string?> T, Option<string?> V) _units = Common.UnitOptions();
+    public Option<string> Style { get; } = Common.Style();
+    public Option<string[]> SpiceOption { get; } = Common.SpiceOption();
+    public Option<double?> MaxStep { get; } = Common.MaxStep();
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { _units.C, _units.T, _units.V, Style, SpiceOption, MaxStep }) command.Options.Add(o);
+    }
+
+    /// <summary>The design with the units asked for on the command line (checked).</summary>
+    public Design Apply(ParseResult r, Design design)
+    {
+        var d = design.With(units: Common.Units(r, design.Units, _units.C, _units.T, _units.V));
+        foreach (var problem in d.Units.Problems()) throw new KirchhoffHwException("<options>", problem);
+        return d;
+    }
+
+    public Generate.SpiceOptions Spice(ParseResult r) => Common.Spice(r, Style, SpiceOption, MaxStep);
+}

@@ -10,34 +10,28 @@ internal static class GenerateCommand
 {
     public static Command Create(Console console)
     {
-        var model = Common.Model();
-        var config = Common.Config();
-        var inputs = Common.Inputs();
-        var random = Common.Random();
-        var seed = Common.Seed();
+        var io = new ModelInputs();
+        var circuit = new CircuitOptions();
         var caseIndex = new Option<int>("--case") { Description = "Which input vector of --inputs/--random becomes the initial state (default 0; no inputs = all nodes at 0 V).", DefaultValueFactory = _ => 0 };
-        var (c, t, v) = Common.UnitOptions();
-        var style = Common.Style();
-        var spiceOption = Common.SpiceOption();
-        var maxStep = Common.MaxStep();
         var format = new Option<string>("--format") { Description = "spice (ngspice deck), verilog-ams, or all.", DefaultValueFactory = _ => "spice" };
         var output = new Option<string>("--output", "-o") { Description = "The deck file for --format spice; a directory for verilog-ams and all.", Required = true };
         var command = new Command("generate", "Write the circuit as an ngspice deck and/or Verilog-AMS (ideal fidelity: exact device laws).\n" +
             "Node k is net n<k> in every output; layer L's phase is ph<L>.")
         {
-            model, config, inputs, random, seed, caseIndex, c, t, v, style, spiceOption, maxStep, format, output,
+            caseIndex, format, output,
         };
+        io.AddTo(command);
+        circuit.AddTo(command);
         command.SetAction(r =>
         {
-            var imported = Common.Load(r, model, config);
-            var design = imported.Design.With(units: Common.Units(r, imported.Design.Units, c, t, v));
-            foreach (var problem in design.Units.Problems()) throw new KirchhoffHwException("<options>", problem);
-            var (vectors, origin) = Common.ReadInputs(r, design, inputs, random, seed, required: false);
+            var imported = io.Load(r);
+            var design = circuit.Apply(r, imported.Design);
+            var (vectors, origin) = io.Read(r, design, required: false);
             int index = r.GetValue(caseIndex);
             if (vectors.Length > 0 && (index < 0 || index >= vectors.Length))
                 throw new KirchhoffHwException("<options>", $"--case {index} is out of range: there are {vectors.Length} inputs");
             double[] input = vectors.Length == 0 ? [] : vectors[index];
-            var spice = Common.Spice(r, style, spiceOption, maxStep) with
+            var spice = circuit.Spice(r) with
             {
                 Input = input,
                 Notes = [$"source: {imported.Source}", vectors.Length == 0 ? "input: none (all nodes start at 0 V)" : $"input: case {index} of {origin}"],

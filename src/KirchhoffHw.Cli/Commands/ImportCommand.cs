@@ -7,16 +7,16 @@ internal static class ImportCommand
 {
     public static Command Create(Console console)
     {
-        var model = Common.Model();
-        var config = Common.Config();
+        var io = new ModelInputs();
         var output = new Option<string?>("--output", "-o") { Description = "Write the design in KirchhoffHw's YAML format here (otherwise print a summary)." };
         var command = new Command("import", "Import a checkpoint (model.pth + config.yaml) or a design and write it as a KirchhoffHw YAML design.")
         {
-            model, config, output,
+            output,
         };
+        io.AddTo(command, withInputs: false);
         command.SetAction(r =>
         {
-            var imported = Common.Load(r, model, config);
+            var imported = io.Load(r);
             if (r.GetValue(output) is { } path)
             {
                 DesignYaml.Save(imported.Design, path);

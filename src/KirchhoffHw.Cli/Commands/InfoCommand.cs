@@ -8,12 +8,12 @@ internal static class InfoCommand
 {
     public static Command Create(Console console)
     {
-        var model = Common.Model();
-        var config = Common.Config();
-        var command = new Command("info", "Show a design's nodes, devices per layer and parameter statistics.") { model, config };
+        var io = new ModelInputs();
+        var command = new Command("info", "Show a design's nodes, devices per layer and parameter statistics.");
+        io.AddTo(command, withInputs: false);
         command.SetAction(r =>
         {
-            Print(console, Common.Load(r, model, config), statistics: true);
+            Print(console, io.Load(r), statistics: true);
             return App.ExitOk;
         });
         return command;

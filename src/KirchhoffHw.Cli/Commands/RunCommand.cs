@@ -10,11 +10,7 @@ internal static class RunCommand
 {
     public static Command Create(Console console)
     {
-        var model = Common.Model();
-        var config = Common.Config();
-        var inputs = Common.Inputs();
-        var random = Common.Random();
-        var seed = Common.Seed();
+        var io = new ModelInputs();
         var rtol = new Option<double?>("--rtol") { Description = "Relative tolerance of the Dormand-Prince solver (default: the checkpoint's simulation.tol, else 1e-3)." };
         var atol = new Option<double?>("--atol") { Description = "Absolute tolerance (default: as --rtol)." };
         var method = new Option<string>("--method") { Description = "dopri5 (adaptive, default) or rk4 (fixed step, see --step).", DefaultValueFactory = _ => "dopri5" };
@@ -22,16 +18,17 @@ internal static class RunCommand
         var output = new Option<string?>("--output", "-o") { Description = "Write results in the shape of vectors.json: cases[*].input, boundaries[*].{t,state}, output." };
         var command = new Command("run", "Run the software reference (the golden model) on inputs: the forward pass, layer by layer.")
         {
-            model, config, inputs, random, seed, rtol, atol, method, step, output,
+            rtol, atol, method, step, output,
         };
+        io.AddTo(command);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
         int Execute(ParseResult r, CancellationToken cancel)
         {
-            var imported = Common.Load(r, model, config);
+            var imported = io.Load(r);
             var design = imported.Design;
-            var (vectors, origin) = Common.ReadInputs(r, design, inputs, random, seed);
+            var (vectors, origin) = io.Read(r, design);
             double rt = r.GetValue(rtol) ?? imported.Tolerance ?? 1e-3, at = r.GetValue(atol) ?? r.GetValue(rtol) ?? imported.Tolerance ?? 1e-3;
             var options = r.GetValue(method)!.ToLowerInvariant() switch
             {

@@ -14,15 +14,8 @@ internal static class VerifyCommand
 {
     public static Command Create(Console console)
     {
-        var model = Common.Model();
-        var config = Common.Config();
-        var inputs = Common.Inputs();
-        var random = Common.Random();
-        var seed = Common.Seed();
-        var (c, t, v) = Common.UnitOptions();
-        var style = Common.Style();
-        var spiceOption = Common.SpiceOption();
-        var maxStep = Common.MaxStep();
+        var io = new ModelInputs();
+        var circuit = new CircuitOptions();
         var backend = new Option<string>("--backend") { Description = "shared (libngspice in a worker process, default) or batch (ngspice -b -r).", DefaultValueFactory = _ => "shared" };
         var tolerance = new Option<double?>("--tolerance") { Description = "Largest |circuit - reference| in model units (default 5e-3 for classifiers, 1e-3 otherwise)." };
         var refTol = new Option<double>("--reference-tol") { Description = "rtol = atol of the reference solver.", DefaultValueFactory = _ => 1e-9 };
@@ -32,20 +25,21 @@ internal static class VerifyCommand
         var command = new Command("verify", "Co-simulate: run each input through the ngspice deck and the reference, compare states at t = 0, at the\n" +
             "layer boundaries, along the trajectory and at the read-out; check the timescale; judge the task.\nExit code 0 = pass, 1 = fail, 2 = bad input.")
         {
-            model, config, inputs, random, seed, c, t, v, style, spiceOption, maxStep, backend, tolerance, refTol, timeout, output, fresh,
+            backend, tolerance, refTol, timeout, output, fresh,
         };
+        io.AddTo(command);
+        circuit.AddTo(command);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
         int Execute(ParseResult r, CancellationToken cancel)
         {
-            var imported = Common.Load(r, model, config);
-            var design = imported.Design.With(units: Common.Units(r, imported.Design.Units, c, t, v));
-            foreach (var problem in design.Units.Problems()) throw new KirchhoffHwException("<options>", problem);
-            var (vectors, origin) = Common.ReadInputs(r, design, inputs, random, seed);
+            var imported = io.Load(r);
+            var design = circuit.Apply(r, imported.Design);
+            var (vectors, origin) = io.Read(r, design);
             var options = VerifyOptions.Default with
             {
-                Spice = Common.Spice(r, style, spiceOption, maxStep),
+                Spice = circuit.Spice(r),
                 Reference = SolverOptions.Dopri5(r.GetValue(refTol)),
                 Tolerance = r.GetValue(tolerance),
                 CaseTimeout = TimeSpan.FromSeconds(r.GetValue(timeout)),

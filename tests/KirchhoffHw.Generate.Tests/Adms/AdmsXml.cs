@@ -18,7 +18,7 @@ internal sealed record AdmsParse(Dictionary<string, List<Contribution>> Contribu
 /// </summary>
 internal static class AdmsXml
 {
-    public static string Script => Path.Combine(Repo.Root, "tests", "KirchhoffHw.Generate.Tests", "Adms", "contributions.xml");
+    public static string Script => Path.Combine(RepoPaths.Root, "tests", "KirchhoffHw.Generate.Tests", "Adms", "contributions.xml");
 
     private static readonly Lazy<string?> Executable = new(() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)

@@ -73,7 +73,7 @@ public class VerilogAModuleTests
     [TestCase("spiral.yaml", "spiral")]
     public void When_DesignDeviceFileIsParsedByAdms_Expect_ExactlyTheLibraryAndTheDesignsModels(string file, string name)
     {
-        var design = ModelLoader.Load(Path.Combine(Repo.Designs, file)).Design.With(name: name);
+        var design = ModelLoader.Load(Path.Combine(RepoPaths.Designs, file)).Design.With(name: name);
         var modules = AdmsXml.Parse(Emitter.WriteDevicesToString(VerilogAmsEmitter.DistinctModels(design), design.Name));
         var expected = design.Layers.Select(l => l.Model.Name).Distinct()
             .SelectMany(m => new[] { $"kh_{m}", $"kh_{m}_ph" }).Concat(["kh_cap", "kh_precharge"]);
@@ -84,7 +84,7 @@ public class VerilogAModuleTests
     [Test]
     public void When_TwomoonTopIsParsedByAdms_Expect_EveryInstanceWithItsNetsAndExactParameters()
     {
-        var design = ModelLoader.Load(Path.Combine(Repo.Models, "twomoon", "model.pth")).Design;
+        var design = ModelLoader.Load(Path.Combine(RepoPaths.Models, "twomoon", "model.pth")).Design;
         var files = VerilogAmsEmitter.FileNames(design);
         var parse = AdmsXml.Parse([
             (files.Devices, Emitter.WriteDevicesToString(VerilogAmsEmitter.DistinctModels(design), design.Name)),

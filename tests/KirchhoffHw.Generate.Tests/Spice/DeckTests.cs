@@ -10,7 +10,7 @@ namespace KirchhoffHw.Generate.Tests.Spice;
 public class DeckTests
 {
     private static Design Load(string path) => ModelLoader.Load(path).Design;
-    private static Design Twomoon => Load(Path.Combine(Repo.Models, "twomoon", "model.pth"));
+    private static Design Twomoon => Load(Path.Combine(RepoPaths.Models, "twomoon", "model.pth"));
     private static string Write(Design d, SpiceOptions o) => new NgspiceEmitter().WriteToString(d, o);
     private static string[] Lines(string deck) => deck.Split('\n');
 
@@ -67,7 +67,7 @@ public class DeckTests
     [TestCaseSource(nameof(Hostile))]
     public void When_A_Design_Name_Carries_Spice_Lines_Expect_None_To_Reach_The_Deck(string name)
     {
-        var d = Load(Path.Combine(Repo.Designs, "tiny.yaml"));
+        var d = Load(Path.Combine(RepoPaths.Designs, "tiny.yaml"));
         d = new Design(name, d.NodeCount, d.Layers, d.Input, d.Readout, d.Units, d.Task);
         foreach (var style in new[] { DeckStyle.Devices, DeckStyle.Merged })
         {
@@ -141,7 +141,7 @@ public class DeckTests
     [Test]
     public void When_Writing_Mnist_Merged_Expect_One_Source_Per_Node_Pair()
     {
-        var d = Load(Path.Combine(Repo.Models, "mnist", "model.pth"));
+        var d = Load(Path.Combine(RepoPaths.Models, "mnist", "model.pth"));
         var counter = new StringWriter();
         var summary = new NgspiceEmitter().Write(d, SpiceOptions.Default, counter);
         var pairs = new HashSet<(int, int)>();

@@ -6,7 +6,7 @@ namespace KirchhoffHw.Generate.Tests.VerilogAms;
 /// </summary>
 internal static class Golden
 {
-    public static string Directory => Path.Combine(Repo.Root, "tests", "KirchhoffHw.Generate.Tests", "VerilogAms", "Golden");
+    public static string Directory => Path.Combine(RepoPaths.Root, "tests", "KirchhoffHw.Generate.Tests", "VerilogAms", "Golden");
 
     public static void AssertMatches(string actual, string fileName)
     {

@@ -9,8 +9,8 @@ namespace KirchhoffHw.Generate.Tests.VerilogAms;
 public class VerilogAmsEmitterTests
 {
     private static readonly VerilogAmsEmitter Emitter = new();
-    private static Design Tiny => ModelLoader.Load(Path.Combine(Repo.Designs, "tiny.yaml")).Design;
-    private static readonly Lazy<Design> Twomoon = new(() => ModelLoader.Load(Path.Combine(Repo.Models, "twomoon", "model.pth")).Design);
+    private static Design Tiny => ModelLoader.Load(Path.Combine(RepoPaths.Designs, "tiny.yaml")).Design;
+    private static readonly Lazy<Design> Twomoon = new(() => ModelLoader.Load(Path.Combine(RepoPaths.Models, "twomoon", "model.pth")).Design);
 
     [Test]
     public void When_TinyIsWritten_Expect_FilesMatchGolden()
@@ -56,7 +56,7 @@ public class VerilogAmsEmitterTests
     [Test]
     public void When_MnistIsWritten_Expect_460136DeviceInstancesAndEveryNodeNetAndPrecharge()
     {
-        var design = ModelLoader.Load(Path.Combine(Repo.Models, "mnist", "model.pth")).Design;
+        var design = ModelLoader.Load(Path.Combine(RepoPaths.Models, "mnist", "model.pth")).Design;
         Assert.That(design.DeviceCount, Is.EqualTo(460_136));
         var dir = Directory.CreateTempSubdirectory("kh-vams-mnist-").FullName;
         try

@@ -10,16 +10,8 @@ namespace KirchhoffHw.Simulate.Tests.CoSim;
 
 internal static class Shared
 {
-    public static string Root { get; } = Find();
-    public static string Models => Path.GetFullPath(Path.Combine(Root, "..", "shared", "models"));
-    public static string Designs => Path.Combine(Root, "designs");
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "KirchhoffHw.sln"))) return dir.FullName;
-        throw new InvalidOperationException("KirchhoffHw.sln not found");
-    }
+    public static string Models => RepoPaths.Models;
+    public static string Designs => RepoPaths.Designs;
 
     public static ISpiceSimulator Backend(string name) => name == "shared" ? new NgspiceShared() : new NgspiceBatch();
 }

@@ -1,11 +1,16 @@
-namespace KirchhoffHw.Generate.Tests;
+namespace KirchhoffHw.Testing;
 
-/// <summary>Locates the repository root and the shared checkpoints beside it.</summary>
-internal static class Repo
+/// <summary>
+/// The repository root (the folder holding KirchhoffHw.sln, found above the test assembly) and the authors'
+/// checkpoints beside it in ../shared/models, which tests read in place and never copy. Compiled into every
+/// test project.
+/// </summary>
+internal static class RepoPaths
 {
     public static string Root { get; } = Find();
     public static string Models => Path.GetFullPath(Path.Combine(Root, "..", "shared", "models"));
     public static string Designs => Path.Combine(Root, "designs");
+    public static string Model(string name, string file) => Path.Combine(Models, name, file);
 
     private static string Find()
     {
