@@ -11,7 +11,7 @@ namespace KirchhoffHw.Verify;
 /// One case: write the deck for its input, simulate it, convert the waveforms back to model units and hold
 /// them against the reference trajectory. Simulator failures become verdicts, never exceptions.
 /// </summary>
-public sealed class CoSimulation(Design design, VerifyOptions options, ISpiceSimulator simulator, NgspiceEmitter? emitter = null)
+public sealed class CoSimulation(Design design, VerifyOptions options, NgspiceEmitter? emitter = null)
 {
     private readonly NgspiceEmitter _emitter = emitter ?? new NgspiceEmitter();
     private readonly double _tolerance = options.ToleranceFor(design.Task);
@@ -23,7 +23,7 @@ public sealed class CoSimulation(Design design, VerifyOptions options, ISpiceSim
 
     /// <param name="reference">The golden trajectory, or null when the reference itself failed for this input
     /// (<paramref name="referenceFailure"/> says why): the circuit still runs, so the verdict shows what it did.</param>
-    public CaseVerdict Run(int index, double[] input, CaseResult? reference, CancellationToken cancel = default, string? referenceFailure = null)
+    public CaseVerdict Run(ISpiceSimulator simulator, int index, double[] input, CaseResult? reference, CancellationToken cancel = default, string? referenceFailure = null)
     {
         var clock = Stopwatch.StartNew();
         var units = design.Units;

@@ -17,29 +17,75 @@ public readonly record struct VerifyProgress(string Stage, int Done, int Total, 
 /// redoing finished cases; the journal is keyed by the design, the options and the input, so a changed run
 /// never reuses stale results.
 /// </summary>
-public sealed class Verifier(Design design, VerifyOptions options, ISpiceSimulator simulator, string source = "")
+public sealed class Verifier
 {
+    private readonly Design design;
+    private readonly VerifyOptions options;
+    private readonly Func<ISpiceSimulator> _simulators;
+    private readonly int _jobs;
+    private readonly bool _ownsSimulators;
+    private readonly string source;
+    private readonly string _simulatorName;
+
+    /// <summary>Runs every case, one after another, on <paramref name="simulator"/> (which the caller owns).</summary>
+    public Verifier(Design design, VerifyOptions options, ISpiceSimulator simulator, string source = "")
+        : this(design, options, () => simulator, 1, source, owns: false, simulator.Name) { }
+
+    /// <summary>
+    /// Runs up to <paramref name="jobs"/> cases at once, each job on its own simulator from <paramref name="simulators"/>:
+    /// ngspice keeps global state, so parallel cases need separate simulator processes.
+    /// </summary>
+    public Verifier(Design design, VerifyOptions options, Func<ISpiceSimulator> simulators, int jobs, string source = "")
+        : this(design, options, simulators, Math.Max(1, jobs), source, owns: true, null) { }
+
+    private Verifier(Design design, VerifyOptions options, Func<ISpiceSimulator> simulators, int jobs, string source, bool owns, string? name)
+    {
+        this.design = design;
+        this.options = options;
+        _simulators = simulators;
+        _jobs = jobs;
+        _ownsSimulators = owns;
+        this.source = source;
+        if (name is null)
+        {
+            using var probe = simulators();
+            name = probe.Name;
+        }
+        _simulatorName = name;
+    }
+
     public VerifyReport Run(IReadOnlyList<double[]> inputs, string? journalPath = null, IProgress<VerifyProgress>? progress = null,
         CancellationToken cancel = default)
     {
-        var cosim = new CoSimulation(design, options, simulator);
+        var cosim = new CoSimulation(design, options);
         progress?.Report(new VerifyProgress("reference", 0, inputs.Count));
         var (reference, referenceFailures) = SolveReference(inputs, cosim.SampleTimes, cancel);
 
         var runKey = RunKey();
         var done = journalPath is null ? new Dictionary<string, CaseVerdict>() : ReadJournal(journalPath);
         var verdicts = new CaseVerdict[inputs.Count];
-        for (int i = 0; i < inputs.Count; i++)
+        var pool = new System.Collections.Concurrent.ConcurrentBag<ISpiceSimulator>();
+        var gate = new object();
+        int finished = 0;
+        try
         {
-            cancel.ThrowIfCancellationRequested();
-            var key = CaseKey(runKey, i, inputs[i]);
-            if (!done.TryGetValue(key, out var verdict))
+            Parallel.For(0, inputs.Count, new ParallelOptions { MaxDegreeOfParallelism = _jobs, CancellationToken = cancel }, i =>
             {
-                verdict = cosim.Run(i, inputs[i], reference[i], cancel, referenceFailures[i]);
-                if (journalPath is not null) AppendJournal(journalPath, key, verdict);
-            }
-            verdicts[i] = verdict;
-            progress?.Report(new VerifyProgress("simulate", i + 1, inputs.Count, verdict));
+                var key = CaseKey(runKey, i, inputs[i]);
+                if (!done.TryGetValue(key, out var verdict))
+                {
+                    if (!pool.TryTake(out var simulator)) simulator = _simulators();
+                    try { verdict = cosim.Run(simulator, i, inputs[i], reference[i], cancel, referenceFailures[i]); }
+                    finally { pool.Add(simulator); }
+                    if (journalPath is not null) lock (gate) AppendJournal(journalPath, key, verdict);
+                }
+                verdicts[i] = verdict;
+                lock (gate) progress?.Report(new VerifyProgress("simulate", ++finished, inputs.Count, verdict));
+            });
+        }
+        finally
+        {
+            if (_ownsSimulators) foreach (var s in pool) s.Dispose();
         }
 
         double tolerance = options.ToleranceFor(design.Task);
@@ -52,7 +98,7 @@ public sealed class Verifier(Design design, VerifyOptions options, ISpiceSimulat
             settles.Any(s => s is null) || settles.Count == 0 ? null : settles.Max(),
             simulated.Count > 0 && Math.Abs(lastTime - expected) <= 1e-9 * expected && settles.All(s => s is not null && s <= expected * (1 + 1e-9)));
         var range = verdicts.Aggregate(DynamicRange.Zero, (r, v) => r.Max(v.Range));
-        return new VerifyReport(design.Name, source, "ideal", simulator.Name, design.Units, design.Task, tolerance, verdicts,
+        return new VerifyReport(design.Name, source, "ideal", _simulatorName, design.Units, design.Task, tolerance, verdicts,
             summary, timescale, range, summary.Pass && timescale.Pass && verdicts.All(v => v.Pass));
     }
 
@@ -123,7 +169,7 @@ public sealed class Verifier(Design design, VerifyOptions options, ISpiceSimulat
     private string RunKey()
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes($"{design.Name}|{design.NodeCount}|{design.Units}|{design.Input}|{design.Readout}|{simulator.Name}|"));
+        hash.AppendData(Encoding.UTF8.GetBytes($"{design.Name}|{design.NodeCount}|{design.Units}|{design.Input}|{design.Readout}|{_simulatorName}|"));
         hash.AppendData(Encoding.UTF8.GetBytes(OptionsText()));
         foreach (var layer in design.Layers)
         {

@@ -21,11 +21,12 @@ internal static class VerifyCommand
         var refTol = new Option<double>("--reference-tol") { Description = "rtol = atol of the reference solver.", DefaultValueFactory = _ => 1e-9 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds allowed per simulated case.", DefaultValueFactory = _ => 1800 };
         var output = new Option<string>("--output", "-o") { Description = "Verdict JSON: per case the circuit's boundaries and outputs (model units, vectors.json shape), errors and verdicts.", Required = true };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once, each in its own ngspice (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var fresh = new Option<bool>("--fresh") { Description = "Ignore the journal of an interrupted run (default: resume, skipping finished cases)." };
         var command = new Command("verify", "Co-simulate: run each input through the ngspice deck and the reference, compare states at t = 0, at the\n" +
             "layer boundaries, along the trajectory and at the read-out; check the timescale; judge the task.\nExit code 0 = pass, 1 = fail, 2 = bad input.")
         {
-            backend, tolerance, refTol, timeout, output, fresh,
+            backend, tolerance, refTol, timeout, jobs, output, fresh,
         };
         io.AddTo(command);
         circuit.AddTo(command);
@@ -47,14 +48,15 @@ internal static class VerifyCommand
             var path = r.GetValue(output)!;
             var journal = path + ".journal.jsonl";
             if (r.GetValue(fresh) && File.Exists(journal)) File.Delete(journal);
-            using ISpiceSimulator simulator = r.GetValue(backend)!.ToLowerInvariant() switch
+            Func<ISpiceSimulator> simulators = r.GetValue(backend)!.ToLowerInvariant() switch
             {
-                "shared" => new NgspiceShared(),
-                "batch" => new NgspiceBatch(),
+                "shared" => () => new NgspiceShared(),
+                "batch" => () => new NgspiceBatch(),
                 var b => throw new KirchhoffHwException("<options>", $"--backend '{Generate.Formatting.Names.CommentText(b)}' is not shared or batch"),
             };
+            if (r.GetValue(jobs) < 1) throw new KirchhoffHwException("<options>", "--jobs must be at least 1");
             var report = new ProgressReporter(console, "verify", vectors.Length).Run(progress =>
-                new Verifier(design, options, simulator, imported.Source).Run(vectors, journal,
+                new Verifier(design, options, simulators, r.GetValue(jobs), imported.Source).Run(vectors, journal,
                     new SyncProgress(p => progress(p.Done, p.Stage == "reference" ? "reference" : p.Last is { } l ? $"case {l.Index}: {(l.Pass ? "pass" : "FAIL")}" : null)), cancel));
             VerdictJson.Save(path, report);
             File.Delete(journal);

@@ -65,6 +65,18 @@ public class VerifierTests
     }
 
     [Test]
+    public void When_Cases_Run_In_Parallel_Expect_The_Same_Verdicts_In_Input_Order()
+    {
+        var inputs = InputReader.Random(4, 3, 6, RandomInputKind.StandardNormal);
+        using var one = new NgspiceShared();
+        var serial = new Verifier(Spiral, VerifyOptions.Default, one).Run(inputs);
+        var parallel = new Verifier(Spiral, VerifyOptions.Default, () => new NgspiceShared(), 2).Run(inputs);
+        Assert.That(parallel.Cases.Select(c => c.Index), Is.EqualTo(new[] { 0, 1, 2, 3 }));
+        for (int i = 0; i < inputs.Length; i++)
+            Assert.That(parallel.Cases[i].Circuit!.Output, Is.EqualTo(serial.Cases[i].Circuit!.Output));
+    }
+
+    [Test]
     public void When_Ngspice_Is_Missing_Expect_A_Verdict_That_Says_How_To_Install_It()
     {
         using var sim = new NgspiceBatch(NgspiceBatchOptions.Default with { Executable = "/nonexistent/ngspice" });
