@@ -16,12 +16,10 @@ internal static class GenerateCommand
         var format = new Option<string>("--format") { Description = "spice (ngspice deck), verilog-ams, or all.", DefaultValueFactory = _ => "spice" };
         var output = new Option<string>("--output", "-o") { Description = "The deck file for --format spice; a directory for verilog-ams and all.", Required = true };
         var command = new Command("generate", "Write the circuit as an ngspice deck and/or Verilog-AMS (ideal fidelity: exact device laws).\n" +
-            "Node k is net n<k> in every output; layer L's phase is ph<L>.")
-        {
-            caseIndex, format, output,
-        };
+            "Node k is net n<k> in every output; layer L's phase is ph<L>.");
         io.AddTo(command);
         circuit.AddTo(command);
+        foreach (var option in new Option[] { caseIndex, format, output }) command.Options.Add(option);
         command.SetAction(r =>
         {
             var imported = io.Load(r);

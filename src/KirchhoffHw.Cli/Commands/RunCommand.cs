@@ -16,11 +16,9 @@ internal static class RunCommand
         var method = new Option<string>("--method") { Description = "dopri5 (adaptive, default) or rk4 (fixed step, see --step).", DefaultValueFactory = _ => "dopri5" };
         var step = new Option<double>("--step") { Description = "Step of rk4 in model time units.", DefaultValueFactory = _ => 1e-3 };
         var output = new Option<string?>("--output", "-o") { Description = "Write results in the shape of vectors.json: cases[*].input, boundaries[*].{t,state}, output." };
-        var command = new Command("run", "Run the software reference (the golden model) on inputs: the forward pass, layer by layer.")
-        {
-            rtol, atol, method, step, output,
-        };
+        var command = new Command("run", "Run the software reference (the golden model) on inputs: the forward pass, layer by layer.");
         io.AddTo(command);
+        foreach (var option in new Option[] { rtol, atol, method, step, output }) command.Options.Add(option);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 

@@ -24,12 +24,10 @@ internal static class VerifyCommand
         var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once, each in its own ngspice (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var fresh = new Option<bool>("--fresh") { Description = "Ignore the journal of an interrupted run (default: resume, skipping finished cases)." };
         var command = new Command("verify", "Co-simulate: run each input through the ngspice deck and the reference, compare states at t = 0, at the\n" +
-            "layer boundaries, along the trajectory and at the read-out; check the timescale; judge the task.\nExit code 0 = pass, 1 = fail, 2 = bad input.")
-        {
-            backend, tolerance, refTol, timeout, jobs, output, fresh,
-        };
+            "layer boundaries, along the trajectory and at the read-out; check the timescale; judge the task.\nExit code 0 = pass, 1 = fail, 2 = bad input.");
         io.AddTo(command);
         circuit.AddTo(command);
+        foreach (var option in new Option[] { backend, tolerance, refTol, timeout, jobs, output, fresh }) command.Options.Add(option);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
