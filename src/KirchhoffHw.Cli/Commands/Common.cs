@@ -111,7 +111,7 @@ internal static class Common
 
     public static Option<double?> MaxStep() => new("--max-step")
     {
-        Description = "Largest simulator step as a fraction of the shortest layer (default 0.002): the accuracy knob of ngspice's trapezoidal rule.",
+        Description = "Largest simulator step as a fraction of the shortest layer (default 0.05). Accuracy is set by ngspice's error control (reltol, trtol: see --spice-option); this cap is a backstop.",
     };
 
     public static Generate.SpiceOptions Spice(ParseResult r, Option<string> style, Option<string[]> spiceOption, Option<double?> maxStep)
