@@ -54,12 +54,20 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
             TranStop = Numbers.Format(stop),
             TranMax = Numbers.Format(options.MaxStepFraction * design.Layers.Min(l => l.Duration) * tau),
         };
-        if (style == DeckStyle.Devices) FillDevices(design, model);
+        if (options.Devices is { } cells)
+        {
+            var block = new StringWriter { NewLine = "\n" };
+            cells.Write(design, state, block);
+            model.CellBlock = block.ToString();
+            model.Fidelity = cells.Fidelity;
+        }
+        else if (style == DeckStyle.Devices) FillDevices(design, model);
         else FillMerged(design, model);
 
         _templates.Render(DeckTemplate, model, output);
         var boundaries = design.Layers.Select(l => l.TEnd * tau).ToList();
-        return new DeckSummary(style, design.NodeCount, model.Instances.Count + model.Sources.Count, stop, boundaries);
+        long elements = options.Devices is null ? model.Instances.Count + model.Sources.Count : design.DeviceCount;
+        return new DeckSummary(style, design.NodeCount, elements, stop, boundaries);
     }
 
     public string WriteToString(Design design, SpiceOptions options)
@@ -246,6 +254,8 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
         public List<SubcircuitBlock> Subcircuits { get; } = [];
         public List<InstanceLine> Instances { get; } = [];
         public List<SourceLine> Sources { get; } = [];
+        public string? CellBlock { get; set; }
+        public string Fidelity { get; set; } = "ideal";
     }
 
     private sealed record CapacitorLine(string Index, string Node, string Ic);

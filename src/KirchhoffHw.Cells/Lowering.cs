@@ -1,0 +1,121 @@
+using KirchhoffHw.Generate;
+using KirchhoffHw.Generate.Formatting;
+using KirchhoffHw.Generate.Templating;
+using KirchhoffHw.Model;
+
+namespace KirchhoffHw.Cells;
+
+/// <summary>The circuit a fidelity asks for: the design whose laws the deck writes, and the netlist replacing its banks (transistor only).</summary>
+public sealed record Lowered(Fidelity Fidelity, Design Circuit, IDeviceNetlist? Netlist, CellLibrary? Library)
+{
+    /// <summary>Spice options with the transistor netlist attached when there is one.</summary>
+    public SpiceOptions Apply(SpiceOptions spice) => Netlist is null ? spice : spice with { Devices = Netlist };
+}
+
+/// <summary>
+/// The lowering passes ideal -> macro -> transistor. Macro replaces each layer's device model by its fitted
+/// cell (<see cref="CellMacroModel"/>) with per-device realized parameters, so the reference, the deck writer and
+/// the verifier all run it unchanged. Transistor keeps the ideal design for nodes, phases and inputs and hands
+/// the deck writer a netlist of transistor cells sized from the same fit.
+/// </summary>
+public static class Lowering
+{
+    public static Lowered Lower(Design ideal, Fidelity fidelity, CellLibrary? library, TemplateSet? templates = null)
+    {
+        if (fidelity == Fidelity.Ideal) return new Lowered(fidelity, ideal, null, library);
+        ArgumentNullException.ThrowIfNull(library);
+        if (fidelity == Fidelity.Macro) return new Lowered(fidelity, Macro(ideal, library), null, library);
+        return new Lowered(fidelity, ideal, new TransistorNetlist(library, templates ?? TemplateSet.Default), library);
+    }
+
+    public static Design Macro(Design ideal, CellLibrary library)
+    {
+        var units = ideal.Units;
+        var layers = ideal.Layers.Select(layer =>
+        {
+            var kind = CellKind.For(layer.Model);
+            var fits = kind.Parts.Select(library.FitOf).ToArray();
+            var model = new CellMacroModel(layer.Model, fits, Names.Identifier(library.Tech.Name));
+            int n = layer.Edges.Count, np = model.ParameterCount;
+            var theta = new double[np * n];
+            Parallel.For(0, n, e =>
+            {
+                var p = layer.ParametersOf(e);
+                var (a, b, c, amplitude) = CellKind.Affine(layer.Model, p);
+                var sizes = library.Size(layer.Model, p, units);
+                theta[0 * n + e] = a;
+                theta[1 * n + e] = b;
+                theta[2 * n + e] = c;
+                for (int j = 0; j < sizes.Length; j++)
+                    theta[(3 + j) * n + e] = Math.Sign(amplitude) * sizes[j].BiasCurrent / (fits[j].Scale * units.CurrentScale);
+            });
+            return new Layer(layer.TStart, layer.TEnd, model, layer.Edges, theta);
+        }).ToList();
+        return ideal.With(layers: layers);
+    }
+}
+
+/// <summary>Writes the transistor-level banks: models, supplies, phase gates, one cell per device part, precharge switches.</summary>
+public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates) : IDeviceNetlist
+{
+    public const string BankTemplate = "spice/cells/bank.sbn";
+    public string Fidelity => "transistor";
+
+    public void Write(Design design, IReadOnlyList<double> initialState, TextWriter output)
+    {
+        var tech = library.Tech;
+        var units = design.Units;
+        var instances = new List<Dictionary<string, object>>();
+        for (int li = 0; li < design.Layers.Count; li++)
+        {
+            var layer = design.Layers[li];
+            var kind = CellKind.For(layer.Model);
+            for (int e = 0; e < layer.Edges.Count; e++)
+            {
+                var p = layer.ParametersOf(e);
+                var (a, b, c, amplitude) = CellKind.Affine(layer.Model, p);
+                var sizes = library.Size(layer.Model, p, units);
+                string src = Names.Node(layer.Edges.Source[e]), dst = Names.Node(layer.Edges.Destination[e]);
+                bool reverse = amplitude < 0; // the cell drives from -> to; a negative amplitude runs it dst -> src
+                for (int j = 0; j < sizes.Length; j++)
+                {
+                    if (sizes[j].WidthScale == 0) continue;
+                    var part = kind.Parts[j];
+                    var fit = library.FitOf(part);
+                    instances.Add(new()
+                    {
+                        ["name"] = $"{Numbers.Format(li)}_{Numbers.Format(e)}" + (sizes.Length > 1 ? "_" + Numbers.Format(j) : ""),
+                        ["ina"] = src, ["inb"] = dst,
+                        ["from"] = reverse ? dst : src, ["to"] = reverse ? src : dst,
+                        ["gate"] = "g" + Names.Phase(li),
+                        ["cell"] = Characterizer.CellName(part.Topology),
+                        ["a"] = Numbers.Format(a / units.VoltageScale),
+                        ["b"] = Numbers.Format(b / units.VoltageScale),
+                        ["c"] = Numbers.Format(c),
+                        ["hg"] = Numbers.Format(fit.Gain / 2),
+                        ["k"] = Numbers.Format(sizes[j].WidthScale),
+                    });
+                }
+            }
+        }
+        var model = new Dictionary<string, object>(CellTemplates.Common(tech))
+        {
+            ["ota_name"] = Characterizer.CellName(Topology.Ota),
+            ["rect_name"] = Characterizer.CellName(Topology.Rectifier),
+            ["devices"] = Numbers.Format((int)design.DeviceCount),
+            ["vdd"] = Numbers.Format(tech.Vdd),
+            ["vss"] = Numbers.Format(tech.Vss),
+            ["span"] = Numbers.Format(tech.Supply),
+            ["gates"] = design.Layers.Select((_, i) => new Dictionary<string, object> { ["net"] = "g" + Names.Phase(i), ["phase"] = Names.Phase(i) }).ToList(),
+            ["instances"] = instances,
+            ["switch_width"] = Numbers.Format(tech.Cells.SwitchWidth),
+            ["switch_length"] = Numbers.Format(tech.MinLength),
+            ["precharge"] = Enumerable.Range(1, design.NodeCount).Select(k => new Dictionary<string, object>
+            {
+                ["index"] = Numbers.Format(k), ["node"] = Names.Node(k),
+                ["volts"] = Numbers.Format(initialState[k - 1] * units.VoltageScale),
+            }).ToList(),
+        };
+        templates.Render(BankTemplate, model, output);
+    }
+}
