@@ -5,7 +5,9 @@ namespace KirchhoffHw.Report;
 /// <summary>One layer's bank in silicon at given units: its devices' supply current when active, their cell area, counts.</summary>
 /// <param name="SupplyCurrent">Sum over the bank's devices of each cell's quiescent supply current (A) while the bank conducts.</param>
 /// <param name="CellArea">Sum over the bank's devices of each cell's layout area (m^2).</param>
-/// <param name="OutOfRange">Devices whose bias current falls outside the technology's bias range.</param>
+/// <param name="OutOfRange">Devices whose bias current falls outside what the technology can build (they are built clamped).</param>
+/// <param name="MinDeviceBias">Smallest bias current (A) a device with a cell asks for, before any clamping.</param>
+/// <param name="MaxDeviceBias">Largest bias current (A) a device asks for, before any clamping.</param>
 public sealed record LayerCosts(double SupplyCurrent, double CellArea, long Transistors, long PhaseSwitches, long OutOfRange, double MinDeviceBias, double MaxDeviceBias);
 
 /// <summary>

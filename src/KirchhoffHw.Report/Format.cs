@@ -13,7 +13,15 @@ public static class Format
 
     public static string Raw(double value) => double.IsFinite(value) ? value.ToString("R", Inv) : "null";
 
-    public static string Number(double value) => double.IsFinite(value) ? value.ToString("G4", Inv) : "-";
+    /// <summary>Four significant digits, plain notation from 1e-3 to 1e6 (G4 would write 2.051E+04).</summary>
+    public static string Number(double value)
+    {
+        if (!double.IsFinite(value)) return "-";
+        double a = Math.Abs(value);
+        if (a == 0 || a < 1e-3 || a >= 1e6) return value.ToString("G4", Inv);
+        int decimals = Math.Max(0, 3 - (int)Math.Floor(Math.Log10(a)));
+        return Math.Round(value, decimals).ToString("0.####", Inv);
+    }
 
     public static string Count(double value) => value == Math.Floor(value) && Math.Abs(value) < 1e15 ? ((long)value).ToString("N0", Inv) : Number(value);
 
@@ -34,7 +42,7 @@ public static class Format
         if (value == 0) return "0 ";
         double a = Math.Abs(value);
         foreach (var (scale, prefix) in Prefixes)
-            if (a >= scale * (1 - 5e-5)) return $"{(value / scale).ToString("G4", Inv)} {prefix}";
+            if (a >= scale * (1 - 5e-5)) return $"{Number(value / scale)} {prefix}";
         return $"{value.ToString("G4", Inv)} ";
     }
 }

@@ -1,3 +1,4 @@
+using KirchhoffHw.Cells;
 using KirchhoffHw.Model;
 using KirchhoffHw.Verify;
 using ScottPlot;
@@ -111,7 +112,7 @@ public static class Plots
         var tol = plt.Add.VerticalLine(Math.Log10(report.Tolerance));
         tol.Color = Colors.Red;
         tol.LinePattern = LinePattern.Dashed;
-        tol.LegendText = $"tolerance {report.Tolerance:G3}";
+        tol.LegendText = $"tolerance {Format.Number(report.Tolerance)}";
         LogAxis(plt.Axes.Bottom);
         plt.Axes.Margins(bottom: 0);
         plt.ShowLegend(Alignment.UpperRight);
@@ -149,7 +150,7 @@ public static class Plots
         foreach (var (value, label) in new[] { (x.MinBiasCurrent, "min bias"), (x.MaxBiasCurrent, "max bias") })
         {
             var h = plt.Add.HorizontalLine(Math.Log10(value));
-            h.Color = Colors.Red; h.LinePattern = LinePattern.Dashed; h.LegendText = $"{label} {value:G3} A";
+            h.Color = Colors.Red; h.LinePattern = LinePattern.Dashed; h.LegendText = $"{label} {Format.Quantity(value, "A")}";
         }
         var now = plt.Add.VerticalLine(Math.Log10(currentTimeUnit));
         now.Color = Colors.Gray; now.LegendText = "this report's time unit";
@@ -157,7 +158,7 @@ public static class Plots
         LogAxis(plt.Axes.Left);
         plt.ShowLegend(Alignment.UpperRight);
         yield return Render(plt, "sweep_current", "Timescale sweep: current",
-            "The largest bias current any device needs, for every decade of the time unit (bias scales as C V_s / tau); green: every device within the technology's bias range.");
+            "The largest bias current any device needs, for every decade of the time unit (bias scales as C V_s / tau); green: time units at which every device can be built within the technology's limits.");
 
         var p2 = New("Timescale sweep: power and energy", "time unit (s)", "W (power), J (energy)");
         var pw = p2.Add.Scatter(taus, sweep.Select(p => Math.Log10(p.AveragePower)).ToArray());
@@ -173,5 +174,42 @@ public static class Plots
         p2.ShowLegend(Alignment.UpperLeft);
         yield return Render(p2, "sweep_power", "Timescale sweep: power and energy",
             "Power grows as 1/tau while static energy per inference stays fixed (current x time is constant at fixed C); precharge, switching and read-out energies do not depend on tau.");
+    }
+}
+
+/// <summary>Cell figures: the characterized I-V of each transistor cell with the fitted target laws over it.</summary>
+public static class CellPlots
+{
+    public static IEnumerable<PlotImage> IvCurves(CellLibrary library)
+    {
+        foreach (var (topology, c) in library.Characterizations.OrderBy(kv => kv.Key))
+        {
+            var plt = new Plot();
+            plt.Font.Set("DejaVu Sans");
+            plt.Title($"{topology} cell ({c.Tech}, {c.Corner}): I-V and fits");
+            plt.XLabel("differential gate voltage y (V)");
+            plt.YLabel("output current / unit bias");
+            var palette = new ScottPlot.Palettes.Category10();
+            for (int k = 0; k < c.OutputVolts.Length; k++)
+            {
+                var s = plt.Add.Scatter(c.Y, c.To[k]);
+                s.MarkerSize = 0; s.LineWidth = 1; s.Color = palette.GetColor(k).WithAlpha(0.7);
+                s.LegendText = $"measured, output at {c.OutputVolts[k]:+0.##;-0.##;0} V";
+            }
+            int style = 0;
+            foreach (var fit in library.Fits.Where(f => f.Topology == topology).OrderBy(f => f.Operation))
+            {
+                // The fit maps u (model units) to y = Gain * u and the cell's output to Scale * I / I_unit = target(u).
+                var ys = c.Y.Where(y => Math.Abs(y / fit.Gain) <= fit.Range).ToArray();
+                var target = plt.Add.Scatter(ys, ys.Select(y => fit.Target(y / fit.Gain) / fit.Scale).ToArray());
+                target.MarkerSize = 0; target.LineWidth = 3; target.Color = style++ == 0 ? Colors.Black : Colors.Magenta;
+                target.LinePattern = LinePattern.Dashed;
+                target.LegendText = $"fit: {fit.Operation.ToString().ToLowerInvariant()} target, max error {fit.MaxError:G3}";
+            }
+            plt.ShowLegend(Alignment.UpperLeft);
+            yield return new PlotImage($"cell_{topology.ToString().ToLowerInvariant()}", $"{topology} cell I-V over its fits",
+                "Measured DC output current per unit bias against the differential gate voltage, one curve per output voltage; dashed: the target laws the fits map onto this cell (tanh or linear or rectified), drawn over the input range each fit covers.",
+                plt.GetImageBytes(Plots.Width, Plots.Height, ImageFormat.Png), Plots.Width, Plots.Height);
+        }
     }
 }
