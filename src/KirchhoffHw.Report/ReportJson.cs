@@ -216,6 +216,7 @@ public static class ReportJson
         }
         w.WriteBoolean("pass", r.Pass);
         w.WriteString("simulator", r.Simulator);
+        w.WriteString("compared_with", v.ComparedWith);
         w.WriteNumber("tolerance", r.Tolerance);
         var s = r.Summary;
         w.WriteStartObject("summary");

@@ -125,7 +125,7 @@ public sealed record ReportView(
         string F(double? d) => d is { } x ? Format.Number(x) : "-";
         var summary = new List<Row>
         {
-            new("simulator", r.Simulator), new("tolerance", Format.Number(r.Tolerance), "model units"),
+            new("simulator", r.Simulator), new("compared with", v.ComparedWith), new("tolerance", Format.Number(r.Tolerance), "model units"),
             new("cases", $"{s.Simulated} of {s.Cases} simulated, {r.Cases.Count(c => c.Pass)} passed"),
             new("output error", $"max {F(s.MaxOutputError)}, rms {F(s.RmsOutputError)}", "model units"),
             new("timescale", $"read-out at {Format.Quantity(r.Timescale.SimulatedSeconds, "s")} (T x tau = {Format.Quantity(r.Timescale.ExpectedSeconds, "s")}), " +
