@@ -17,8 +17,11 @@ namespace KirchhoffHw.Cells;
 /// <param name="OutputVolts">The output voltages of the copies.</param>
 /// <param name="To">[copy][i]: current into `to` / unit current.</param>
 /// <param name="From">[copy][i]: current out of `from` / unit current.</param>
+/// <param name="ToCapacitance">Capacitance (F) the unit cell's `to` pin adds to its node: [conducting, switched off].</param>
+/// <param name="FromCapacitance">The same for `from`.</param>
+/// <param name="OutputRatio">Width trim of the output mirror that balances `to` against `from` (found by the characterization).</param>
 public sealed record Characterization(Topology Topology, string Tech, string Corner, double[] Y, double[] OutputVolts,
-    double[][] To, double[][] From, double Seconds, bool FromCache)
+    double[][] To, double[][] From, double[] ToCapacitance, double[] FromCapacitance, double OutputRatio, double Seconds, bool FromCache)
 {
     /// <summary>The copy with outputs at 0 V (mid-rail: where the circuit's node voltages centre).</summary>
     public int Centre => Array.IndexOf(OutputVolts, 0.0);
@@ -50,8 +53,18 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
         return Path.Combine(xdg is { Length: > 0 } ? xdg : Path.Combine(home, ".cache"), "kirchhoffhw");
     }
 
+    /// <summary>Keyed by cell, technology and corner; the hash also covers the cell templates, so an edited cell is re-characterized.</summary>
     public string CachePath(Topology t) =>
-        Path.Combine(CacheDir, "cells", $"{t.ToString().ToLowerInvariant()}-{Names.Identifier(tech.Name)}-{Names.Identifier(tech.Corner)}-{tech.Fingerprint()}.json");
+        Path.Combine(CacheDir, "cells", $"{t.ToString().ToLowerInvariant()}-{Names.Identifier(tech.Name)}-{Names.Identifier(tech.Corner)}-{tech.Fingerprint()}-{TemplatesHash()}.json");
+
+    private string TemplatesHash()
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var dir = Path.Combine(_templates.Root, "spice", "cells");
+        foreach (var f in Directory.GetFiles(dir, "*.sbn").Order(StringComparer.Ordinal))
+            sha.AppendData(File.ReadAllBytes(f));
+        return Convert.ToHexString(sha.GetHashAndReset())[..12].ToLowerInvariant();
+    }
 
     public Characterization Get(Topology topology, bool useCache = true)
     {
@@ -69,14 +82,39 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
     private Characterization Run(Topology topology)
     {
         var clock = Stopwatch.StartNew();
+        // Pass 1 measures how far `to` and `from` disagree with untrimmed mirrors; pass 2 is the cell with its
+        // output mirror trimmed to cancel that (a mismatch is a current injected into both of the cell's nodes,
+        // and a node sums it over every cell it has).
+        double ratio = 1;
+        var (y, to, from, model) = Sweep(topology, ratio);
+        int centre = Array.IndexOf(OutputVolts, 0.0);
+        if (topology == Topology.Ota)
+        {
+            // to - from = (1 - n) x (I1 + I2) with n the nMOS mirror gain and I1 + I2 ~ the unit bias
+            double mismatch = y.Select((_, i) => to[centre][i] - from[centre][i]).Average();
+            double sum = y.Select((_, i) => Math.Abs(to[centre][i]) + Math.Abs(from[centre][i])).Max() / 2;
+            ratio = 1 / (1 - mismatch / Math.Max(sum, 0.5));
+        }
+        else
+        {
+            // the rectifier's `to` is a pMOS copy of the current `from` carries: trim its gain to 1
+            var on = Enumerable.Range(0, y.Length).Where(i => from[centre][i] > 0.3).ToList();
+            if (on.Count > 0) ratio = on.Average(i => from[centre][i] / to[centre][i]);
+        }
+        (y, to, from, model) = Sweep(topology, ratio);
+        var (cTo, cFrom) = Capacitance(topology, model);
+        return new Characterization(topology, tech.Name, tech.Corner, y, OutputVolts, to, from, cTo, cFrom, ratio, clock.Elapsed.TotalSeconds, false);
+    }
+
+    private (double[] Y, double[][] To, double[][] From, Dictionary<string, object> Model) Sweep(Topology topology, double ratio)
+    {
         var deck = new StringWriter { NewLine = "\n" };
         var cell = CellName(topology);
         var model = new Dictionary<string, object>(CellTemplates.Common(tech))
         {
             ["cell"] = cell,
             ["cell_template"] = CellTemplates.TemplateOf(topology),
-            ["ota_name"] = CellName(Topology.Ota),
-            ["rect_name"] = CellName(Topology.Rectifier),
+            [topology == Topology.Ota ? "ota_ratio" : "rect_ratio"] = Numbers.Format(ratio),
             ["vdd"] = Numbers.Format(tech.Vdd),
             ["vss"] = Numbers.Format(tech.Vss),
             ["sweep_from"] = Numbers.Format(-SweepVolts),
@@ -95,13 +133,48 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
         var y = result.Time.Select(t => -SweepVolts + 2 * SweepVolts * t).ToArray();
         var to = OutputVolts.Select((_, i) => result.Vectors[$"i(vt{i})"].Select(v => v / iu).ToArray()).ToArray();
         var from = OutputVolts.Select((_, i) => result.Vectors[$"i(vf{i})"].Select(v => -v / iu).ToArray()).ToArray();
-        return new Characterization(topology, tech.Name, tech.Corner, y, OutputVolts, to, from, clock.Elapsed.TotalSeconds, false);
+        return (y, to, from, model);
+    }
+
+    /// <summary>Output-pin capacitances of the unit cell, conducting and off, from a fast up-down ramp of both outputs.</summary>
+    private (double[] To, double[] From) Capacitance(Topology topology, Dictionary<string, object> model)
+    {
+        const double low = -0.1, high = 0.1, ramp = 1e-9;
+        model["ramp_low"] = Numbers.Format(low);
+        model["ramp_high"] = Numbers.Format(high);
+        model["ramp_time"] = Numbers.Format(ramp);
+        model["ramp_time2"] = Numbers.Format(2 * ramp);
+        model["step"] = Numbers.Format(ramp / 200);
+        var deck = new StringWriter { NewLine = "\n" };
+        _templates.Render(CellTemplates.Capacitance, model, deck);
+        var names = new[] { "i(ef0)", "i(et0)", "i(ef1)", "i(et1)" };
+        using var sim = _simulators();
+        var result = sim.Run(new SimulationRequest(deck.ToString(), names, TimeSpan.FromMinutes(5)));
+        if (!result.IsOk)
+            throw new KirchhoffHwException(tech.File, $"measuring the output capacitance of {CellName(topology)} failed in ngspice: {result.Status}: {result.Message}");
+        double slope = (high - low) / ramp;
+        // at the ramp's mid-voltage, once on the way up (t = ramp/2) and once on the way down (t = 3 ramp/2)
+        double C(string name)
+        {
+            var t = result.Time; var i = result.Vectors[name];
+            double up = Metrics(t, i, ramp / 2), down = Metrics(t, i, 1.5 * ramp);
+            return Math.Abs(up - down) / (2 * slope);
+        }
+        return ([C("i(et0)"), C("i(et1)")], [C("i(ef0)"), C("i(ef1)")]);
+
+        static double Metrics(double[] t, double[] v, double at)
+        {
+            int k = Array.BinarySearch(t, at);
+            if (k >= 0) return v[k];
+            k = Math.Clamp(~k, 1, t.Length - 1);
+            return v[k - 1] + (at - t[k - 1]) / (t[k] - t[k - 1]) * (v[k] - v[k - 1]);
+        }
     }
 
     private static Characterization Read(string path)
     {
         var c = JsonSerializer.Deserialize<Characterization>(File.ReadAllText(path)) ?? throw new JsonException("empty");
-        if (c.Y.Length < 10 || c.To.Length != c.OutputVolts.Length) throw new JsonException("incomplete");
+        if (c.Y.Length < 10 || c.To.Length != c.OutputVolts.Length || c.ToCapacitance is not { Length: 2 } || c.FromCapacitance is not { Length: 2 }) throw new JsonException("incomplete");
         return c with { FromCache = true, Seconds = 0 };
     }
 
@@ -112,6 +185,7 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
 internal static class CellTemplates
 {
     public const string Characterize = "spice/cells/characterize.sbn";
+    public const string Capacitance = "spice/cells/capacitance.sbn";
     public static string TemplateOf(Topology t) => t == Topology.Ota ? "ota.sbn" : "rect.sbn";
 
     public static Dictionary<string, object> Common(Technology tech) => new()
@@ -127,6 +201,10 @@ internal static class CellTemplates
         ["nmos_width"] = Numbers.Format(tech.Cells.NmosWidth),
         ["pmos_width"] = Numbers.Format(tech.Cells.PmosWidth),
         ["common_mode"] = Numbers.Format(tech.Cells.InputCommonMode),
+        ["ota_name"] = Characterizer.CellName(Topology.Ota),
+        ["rect_name"] = Characterizer.CellName(Topology.Rectifier),
+        ["ota_ratio"] = "1",
+        ["rect_ratio"] = "1",
     };
 
     /// <summary>`.include "path"` or `.lib "path" section`. The path was checked at load (printable, no quotes) and is quoted here.</summary>

@@ -35,9 +35,7 @@ public static class Fitter
     public const int TablePoints = 81;
 
     /// <param name="range">Largest |u| the devices see (from the dynamic-range analysis).</param>
-    /// <param name="linearity">For linear parts: largest allowed |shape - target| as a fraction of the range; the gain
-    /// is the largest that keeps it (a larger gain needs less bias current for the same slope).</param>
-    public static PartFit Fit(Characterization c, Operation op, double range, double linearity = 0.01)
+    public static PartFit Fit(Characterization c, Operation op, double range)
     {
         if (!(range > 0)) range = 1;
         var y = c.Y;
@@ -70,15 +68,16 @@ public static class Fitter
         }
         else
         {
-            // largest gain (least bias) whose worst residual stays within linearity x range
-            double lo = 1e-4, hi = yMax / range;
-            for (int iter = 0; iter < 60; iter++)
+            // the gain trades the knee and offset (which shrink in u as the gain grows) against the pair's
+            // curvature (which grows with it): take the gain with the smallest worst-case residual
+            double lo = Math.Log(1e-3), hi = Math.Log(yMax / range);
+            double Worst(double logGain) { Cost(Math.Exp(logGain), out _, out var m); return m; }
+            for (int iter = 0; iter < 80; iter++)
             {
-                double mid = Math.Sqrt(lo * hi);
-                Cost(mid, out _, out var max);
-                if (max <= linearity * range) lo = mid; else hi = mid;
+                double m1 = lo + (hi - lo) / 3, m2 = hi - (hi - lo) / 3;
+                if (Worst(m1) < Worst(m2)) hi = m2; else lo = m1;
             }
-            best = lo;
+            best = Math.Exp(0.5 * (lo + hi));
         }
         double rms = Cost(best, out bestScale, out var maxErr);
         // the table covers the characterized input range in u: beyond it the cell is saturated (flat)

@@ -61,6 +61,55 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
     public const string BankTemplate = "spice/cells/bank.sbn";
     public string Fidelity => "transistor";
 
+    /// <summary>
+    /// Each node's capacitor less the output capacitance of the cells on it (measured per unit cell, scaled by
+    /// width; weighted by the share of time each cell's layer conducts). A node whose cells alone exceed the
+    /// design's capacitance keeps 1 % of it, and <see cref="Overloaded"/> lists it.
+    /// </summary>
+    public IReadOnlyList<double>? NodeCapacitors(Design design)
+    {
+        var par = ParasiticCapacitance(design, library);
+        var caps = new double[design.NodeCount];
+        var over = new List<int>();
+        for (int n = 1; n <= design.NodeCount; n++)
+        {
+            caps[n - 1] = design.Units.Capacitance - par[n];
+            if (caps[n - 1] < 0.01 * design.Units.Capacitance) { over.Add(n); caps[n - 1] = 0.01 * design.Units.Capacitance; }
+        }
+        Overloaded = over;
+        return caps;
+    }
+
+    /// <summary>Nodes whose cells' own capacitance exceeds the design's node capacitance (set by <see cref="NodeCapacitors"/>).</summary>
+    public IReadOnlyList<int> Overloaded { get; private set; } = [];
+
+    /// <summary>Output capacitance (F) the cells put on each node 0..N.</summary>
+    public static double[] ParasiticCapacitance(Design design, CellLibrary library)
+    {
+        var par = new double[design.NodeCount + 1];
+        double total = design.TEnd - (design.Layers.Count == 0 ? 0 : design.Layers[0].TStart);
+        foreach (var layer in design.Layers)
+        {
+            double on = total > 0 ? layer.Duration / total : 1;
+            var kind = CellKind.For(layer.Model);
+            for (int e = 0; e < layer.Edges.Count; e++)
+            {
+                var p = layer.ParametersOf(e);
+                var (_, _, _, amplitude) = CellKind.Affine(layer.Model, p);
+                var sizes = library.Size(layer.Model, p, design.Units);
+                int from = amplitude < 0 ? layer.Edges.Destination[e] : layer.Edges.Source[e];
+                int to = amplitude < 0 ? layer.Edges.Source[e] : layer.Edges.Destination[e];
+                for (int j = 0; j < sizes.Length; j++)
+                {
+                    var c = library.Characterizations[kind.Parts[j].Topology];
+                    par[from] += sizes[j].WidthScale * (on * c.FromCapacitance[0] + (1 - on) * c.FromCapacitance[1]);
+                    par[to] += sizes[j].WidthScale * (on * c.ToCapacitance[0] + (1 - on) * c.ToCapacitance[1]);
+                }
+            }
+        }
+        return par;
+    }
+
     public void Write(Design design, IReadOnlyList<double> initialState, TextWriter output)
     {
         var tech = library.Tech;
@@ -100,8 +149,8 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
         }
         var model = new Dictionary<string, object>(CellTemplates.Common(tech))
         {
-            ["ota_name"] = Characterizer.CellName(Topology.Ota),
-            ["rect_name"] = Characterizer.CellName(Topology.Rectifier),
+            ["ota_ratio"] = Numbers.Format(library.Characterizations[Topology.Ota].OutputRatio),
+            ["rect_ratio"] = Numbers.Format(library.Characterizations[Topology.Rectifier].OutputRatio),
             ["devices"] = Numbers.Format((int)design.DeviceCount),
             ["vdd"] = Numbers.Format(tech.Vdd),
             ["vss"] = Numbers.Format(tech.Vss),

@@ -60,4 +60,10 @@ public interface IDeviceNetlist
 
     /// <summary>Writes models, supplies, cells and switches. <paramref name="initialState"/> is each node's input in model units.</summary>
     void Write(Model.Design design, IReadOnlyList<double> initialState, TextWriter output);
+
+    /// <summary>
+    /// The capacitor (F) to place on each node 1..N: the design's capacitance less what the cells themselves add
+    /// to the node, so the total is the design's. Null = the design's capacitance everywhere.
+    /// </summary>
+    IReadOnlyList<double>? NodeCapacitors(Model.Design design);
 }

@@ -58,7 +58,7 @@ public static class FlowRunner
 
         progress?.Invoke(new("technology", 0, 1, "characterizing cells (cached after the first run)"));
         var tech = Technology.Load(plan.TechPath);
-        var library = CellLibrary.Build(tech);
+        var (library, mapping) = Cells(tech, design, plan.Inputs);
         progress?.Invoke(new("technology", 1, 1, tech.Name));
         Done("technology");
 
@@ -94,11 +94,17 @@ public static class FlowRunner
             }
             string stage = $"verify {f}";
             progress?.Invoke(new(stage, 0, plan.Inputs.Count));
-            var options = plan.VerifyOptions with { Spice = low.Apply(plan.VerifyOptions.Spice) };
+            // As `verify --fidelity` does: the lowered circuit against the ideal reference, rails checked for MOS cells.
+            var options = plan.VerifyOptions with
+            {
+                Circuit = low.Circuit,
+                Fidelity = fidelity == Fidelity.Ideal ? f : $"{f} ({tech.Name}, {tech.Corner})",
+                Rails = fidelity == Fidelity.Ideal ? null : (tech.Vss, tech.Vdd),
+                Spice = low.Apply(plan.VerifyOptions.Spice),
+            };
             var verdictPath = Path.Combine(out_, $"verdict.{f}.json");
-            var result = new Verifier(low.Circuit, options, plan.Simulators, plan.Jobs, plan.Source).Run(plan.Inputs, verdictPath + ".journal.jsonl",
+            var result = new Verifier(design, options, plan.Simulators, plan.Jobs, plan.Source).Run(plan.Inputs, verdictPath + ".journal.jsonl",
                 new Sync(p => progress?.Invoke(new(stage, p.Done, p.Total, p.Stage == "reference" ? "reference" : p.Last is { } l ? $"case {l.Index}: {(l.Pass ? "pass" : "FAIL")}" : null))), cancel);
-            result = result with { Fidelity = f };
             VerdictJson.Save(verdictPath, result);
             File.Delete(verdictPath + ".journal.jsonl");
             files.Add(verdictPath);
@@ -117,8 +123,8 @@ public static class FlowRunner
             Verification = runs,
             DigitalTolerance = plan.DigitalTolerance,
             Reference = plan.VerifyOptions.Reference,
-            CellFits = TechnologyInputs.Fits(library, design),
-            CellNote = $"Fits of the {tech.Name} cells ({tech.Corner}) that the design's device models use; errors are of the fitted shape against the target law.",
+            CellFits = TechnologyInputs.Fits(library, design, mapping),
+            CellNote = TechnologyInputs.FitNote(tech, mapping),
             CellPlots = CellPlots.IvCurves(library).ToList(),
             Repro = Repro(plan),
             Generated = plan.Generated,
@@ -130,6 +136,17 @@ public static class FlowRunner
     }
 
     public static string Lower(Fidelity f) => f.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// The technology's cells, characterized (or read from the cache) and fitted over the range the design's node
+    /// voltages reach on these inputs, as `verify --fidelity` builds them; and the per-device mapping onto them.
+    /// </summary>
+    public static (CellLibrary Library, PhysicalMapping Mapping) Cells(Technology tech, Design design, IReadOnlyList<double[]> inputs)
+    {
+        double volts = OperatingRange.Of(design, inputs);
+        var library = CellLibrary.Build(tech, new Characterizer(tech), OperatingRange.LinearInputRange(design, volts));
+        return (library, new PhysicalMapping(design, library, volts));
+    }
 
     public static Reproducibility Repro(FlowPlan plan)
     {

@@ -92,7 +92,7 @@ public static class Plots
     }
 
     /// <summary>Histogram of log10 |circuit - reference| over every output of every simulated case, with the tolerance.</summary>
-    public static PlotImage? ErrorHistogram(VerifyReport report)
+    public static PlotImage? ErrorHistogram(VerifyReport report, string fidelity)
     {
         var errors = report.Cases.Where(c => c.Circuit is not null && c.ReferenceOutput.Length > 0)
             .SelectMany(c => c.Circuit!.Output.Zip(c.ReferenceOutput, (a, b) => Math.Abs(a - b))).ToList();
@@ -116,12 +116,12 @@ public static class Plots
         LogAxis(plt.Axes.Bottom);
         plt.Axes.Margins(bottom: 0);
         plt.ShowLegend(Alignment.UpperRight);
-        return Render(plt, $"errors_{report.Fidelity}", $"Output error histogram ({report.Fidelity})",
+        return Render(plt, $"errors_{fidelity}", $"Output error histogram ({report.Fidelity})",
             "Count of outputs per error bin (log scale); exactly equal values are drawn at 1e-16. The dashed line is the verdict's tolerance.");
     }
 
     /// <summary>2-D generative models: the circuit's samples drawn over the reference's.</summary>
-    public static PlotImage? Samples(VerifyReport report)
+    public static PlotImage? Samples(VerifyReport report, string fidelity)
     {
         var ok = report.Cases.Where(c => c.Circuit is { Output.Length: 2 } && c.ReferenceOutput.Length == 2).ToList();
         if (report.Task != TaskKind.Generation || ok.Count == 0) return null;
@@ -131,7 +131,7 @@ public static class Plots
         var c2 = plt.Add.ScatterPoints(ok.Select(c => c.Circuit!.Output[0]).ToArray(), ok.Select(c => c.Circuit!.Output[1]).ToArray());
         c2.MarkerSize = 5; c2.MarkerShape = MarkerShape.Cross; c2.Color = Colors.Blue; c2.LegendText = "circuit";
         plt.ShowLegend(Alignment.UpperRight);
-        return Render(plt, $"samples_{report.Fidelity}", "Generated samples", "Each case's output pair: grey discs from the reference, blue crosses from the circuit.");
+        return Render(plt, $"samples_{fidelity}", $"Generated samples ({report.Fidelity})", "Each case's output pair: grey discs from the reference, blue crosses from the circuit.");
     }
 
     /// <summary>Device current against the time unit, with the technology's bias range; and power and energy.</summary>

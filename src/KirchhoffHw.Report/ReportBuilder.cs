@@ -56,8 +56,8 @@ public static class ReportBuilder
         if (q.Cases.Count > 0) plots.Add(Plots.Waveforms(design, op, first?.Cases.FirstOrDefault(), 0));
         foreach (var run in q.Verification.Where(v => v.Result is not null))
         {
-            if (Plots.ErrorHistogram(run.Result!) is { } h) plots.Add(h);
-            if (Plots.Samples(run.Result!) is { } s) plots.Add(s);
+            if (Plots.ErrorHistogram(run.Result!, run.Fidelity) is { } h) plots.Add(h);
+            if (Plots.Samples(run.Result!, run.Fidelity) is { } s) plots.Add(s);
         }
         plots.AddRange(Plots.Sweep(sweep, q.Inputs, design.Units.TimeUnit));
         plots.AddRange(q.CellPlots);

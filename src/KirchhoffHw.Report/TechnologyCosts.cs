@@ -76,11 +76,22 @@ public static class TechnologyInputs
         }).ToList(),
     };
 
-    /// <summary>The fit error of every cell part the design's device models use.</summary>
-    public static IReadOnlyList<CellFit> Fits(CellLibrary library, Design design) =>
+    /// <summary>
+    /// The fit error of every cell part the design's device models use (the shape against its target law), then per
+    /// layer the error of the devices as built against their trained laws over the operating range.
+    /// </summary>
+    public static IReadOnlyList<CellFit> Fits(CellLibrary library, Design design, PhysicalMapping mapping) =>
         design.Layers.Select(l => l.Model).DistinctBy(m => m.Name).OrderBy(m => m.Name, StringComparer.Ordinal)
             .SelectMany(m => CellKind.For(m).Parts.Select(p => (m, p, fit: library.FitOf(p))))
-            .Select(x => new CellFit(x.m.Name, $"{x.p.Topology} as {x.p.Operation.ToString().ToLowerInvariant()}, |u| <= {x.fit.Range:G3}",
+            .Select(x => new CellFit(x.m.Name, $"{x.p.Topology} part as {x.p.Operation.ToString().ToLowerInvariant()}, |u| <= {Format.Number(x.fit.Range)}",
                 x.fit.MaxError, x.fit.RmsError, "model units per unit amplitude"))
+            .Concat(mapping.Layers.Select(l => new CellFit($"layer {l.Layer} {l.Model}",
+                $"{l.Devices} devices as built vs trained law, |v| <= {Format.Number(mapping.OperatingVolts)}; {l.Unrealizable} not realizable as trained, {l.Omitted} omitted",
+                l.MaxFitErrorModel, l.RmsFitErrorModel, "model units")))
             .ToList();
+
+    public static string FitNote(Technology tech, PhysicalMapping mapping) =>
+        $"Fits of the {tech.Name} cells ({tech.Corner}): first each cell part's fitted shape against its target law, then per layer " +
+        $"every device's fitted cell (as sized) against its trained law on a grid of node voltages within +-{Format.Number(mapping.OperatingVolts)} model units " +
+        "(the range the reference reaches on the report's inputs).";
 }

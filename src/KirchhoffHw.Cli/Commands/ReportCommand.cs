@@ -48,7 +48,7 @@ internal static class ReportCommand
             {
                 progress(new("technology", 0, 1, "characterizing cells (cached after the first run)"));
                 var tech = Technology.Load(techPath);
-                var library = CellLibrary.Build(tech);
+                var (library, mapping) = FlowRunner.Cells(tech, design, vectors);
                 progress(new("report", 0, 1, "reference, estimates, plots"));
                 var built = ReportBuilder.Build(new ReportRequest
                 {
@@ -58,11 +58,11 @@ internal static class ReportCommand
                     Cells = _ => new LibraryCells(library),
                     Cases = vectors,
                     Verification = results.Count > 0
-                        ? results.Select(x => new VerificationRun(x.v.Fidelity, x.v, VerdictFile: x.path)).ToList()
+                        ? results.Select(x => new VerificationRun(x.v.Fidelity.Split(' ')[0], x.v, VerdictFile: x.path)).ToList()
                         : [new VerificationRun("ideal", null, "not run: no verdict file was given (--verdict)")],
                     DigitalTolerance = imported.Tolerance ?? 1e-3,
-                    CellFits = TechnologyInputs.Fits(library, design),
-                    CellNote = $"Fits of the {tech.Name} cells ({tech.Corner}) that the design's device models use; errors are of the fitted shape against the target law.",
+                    CellFits = TechnologyInputs.Fits(library, design, mapping),
+                    CellNote = TechnologyInputs.FitNote(tech, mapping),
                     CellPlots = CellPlots.IvCurves(library).ToList(),
                     Repro = new Reproducibility(ReportOptions.CommandLine(r), origin, ReportOptions.Seed(r, io) is { } s && r.GetValue(io.Random) is not null ? s : null, vectors,
                         [("technology", Path.GetFileName(techPath)), ("digital tolerance", (imported.Tolerance ?? 1e-3).ToString("R", System.Globalization.CultureInfo.InvariantCulture))]),

@@ -27,6 +27,7 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
             ? (design.DeviceCount >= options.MergeThreshold ? DeckStyle.Merged : DeckStyle.Devices)
             : options.Style;
         var state = InitialState(design, options.Input);
+        var caps = options.Devices?.NodeCapacitors(design);
         double tau = units.TimeUnit;
         double edge = Math.Min(options.PhaseEdge, 0.01 * design.Layers.Min(l => l.Duration)) * tau;
         double stop = design.TEnd * tau;
@@ -45,7 +46,8 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
             CurrentScale = Numbers.Format(units.CurrentScale),
             Notes = options.Notes.Select(Names.CommentText).ToList(),
             Capacitors = Enumerable.Range(1, design.NodeCount)
-                .Select(k => new CapacitorLine(Numbers.Format(k), Names.Node(k), Numbers.Format(state[k - 1] * units.VoltageScale))).ToList(),
+                .Select(k => new CapacitorLine(Numbers.Format(k), Names.Node(k), Numbers.Format(state[k - 1] * units.VoltageScale),
+                    Numbers.Format(caps?[k - 1] ?? units.Capacitance))).ToList(),
             Phases = design.Layers.Select((l, i) => new PhaseLine(Names.Phase(i), PhasePwl(l, design.TEnd, tau, edge),
                 $"layer {i}: t = [{Numbers.Format(l.TStart)}, {Numbers.Format(l.TEnd)}] x {Numbers.Format(tau)} s, {l.Edges.Count} {l.Model.Name} devices")).ToList(),
             SamplePwl = SamplePwl(options.SampleTimes, design.TEnd, tau),
@@ -258,7 +260,7 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
         public string Fidelity { get; set; } = "ideal";
     }
 
-    private sealed record CapacitorLine(string Index, string Node, string Ic);
+    private sealed record CapacitorLine(string Index, string Node, string Ic, string Farads);
     private sealed record PhaseLine(string Node, string Pwl, string Comment);
     private sealed record SubcircuitBlock(string Name, string Parameters, string Equation, string Current);
     private sealed record InstanceLine(string Name, string Src, string Dst, string Phase, string Subcircuit, string Parameters);
