@@ -84,6 +84,31 @@ public class FlowTests
         Assert.That(html, Does.Contain("class=\"verdict fail\"").And.Contain("output error"));
     }
 
+    [Test]
+    public void When_Two_Fidelities_Are_Asked_For_Expect_A_Deck_A_Verdict_And_A_Section_For_Each()
+    {
+        var (code, _, err) = Reports.Cli("flow", Path.Combine(RepoPaths.Designs, "tiny.yaml"), "--random", "2", "--seed", "5",
+            "--capacitance", "1p", "--time-unit", "1u", "--voltage-scale", "0.2", "--fidelity", "ideal,macro", "--jobs", "1", "--out", _dir);
+        Assert.That(code, Is.AnyOf(0, 1), err);
+        var r = Reports.Json(_dir);
+        var runs = r.GetProperty("verification").EnumerateArray().ToList();
+        Assert.That(runs.Select(v => v.GetProperty("fidelity").GetString()), Is.EqualTo(new[] { "ideal", "macro" }));
+        foreach (var f in new[] { "ideal", "macro" })
+        {
+            Assert.That(Directory.GetFiles(_dir, $"*.{f}.cir"), Has.Length.EqualTo(1), f);
+            Assert.That(File.Exists(Path.Combine(_dir, $"verdict.{f}.json")), f);
+            Assert.That(File.Exists(Path.Combine(_dir, "plots", $"errors_{f}.png")), f);
+        }
+        var macro = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "verdict.macro.json"))).RootElement;
+        Assert.That(macro.GetProperty("fidelity").GetString(), Does.StartWith("macro (ptm45hp"));
+        Assert.That(File.ReadAllText(Directory.GetFiles(_dir, "*.macro.cir")[0]), Is.Not.EqualTo(File.ReadAllText(Directory.GetFiles(_dir, "*.ideal.cir")[0])));
+        // The verdict of the run is the verdicts of its fidelities.
+        bool all = runs.All(v => v.GetProperty("pass").GetBoolean());
+        Assert.That(r.GetProperty("verdict").GetString(), Is.EqualTo(all ? "pass" : "FAIL"));
+        Assert.That(code, Is.EqualTo(all ? 0 : 1));
+        Assert.That(r.GetProperty("cells").GetProperty("fits").EnumerateArray().Select(f => f.GetProperty("model").GetString()), Does.Contain("layer 0 Conductance"));
+    }
+
     [TestCase("--tech", "no-such-tech.yaml", "no-such-tech.yaml")]
     [TestCase("--fidelity", "quantum", "--fidelity")]
     [TestCase("--capacitance", "-1p", "--capacitance")]
