@@ -25,7 +25,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: help deps bench-deps restore build test demo bench clean
+.PHONY: help deps bench-deps restore build cli test demo bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,7 +46,10 @@ test: deps build ## run every test (ngspice, ADMS and headless Chromium run for 
 	$(call apt_install,$(TEST_DEPS))
 	$(DOTNET) test KirchhoffHw.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=minimal"
 
-demo: deps build ## the whole flow on designs/spiral.yaml at 1 pF / 1 ns, ending in a chip report (path printed last)
+cli: ## build only the kirchhoffhw CLI (and the stages it uses)
+	$(DOTNET) build src/KirchhoffHw.Cli/KirchhoffHw.Cli.csproj -c $(CONFIG) -nologo -clp:ErrorsOnly
+
+demo: deps cli ## the whole flow on designs/spiral.yaml at 1 pF / 1 ns, ending in a chip report (path printed last)
 	$(CLI) info designs/spiral.yaml
 	@# exit code 1 (a failed verification) still leaves a report that shows the failure; print its path either way
 	$(CLI) flow designs/spiral.yaml --random 8 --seed 7 --capacitance 1p --time-unit 1n --out $(OUT)/demo; code=$$?; \
