@@ -113,20 +113,11 @@ public static class FlowRunner
         }
 
         progress?.Invoke(new("report", 0, 1, "reference, estimates, plots"));
-        var report = ReportBuilder.Build(new ReportRequest
+        var report = ReportBuilder.Build(TechnologyInputs.Request(design, plan.Source, tech, library, mapping, plan.Inputs, Repro(plan)) with
         {
-            Design = design,
-            Source = plan.Source,
-            Inputs = TechnologyInputs.From(tech, design),
-            Cells = _ => new LibraryCells(library),
-            Cases = plan.Inputs,
             Verification = runs,
             DigitalTolerance = plan.DigitalTolerance,
             Reference = plan.VerifyOptions.Reference,
-            CellFits = TechnologyInputs.Fits(library, design, mapping),
-            CellNote = TechnologyInputs.FitNote(tech, mapping),
-            CellPlots = CellPlots.IvCurves(library).ToList(),
-            Repro = Repro(plan),
             Generated = plan.Generated,
         }, cancel);
         files.AddRange(ReportWriter.Write(report, out_));

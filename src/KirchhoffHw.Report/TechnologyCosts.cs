@@ -46,6 +46,21 @@ public sealed class LibraryCells(CellLibrary library) : ICellCosts
 /// <summary>Estimate inputs, cell fits and cell plots from a technology file and its characterized cell library.</summary>
 public static class TechnologyInputs
 {
+    /// <summary>A report request whose estimates, cell fits and cell plots come from <paramref name="tech"/> and its library.</summary>
+    public static ReportRequest Request(Design design, string source, Technology tech, CellLibrary library, PhysicalMapping mapping,
+        IReadOnlyList<double[]> cases, Reproducibility repro) => new()
+    {
+        Design = design,
+        Source = source,
+        Inputs = From(tech, design),
+        Cells = _ => new LibraryCells(library),
+        Cases = cases,
+        CellFits = Fits(library, design, mapping),
+        CellNote = FitNote(tech, mapping),
+        CellPlots = CellPlots.IvCurves(library).ToList(),
+        Repro = repro,
+    };
+
     /// <summary>Gate of a switch plus its share of the phase line: stated, the technology file has no gate capacitance.</summary>
     public const double SwitchGateCapacitance = 1e-15;
 

@@ -50,22 +50,15 @@ internal static class ReportCommand
                 var tech = Technology.Load(techPath);
                 var (library, mapping) = FlowRunner.Cells(tech, design, vectors);
                 progress(new("report", 0, 1, "reference, estimates, plots"));
-                var built = ReportBuilder.Build(new ReportRequest
+                var repro = new Reproducibility(ReportOptions.CommandLine(r), origin, r.GetValue(io.Random) is not null ? r.GetValue(io.Seed) : null, vectors,
+                    [("technology", Path.GetFileName(techPath)), ("digital tolerance", (imported.Tolerance ?? 1e-3).ToString("R", System.Globalization.CultureInfo.InvariantCulture))]);
+                var built = ReportBuilder.Build(TechnologyInputs.Request(design, imported.Source, tech, library, mapping, vectors, repro) with
                 {
-                    Design = design,
-                    Source = imported.Source,
-                    Inputs = TechnologyInputs.From(tech, design),
-                    Cells = _ => new LibraryCells(library),
-                    Cases = vectors,
                     Verification = results.Count > 0
+                        // A verdict names its fidelity with the technology, "macro (ptm45hp, typical)": the first word is the key.
                         ? results.Select(x => new VerificationRun(x.v.Fidelity.Split(' ')[0], x.v, VerdictFile: x.path)).ToList()
                         : [new VerificationRun("ideal", null, "not run: no verdict file was given (--verdict)")],
                     DigitalTolerance = imported.Tolerance ?? 1e-3,
-                    CellFits = TechnologyInputs.Fits(library, design, mapping),
-                    CellNote = TechnologyInputs.FitNote(tech, mapping),
-                    CellPlots = CellPlots.IvCurves(library).ToList(),
-                    Repro = new Reproducibility(ReportOptions.CommandLine(r), origin, ReportOptions.Seed(r, io) is { } s && r.GetValue(io.Random) is not null ? s : null, vectors,
-                        [("technology", Path.GetFileName(techPath)), ("digital tolerance", (imported.Tolerance ?? 1e-3).ToString("R", System.Globalization.CultureInfo.InvariantCulture))]),
                 }, cancel);
                 ReportWriter.Write(built, outDir);
                 progress(new("report", 1, 1));
