@@ -8,7 +8,8 @@ namespace KirchhoffHw.Cells;
 /// <param name="RequiredBias">Tail current (A) the trained amplitude asks for.</param>
 /// <param name="WidthScale">Widths of the unit cell multiplied by this.</param>
 /// <param name="Problem">Why the part is not realizable as trained within the technology limits (null when it is).</param>
-public readonly record struct PartSizing(double BiasCurrent, double RequiredBias, double WidthScale, double NmosWidth, double PmosWidth, string? Problem);
+/// <param name="Gain">Input-network gain (V of differential gate voltage per model unit of u).</param>
+public readonly record struct PartSizing(double BiasCurrent, double RequiredBias, double WidthScale, double NmosWidth, double PmosWidth, string? Problem, double Gain);
 
 /// <summary>
 /// The cells of one technology, characterized in ngspice and fitted: per device model its parts, fitted
@@ -31,8 +32,7 @@ public sealed class CellLibrary
     }
 
     /// <summary>Characterizes (or reads from the cache) both topologies and fits every part.</summary>
-    /// <param name="linearRange">Largest |u| seen by linear and rectifier parts (from the dynamic-range analysis; default 2).</param>
-    public static CellLibrary Build(Technology tech, Characterizer? characterizer = null, double linearRange = 2.0)
+    public static CellLibrary Build(Technology tech, Characterizer? characterizer = null)
     {
         characterizer ??= new Characterizer(tech);
         var chars = new Dictionary<Topology, Characterization>
@@ -43,8 +43,8 @@ public sealed class CellLibrary
         var fits = new Dictionary<(Topology, Operation), PartFit>
         {
             [(Topology.Ota, Operation.Tanh)] = Fitter.Fit(chars[Topology.Ota], Operation.Tanh, TanhRange),
-            [(Topology.Ota, Operation.Linear)] = Fitter.Fit(chars[Topology.Ota], Operation.Linear, linearRange),
-            [(Topology.Rectifier, Operation.Linear)] = Fitter.Fit(chars[Topology.Rectifier], Operation.Linear, linearRange),
+            [(Topology.Ota, Operation.Linear)] = Fitter.Fit(chars[Topology.Ota], Operation.Linear, 1.0),
+            [(Topology.Rectifier, Operation.Linear)] = Fitter.Fit(chars[Topology.Rectifier], Operation.Linear, 1.0),
         };
         return new CellLibrary(tech, chars, fits);
     }
@@ -54,8 +54,18 @@ public sealed class CellLibrary
 
     public CellKind KindOf(DeviceModel model) => CellKind.For(model);
 
-    /// <summary>Sizes of each part of one device's cell; <paramref name="p"/> is the device's trained parameter column.</summary>
-    public PartSizing[] Size(DeviceModel model, ReadOnlySpan<double> p, Units units)
+    /// <summary>|u| = |a| Vs + |b| Vd + |c| at the largest node voltages the device's terminals see: its input range.</summary>
+    public static double InputRange(DeviceModel model, ReadOnlySpan<double> p, double sourceRange, double destinationRange)
+    {
+        var (a, b, c, _) = CellKind.Affine(model, p);
+        return Math.Max(1e-6, Math.Abs(a) * sourceRange + Math.Abs(b) * destinationRange + Math.Abs(c));
+    }
+
+    /// <summary>
+    /// Sizes of each part of one device's cell; <paramref name="p"/> is the device's trained parameter column and
+    /// <paramref name="range"/> its input range (<see cref="InputRange"/>; linear parts are scaled to it).
+    /// </summary>
+    public PartSizing[] Size(DeviceModel model, ReadOnlySpan<double> p, Units units, double range)
     {
         var kind = CellKind.For(model);
         var (_, _, _, amplitude) = CellKind.Affine(model, p);
@@ -66,7 +76,7 @@ public sealed class CellLibrary
         for (int j = 0; j < sizes.Length; j++)
         {
             var part = kind.Parts[j];
-            double required = Math.Abs(amplitude) * part.Weight * FitOf(part).Scale * units.CurrentScale;
+            double required = Math.Abs(amplitude) * part.Weight * FitOf(part).DeviceScale(range) * units.CurrentScale;
             double k = required / c.UnitCurrent;
             string? problem = null;
             if (required == 0) k = 0; // a zero device needs no cell at all
@@ -80,26 +90,26 @@ public sealed class CellLibrary
                 problem = $"bias {required:G3} A is above what the technology allows ({kMax * c.UnitCurrent:G3} A: max bias {Tech.MaxBiasCurrent:G3} A, max width {Tech.MaxWidth:G3} m); built at the maximum";
                 k = kMax;
             }
-            sizes[j] = new PartSizing(k * c.UnitCurrent, required, k, k * c.NmosWidth, k * c.PmosWidth, problem);
+            sizes[j] = new PartSizing(k * c.UnitCurrent, required, k, k * c.NmosWidth, k * c.PmosWidth, problem, FitOf(part).DeviceGain(range));
         }
         return sizes;
     }
 
     /// <summary>Quiescent supply current (A) of one device's cell: the static power is this times the supply span.</summary>
-    public double BiasCurrent(DeviceModel model, ReadOnlySpan<double> p, Units units)
+    public double BiasCurrent(DeviceModel model, ReadOnlySpan<double> p, Units units, double range)
     {
         var kind = CellKind.For(model);
-        var sizes = Size(model, p, units);
+        var sizes = Size(model, p, units, range);
         double sum = 0;
         for (int j = 0; j < sizes.Length; j++) sum += sizes[j].BiasCurrent * CellKind.SupplyFactor(kind.Parts[j].Topology);
         return sum;
     }
 
     /// <summary>Layout area (m^2) of one device's cell: every transistor by the technology's area rule.</summary>
-    public double CellArea(DeviceModel model, ReadOnlySpan<double> p, Units units)
+    public double CellArea(DeviceModel model, ReadOnlySpan<double> p, Units units, double range)
     {
         var kind = CellKind.For(model);
-        var sizes = Size(model, p, units);
+        var sizes = Size(model, p, units, range);
         double area = 0, l = Tech.Cells.Length;
         for (int j = 0; j < sizes.Length; j++)
         {
@@ -113,20 +123,16 @@ public sealed class CellLibrary
 
     /// <summary>
     /// The fitted law of one device, in model units, as the macro model computes it: per part, realized
-    /// amplitude x fitted shape of the affine input.
+    /// amplitude (bias / current scale) x the characterized cell curve at the part's gain x the affine input.
     /// </summary>
-    public double MacroCurrent(DeviceModel model, double vs, double vd, ReadOnlySpan<double> p, Units units)
+    public double MacroCurrent(DeviceModel model, double vs, double vd, ReadOnlySpan<double> p, Units units, double range)
     {
         var kind = CellKind.For(model);
         var (a, b, cc, amplitude) = CellKind.Affine(model, p);
-        var sizes = Size(model, p, units);
+        var sizes = Size(model, p, units, range);
         double u = a * vs + b * vd + cc, sum = 0;
         for (int j = 0; j < sizes.Length; j++)
-        {
-            var fit = FitOf(kind.Parts[j]);
-            double amp = Math.Sign(amplitude) * sizes[j].BiasCurrent / (fit.Scale * units.CurrentScale);
-            sum += amp * fit.Evaluate(u);
-        }
+            sum += Math.Sign(amplitude) * sizes[j].BiasCurrent / units.CurrentScale * FitOf(kind.Parts[j]).Cell(sizes[j].Gain * u);
         return sum;
     }
 }

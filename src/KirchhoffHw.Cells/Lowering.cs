@@ -8,8 +8,12 @@ namespace KirchhoffHw.Cells;
 /// <summary>The circuit a fidelity asks for: the design whose laws the deck writes, and the netlist replacing its banks (transistor only).</summary>
 public sealed record Lowered(Fidelity Fidelity, Design Circuit, IDeviceNetlist? Netlist, CellLibrary? Library)
 {
-    /// <summary>Spice options with the transistor netlist attached when there is one.</summary>
-    public SpiceOptions Apply(SpiceOptions spice) => Netlist is null ? spice : spice with { Devices = Netlist };
+    /// <summary>
+    /// Spice options with the transistor netlist attached when there is one. Its phase edges are at least 1e-3 of a
+    /// time unit: a transistor tail switched in femtoseconds (the ideal deck's 1e-6) stalls ngspice's step control.
+    /// </summary>
+    public SpiceOptions Apply(SpiceOptions spice) => Netlist is null ? spice
+        : spice with { Devices = Netlist, PhaseEdge = Math.Max(spice.PhaseEdge, 1e-3) };
 }
 
 /// <summary>
@@ -20,15 +24,21 @@ public sealed record Lowered(Fidelity Fidelity, Design Circuit, IDeviceNetlist? 
 /// </summary>
 public static class Lowering
 {
-    public static Lowered Lower(Design ideal, Fidelity fidelity, CellLibrary? library, TemplateSet? templates = null)
+    /// <param name="nodeRange">Largest |voltage| (model units) of each node 0..N, from <see cref="OperatingRange"/>: sets each device's input range and so its gain and bias. Null = 1 everywhere.</param>
+    public static Lowered Lower(Design ideal, Fidelity fidelity, CellLibrary? library, IReadOnlyList<double>? nodeRange = null, TemplateSet? templates = null)
     {
         if (fidelity == Fidelity.Ideal) return new Lowered(fidelity, ideal, null, library);
         ArgumentNullException.ThrowIfNull(library);
-        if (fidelity == Fidelity.Macro) return new Lowered(fidelity, Macro(ideal, library), null, library);
-        return new Lowered(fidelity, ideal, new TransistorNetlist(library, templates ?? TemplateSet.Default), library);
+        var range = nodeRange ?? OperatingRange.Uniform(ideal, 1.0);
+        if (fidelity == Fidelity.Macro) return new Lowered(fidelity, Macro(ideal, library, range), null, library);
+        return new Lowered(fidelity, ideal, new TransistorNetlist(library, templates ?? TemplateSet.Default, range), library);
     }
 
-    public static Design Macro(Design ideal, CellLibrary library)
+    /// <summary>Input range of device e of a layer, from its terminals' node ranges.</summary>
+    public static double DeviceRange(Layer layer, int e, double[] p, IReadOnlyList<double> nodeRange) =>
+        CellLibrary.InputRange(layer.Model, p, nodeRange[layer.Edges.Source[e]], nodeRange[layer.Edges.Destination[e]]);
+
+    public static Design Macro(Design ideal, CellLibrary library, IReadOnlyList<double> nodeRange)
     {
         var units = ideal.Units;
         var layers = ideal.Layers.Select(layer =>
@@ -42,12 +52,15 @@ public static class Lowering
             {
                 var p = layer.ParametersOf(e);
                 var (a, b, c, amplitude) = CellKind.Affine(layer.Model, p);
-                var sizes = library.Size(layer.Model, p, units);
+                var sizes = library.Size(layer.Model, p, units, DeviceRange(layer, e, p, nodeRange));
                 theta[0 * n + e] = a;
                 theta[1 * n + e] = b;
                 theta[2 * n + e] = c;
                 for (int j = 0; j < sizes.Length; j++)
-                    theta[(3 + j) * n + e] = Math.Sign(amplitude) * sizes[j].BiasCurrent / (fits[j].Scale * units.CurrentScale);
+                {
+                    theta[(3 + 2 * j) * n + e] = sizes[j].Gain;
+                    theta[(4 + 2 * j) * n + e] = Math.Sign(amplitude) * sizes[j].BiasCurrent / units.CurrentScale;
+                }
             });
             return new Layer(layer.TStart, layer.TEnd, model, layer.Edges, theta);
         }).ToList();
@@ -56,7 +69,7 @@ public static class Lowering
 }
 
 /// <summary>Writes the transistor-level banks: models, supplies, phase gates, one cell per device part, precharge switches.</summary>
-public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates) : IDeviceNetlist
+public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates, IReadOnlyList<double> nodeRange) : IDeviceNetlist
 {
     public const string BankTemplate = "spice/cells/bank.sbn";
     public string Fidelity => "transistor";
@@ -68,7 +81,7 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
     /// </summary>
     public IReadOnlyList<double>? NodeCapacitors(Design design)
     {
-        var par = ParasiticCapacitance(design, library);
+        var par = ParasiticCapacitance(design, library, nodeRange);
         var caps = new double[design.NodeCount];
         var over = new List<int>();
         for (int n = 1; n <= design.NodeCount; n++)
@@ -84,7 +97,7 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
     public IReadOnlyList<int> Overloaded { get; private set; } = [];
 
     /// <summary>Output capacitance (F) the cells put on each node 0..N.</summary>
-    public static double[] ParasiticCapacitance(Design design, CellLibrary library)
+    public static double[] ParasiticCapacitance(Design design, CellLibrary library, IReadOnlyList<double> nodeRange)
     {
         var par = new double[design.NodeCount + 1];
         double total = design.TEnd - (design.Layers.Count == 0 ? 0 : design.Layers[0].TStart);
@@ -96,7 +109,7 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
             {
                 var p = layer.ParametersOf(e);
                 var (_, _, _, amplitude) = CellKind.Affine(layer.Model, p);
-                var sizes = library.Size(layer.Model, p, design.Units);
+                var sizes = library.Size(layer.Model, p, design.Units, Lowering.DeviceRange(layer, e, p, nodeRange));
                 int from = amplitude < 0 ? layer.Edges.Destination[e] : layer.Edges.Source[e];
                 int to = amplitude < 0 ? layer.Edges.Source[e] : layer.Edges.Destination[e];
                 for (int j = 0; j < sizes.Length; j++)
@@ -123,14 +136,13 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
             {
                 var p = layer.ParametersOf(e);
                 var (a, b, c, amplitude) = CellKind.Affine(layer.Model, p);
-                var sizes = library.Size(layer.Model, p, units);
+                var sizes = library.Size(layer.Model, p, units, Lowering.DeviceRange(layer, e, p, nodeRange));
                 string src = Names.Node(layer.Edges.Source[e]), dst = Names.Node(layer.Edges.Destination[e]);
                 bool reverse = amplitude < 0; // the cell drives from -> to; a negative amplitude runs it dst -> src
                 for (int j = 0; j < sizes.Length; j++)
                 {
                     if (sizes[j].WidthScale == 0) continue;
                     var part = kind.Parts[j];
-                    var fit = library.FitOf(part);
                     instances.Add(new()
                     {
                         ["name"] = $"{Numbers.Format(li)}_{Numbers.Format(e)}" + (sizes.Length > 1 ? "_" + Numbers.Format(j) : ""),
@@ -141,7 +153,7 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
                         ["a"] = Numbers.Format(a / units.VoltageScale),
                         ["b"] = Numbers.Format(b / units.VoltageScale),
                         ["c"] = Numbers.Format(c),
-                        ["hg"] = Numbers.Format(fit.Gain / 2),
+                        ["hg"] = Numbers.Format(sizes[j].Gain / 2),
                         ["k"] = Numbers.Format(sizes[j].WidthScale),
                     });
                 }

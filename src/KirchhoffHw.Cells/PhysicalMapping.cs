@@ -18,18 +18,23 @@ public sealed record LayerRealizability(int Layer, string Model, int Devices, in
 public sealed class PhysicalMapping
 {
     public IReadOnlyList<LayerRealizability> Layers { get; }
+    /// <summary>Largest |node voltage| (model units) over all nodes.</summary>
     public double OperatingVolts { get; }
+    public IReadOnlyList<double> NodeRange { get; }
     private readonly Design _design;
     private readonly CellLibrary _library;
 
-    /// <param name="operatingRange">Largest |node voltage| in model units the devices see (see <see cref="OperatingRange"/>).</param>
-    public PhysicalMapping(Design design, CellLibrary library, double operatingRange)
+    /// <param name="nodeRange">Largest |voltage| in model units of each node 0..N (see <see cref="OperatingRange"/>).</param>
+    public PhysicalMapping(Design design, CellLibrary library, IReadOnlyList<double> nodeRange)
     {
         _design = design;
         _library = library;
-        OperatingVolts = operatingRange;
+        NodeRange = nodeRange;
+        OperatingVolts = nodeRange.Max();
         Layers = design.Layers.Select((l, i) => Summarize(i, l)).ToList();
     }
+
+    private double RangeOf(Layer layer, int e, double[] p) => Lowering.DeviceRange(layer, e, p, NodeRange);
 
     private const int Grid = 5;
 
@@ -38,14 +43,15 @@ public sealed class PhysicalMapping
     {
         var p = layer.ParametersOf(e);
         var units = _design.Units;
-        double v = OperatingVolts, sum = 0, max = 0;
+        double sum = 0, max = 0, range = RangeOf(layer, e, p);
         int src = layer.Edges.Source[e], dst = layer.Edges.Destination[e];
+        double va = NodeRange[src], vb = NodeRange[dst];
         for (int i = 0; i < Grid; i++)
             for (int j = 0; j < Grid; j++)
             {
-                // a grounded terminal is always at 0 V
-                double vs = src == 0 ? 0 : -v + 2 * v * i / (Grid - 1), vd = dst == 0 ? 0 : -v + 2 * v * j / (Grid - 1);
-                double err = _library.MacroCurrent(layer.Model, vs, vd, p, units) - layer.Model.Current(vs, vd, p);
+                // each terminal over its node's own range (ground's is 0)
+                double vs = -va + 2 * va * i / (Grid - 1), vd = -vb + 2 * vb * j / (Grid - 1);
+                double err = _library.MacroCurrent(layer.Model, vs, vd, p, units, range) - layer.Model.Current(vs, vd, p);
                 sum += err * err;
                 max = Math.Max(max, Math.Abs(err));
             }
@@ -63,14 +69,15 @@ public sealed class PhysicalMapping
         Parallel.For(0, n, e =>
         {
             var p = layer.ParametersOf(e);
-            var sizes = _library.Size(layer.Model, p, units);
+            double range = RangeOf(layer, e, p);
+            var sizes = _library.Size(layer.Model, p, units, range);
             active[e] = CellKind.NeedsActiveCell(layer.Model, p) ? 1 : 0;
             bad[e] = sizes.Any(s => s.Problem is not null) ? 1 : 0;
             omitted[e] = sizes.All(s => s.WidthScale == 0) ? 1 : 0;
             for (int j = 0; j < sizes.Length; j++)
                 if (sizes[j].WidthScale > 0) transistors[e] += CellKind.TransistorsOf(kind.Parts[j].Topology);
-            current[e] = _library.BiasCurrent(layer.Model, p, units);
-            area[e] = _library.CellArea(layer.Model, p, units);
+            current[e] = _library.BiasCurrent(layer.Model, p, units, range);
+            area[e] = _library.CellArea(layer.Model, p, units, range);
             (rms[e], max[e]) = FitError(layer, e);
         });
         return new LayerRealizability(li, layer.Model.Name, n, active.Sum(), bad.Sum(), omitted.Sum(), transistors.Sum(), current.Sum(), area.Sum(),
@@ -85,12 +92,12 @@ public sealed class PhysicalMapping
         string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
         AtomicFile.WriteText(csv, w =>
         {
-            w.WriteLine("layer,device,source,destination,model,theta,cell,parts,width_scale,nmos_width_m,pmos_width_m,length_m,bias_a,required_bias_a,reversed,needs_active,problem,fit_rms_model,fit_max_model,fit_rms_a,fit_max_a");
+            w.WriteLine("layer,device,source,destination,model,theta,cell,parts,width_scale,nmos_width_m,pmos_width_m,length_m,bias_a,required_bias_a,gain_v_per_unit,reversed,needs_active,problem,fit_rms_model,fit_max_model,fit_rms_a,fit_max_a");
             foreach (var row in Rows())
                 w.WriteLine(string.Join(",", row.Layer, row.Device, row.Source, row.Destination, row.Model, string.Join(" ", row.Theta.Select(F)),
                     row.Cell, row.Sizes.Length, string.Join(" ", row.Sizes.Select(s => F(s.WidthScale))), string.Join(" ", row.Sizes.Select(s => F(s.NmosWidth))),
                     string.Join(" ", row.Sizes.Select(s => F(s.PmosWidth))), F(_library.Tech.Cells.Length), string.Join(" ", row.Sizes.Select(s => F(s.BiasCurrent))),
-                    string.Join(" ", row.Sizes.Select(s => F(s.RequiredBias))), row.Reversed ? 1 : 0, row.Active ? 1 : 0,
+                    string.Join(" ", row.Sizes.Select(s => F(s.RequiredBias))), string.Join(" ", row.Sizes.Select(s => F(s.Gain))), row.Reversed ? 1 : 0, row.Active ? 1 : 0,
                     Quote(string.Join("; ", row.Sizes.Where(s => s.Problem is not null).Select(s => s.Problem))),
                     F(row.Rms), F(row.Max), F(row.Rms * units.CurrentScale), F(row.Max * units.CurrentScale)));
         });
@@ -105,6 +112,7 @@ public sealed class PhysicalMapping
             w.WriteNumber("current_scale_a", units.CurrentScale);
             w.WriteNumber("voltage_scale_v", units.VoltageScale);
             w.WriteNumber("operating_range_model", OperatingVolts);
+            w.WriteStartArray("node_range_model"); foreach (var v in NodeRange) w.WriteNumberValue(v); w.WriteEndArray();
             w.WriteStartArray("fits");
             foreach (var f in _library.Fits)
             {
@@ -134,7 +142,7 @@ public sealed class PhysicalMapping
                     w.WriteStartObject();
                     w.WriteNumber("width_scale", s.WidthScale); w.WriteNumber("nmos_width_m", s.NmosWidth); w.WriteNumber("pmos_width_m", s.PmosWidth);
                     w.WriteNumber("length_m", _library.Tech.Cells.Length);
-                    w.WriteNumber("bias_a", s.BiasCurrent); w.WriteNumber("required_bias_a", s.RequiredBias);
+                    w.WriteNumber("bias_a", s.BiasCurrent); w.WriteNumber("required_bias_a", s.RequiredBias); w.WriteNumber("gain_v_per_unit", s.Gain);
                     if (s.Problem is not null) w.WriteString("problem", s.Problem); else w.WriteNull("problem");
                     w.WriteEndObject();
                 }
@@ -163,7 +171,7 @@ public sealed class PhysicalMapping
             for (int e = 0; e < layer.Edges.Count; e++)
             {
                 var p = layer.ParametersOf(e);
-                var sizes = _library.Size(layer.Model, p, _design.Units);
+                var sizes = _library.Size(layer.Model, p, _design.Units, RangeOf(layer, e, p));
                 var (_, _, _, amplitude) = CellKind.Affine(layer.Model, p);
                 var (rms, max) = FitError(layer, e);
                 yield return new Row(li, e, layer.Edges.Source[e], layer.Edges.Destination[e], layer.Model.Name, p, cell, sizes,
@@ -175,41 +183,37 @@ public sealed class PhysicalMapping
     private static string Quote(string s) => s.Length == 0 ? "" : "\"" + s.Replace("\"", "\"\"") + "\"";
 }
 
-/// <summary>The dynamic-range analysis the fits need: how far node voltages swing, from the reference.</summary>
+/// <summary>The dynamic-range analysis the fits need: how far each node swings, from the reference.</summary>
 public static class OperatingRange
 {
-    /// <summary>Largest |node voltage| (model units) over the given inputs, at every layer boundary and 8 points inside each layer.</summary>
-    public static double Of(Design design, IReadOnlyList<double[]> inputs, int maxInputs = 16)
+    /// <summary>
+    /// Largest |voltage| (model units) of each node 0..N over the given inputs (up to <paramref name="maxInputs"/>),
+    /// at every layer boundary and 8 points inside each layer; ground is 0. With no inputs, 1 everywhere.
+    /// </summary>
+    public static double[] Of(Design design, IReadOnlyList<double[]> inputs, int maxInputs = 16)
     {
-        if (inputs.Count == 0) return 1.0;
+        if (inputs.Count == 0) return Uniform(design, 1.0);
         var some = inputs.Take(maxInputs).ToList();
         var samples = design.Layers.SelectMany(l => Enumerable.Range(1, 8).Select(i => l.TStart + l.Duration * i / 9.0)).ToList();
         var result = ReferenceSolver.Solve(design, some, SolverOptions.Dopri5(1e-6), samples);
-        double max = some.Max(x => x.Length == 0 ? 0 : x.Max(Math.Abs));
+        var range = new double[design.NodeCount + 1];
+        var state = new double[design.NodeCount];
+        void Take(double[] s) { for (int k = 0; k < s.Length; k++) range[k + 1] = Math.Max(range[k + 1], Math.Abs(s[k])); }
+        foreach (var x in some) { Array.Clear(state); design.Input.Apply(x, state); Take(state); }
         foreach (var c in result.Cases)
         {
-            foreach (var (_, s) in c.Boundaries) max = Math.Max(max, s.Max(Math.Abs));
-            foreach (var (_, s) in c.Samples) max = Math.Max(max, s.Max(Math.Abs));
+            foreach (var (_, s) in c.Boundaries) Take(s);
+            foreach (var (_, s) in c.Samples) Take(s);
         }
-        return max;
+        // a node that never moved still needs a nonzero range for its devices' gains
+        for (int k = 1; k < range.Length; k++) range[k] = Math.Max(range[k], 1e-3);
+        return range;
     }
 
-    /// <summary>Largest |u| = |a|V + |b|V + |c| over a design's linear and rectifier devices (the linear fits' range), at the 99th percentile so one outlier does not set every cell's gain.</summary>
-    public static double LinearInputRange(Design design, double volts)
+    public static double[] Uniform(Design design, double volts)
     {
-        var us = new List<double>();
-        foreach (var layer in design.Layers)
-        {
-            if (CellKind.For(layer.Model).Parts.All(p => p.Operation == Operation.Tanh)) continue;
-            for (int e = 0; e < layer.Edges.Count; e++)
-            {
-                var (a, b, c, _) = CellKind.Affine(layer.Model, layer.ParametersOf(e));
-                double va = layer.Edges.Source[e] == 0 ? 0 : volts, vb = layer.Edges.Destination[e] == 0 ? 0 : volts;
-                us.Add(Math.Abs(a) * va + Math.Abs(b) * vb + Math.Abs(c));
-            }
-        }
-        if (us.Count == 0) return 2.0;
-        us.Sort();
-        return Math.Max(1e-3, us[(int)(0.99 * (us.Count - 1))]);
+        var r = Enumerable.Repeat(volts, design.NodeCount + 1).ToArray();
+        r[0] = 0;
+        return r;
     }
 }

@@ -119,8 +119,9 @@ public sealed record Technology
         r.Unknown(models, ["library", "section", "nmos", "pmos"], "models");
         var libNode = r.Required(models, "library");
         var lib = r.Text(libNode, "models.library");
-        if (lib.IndexOfAny(['"', '\'', '\n', '\r', '\0']) >= 0 || lib.Any(c => c < ' ' || c > '~'))
-            r.Fail(libNode, "models.library must be a plain path (printable ASCII, no quotes)");
+        // ngspice 39 cuts a .lib path at the first space even when quoted, so spaces are refused here
+        if (lib.IndexOfAny(['"', '\'', ' ']) >= 0 || lib.Any(c => c <= ' ' || c > '~'))
+            r.Fail(libNode, "models.library must be a plain path (printable ASCII, no quotes or spaces)");
         var libPath = System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".", lib));
         if (!System.IO.File.Exists(libPath)) r.Fail(libNode, $"model library '{Names.CommentText(lib)}' not found (looked for {Names.CommentText(libPath)})");
         string? section = models.Children.TryGetValue(new YamlScalarNode("section"), out var sec) ? r.Identifier(sec, "models.section") : null;

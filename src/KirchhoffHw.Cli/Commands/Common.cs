@@ -230,9 +230,9 @@ internal sealed class FidelityOptions
         var fidelity = Parse(r);
         if (fidelity == Model.Fidelity.Ideal) return (Cells.Lowering.Lower(design, fidelity, null), null);
         var tech = Cells.Technology.Load(r.GetValue(Tech) ?? Cells.Technology.DefaultPath());
-        double volts = Cells.OperatingRange.Of(design, inputs);
-        var library = Cells.CellLibrary.Build(tech, new Cells.Characterizer(tech), Cells.OperatingRange.LinearInputRange(design, volts));
-        return (Cells.Lowering.Lower(design, fidelity, library), new Cells.PhysicalMapping(design, library, volts));
+        var range = Cells.OperatingRange.Of(design, inputs);
+        var library = Cells.CellLibrary.Build(tech, new Cells.Characterizer(tech));
+        return (Cells.Lowering.Lower(design, fidelity, library, range), new Cells.PhysicalMapping(design, library, range));
     }
 
     /// <summary>One line per layer: realizability counts and fit errors (what the issue note asks a run to say).</summary>
