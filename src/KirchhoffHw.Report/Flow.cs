@@ -62,7 +62,7 @@ public static class FlowRunner
         progress?.Invoke(new("technology", 1, 1, tech.Name));
         Done("technology");
 
-        var lowered = plan.Fidelities.Distinct().ToDictionary(f => f, f => Lowering.Lower(design, f, library));
+        var lowered = plan.Fidelities.Distinct().ToDictionary(f => f, f => Lowering.Lower(design, f, library, mapping.NodeRange));
         int steps = lowered.Count + 1;
         progress?.Invoke(new("generate", 0, steps));
         double[] first = plan.Inputs.Count > 0 ? plan.Inputs[0] : [];
@@ -134,9 +134,9 @@ public static class FlowRunner
     /// </summary>
     public static (CellLibrary Library, PhysicalMapping Mapping) Cells(Technology tech, Design design, IReadOnlyList<double[]> inputs)
     {
-        double volts = OperatingRange.Of(design, inputs);
-        var library = CellLibrary.Build(tech, new Characterizer(tech), OperatingRange.LinearInputRange(design, volts));
-        return (library, new PhysicalMapping(design, library, volts));
+        var range = OperatingRange.Of(design, inputs);
+        var library = CellLibrary.Build(tech, new Characterizer(tech));
+        return (library, new PhysicalMapping(design, library, range));
     }
 
     public static Reproducibility Repro(FlowPlan plan)

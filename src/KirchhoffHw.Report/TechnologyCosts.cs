@@ -8,7 +8,9 @@ namespace KirchhoffHw.Report;
 /// Device costs from a characterized cell library: each device's cell is sized from its own trained parameters
 /// (its bias follows its amplitude and the units), so the sums are exact for the design rather than a bound.
 /// </summary>
-public sealed class LibraryCells(CellLibrary library) : ICellCosts
+/// <param name="nodeRange">Largest |voltage| of each node 0..N on the reference (<see cref="OperatingRange"/>): a device's
+/// input range, and so its linear cells' sizing, follows from its terminals' ranges.</param>
+public sealed class LibraryCells(CellLibrary library, IReadOnlyList<double> nodeRange) : ICellCosts
 {
     public string Origin => $"cell library of {library.Tech.Name} ({library.Tech.Corner}): each device sized from its trained parameters";
     public int TransistorsPerDevice(string model) => CellKind.For(Find(model)).TransistorCount;
@@ -30,12 +32,13 @@ public sealed class LibraryCells(CellLibrary library) : ICellCosts
         Parallel.For(0, n, e =>
         {
             var p = layer.ParametersOf(e);
-            var sizes = library.Size(layer.Model, p, units);
+            double range = Lowering.DeviceRange(layer, e, p, nodeRange);
+            var sizes = library.Size(layer.Model, p, units, range);
             double tail = 0;
             foreach (var s in sizes) { tail += s.RequiredBias; bad[e] |= s.Problem is not null; built[e] |= s.WidthScale > 0; }
             bias[e] = tail;
-            supply[e] = library.BiasCurrent(layer.Model, p, units);
-            area[e] = library.CellArea(layer.Model, p, units);
+            supply[e] = library.BiasCurrent(layer.Model, p, units, range);
+            area[e] = library.CellArea(layer.Model, p, units, range);
         });
         long cells = built.LongCount(b => b);
         return new LayerCosts(supply.Sum(), area.Sum(), cells * kind.TransistorCount, cells * kind.PhaseSwitchesPerDevice,
@@ -53,7 +56,7 @@ public static class TechnologyInputs
         Design = design,
         Source = source,
         Inputs = From(tech, design),
-        Cells = _ => new LibraryCells(library),
+        Cells = _ => new LibraryCells(library, mapping.NodeRange),
         Cases = cases,
         CellFits = Fits(library, design, mapping),
         CellNote = FitNote(tech, mapping),
@@ -98,15 +101,15 @@ public static class TechnologyInputs
     public static IReadOnlyList<CellFit> Fits(CellLibrary library, Design design, PhysicalMapping mapping) =>
         design.Layers.Select(l => l.Model).DistinctBy(m => m.Name).OrderBy(m => m.Name, StringComparer.Ordinal)
             .SelectMany(m => CellKind.For(m).Parts.Select(p => (m, p, fit: library.FitOf(p))))
-            .Select(x => new CellFit(x.m.Name, $"{x.p.Topology} part as {x.p.Operation.ToString().ToLowerInvariant()}, |u| <= {Format.Number(x.fit.Range)}",
+            .Select(x => new CellFit(x.m.Name, $"{x.p.Topology} part as {x.p.Operation.ToString().ToLowerInvariant()}, over its fitted input range",
                 x.fit.MaxError, x.fit.RmsError, "model units per unit amplitude"))
             .Concat(mapping.Layers.Select(l => new CellFit($"layer {l.Layer} {l.Model}",
-                $"{l.Devices} devices as built vs trained law, |v| <= {Format.Number(mapping.OperatingVolts)}; {l.Unrealizable} not realizable as trained, {l.Omitted} omitted",
+                $"{l.Devices} devices as built vs trained law over their nodes' ranges; {l.Unrealizable} not realizable as trained, {l.Omitted} omitted",
                 l.MaxFitErrorModel, l.RmsFitErrorModel, "model units")))
             .ToList();
 
     public static string FitNote(Technology tech, PhysicalMapping mapping) =>
         $"Fits of the {tech.Name} cells ({tech.Corner}): first each cell part's fitted shape against its target law, then per layer " +
-        $"every device's fitted cell (as sized) against its trained law on a grid of node voltages within +-{Format.Number(mapping.OperatingVolts)} model units " +
-        "(the range the reference reaches on the report's inputs).";
+        $"every device's fitted cell (as sized) against its trained law on a grid of its terminals' voltages, each node over the range the " +
+        $"reference reaches on the report's inputs (largest: {Format.Number(mapping.OperatingVolts)} model units).";
 }
