@@ -204,7 +204,8 @@ public static class CellPlots
                 var target = plt.Add.Scatter(ys, ys.Select(y => fit.Target(y / fit.Gain) / fit.Scale).ToArray());
                 target.MarkerSize = 0; target.LineWidth = 3; target.Color = style++ == 0 ? Colors.Black : Colors.Magenta;
                 target.LinePattern = LinePattern.Dashed;
-                target.LegendText = $"fit: {fit.Operation.ToString().ToLowerInvariant()} target, max error {fit.MaxError:G3}";
+                string law = fit.Operation == Operation.Tanh ? "tanh" : fit.Topology == Topology.Rectifier ? "relu" : "linear";
+                target.LegendText = $"fit: {law} target, max error {Format.Number(fit.MaxError)}";
             }
             plt.ShowLegend(Alignment.UpperLeft);
             yield return new PlotImage($"cell_{topology.ToString().ToLowerInvariant()}", $"{topology} cell I-V over its fits",
