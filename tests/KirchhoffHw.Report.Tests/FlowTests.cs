@@ -109,6 +109,21 @@ public class FlowTests
         Assert.That(r.GetProperty("cells").GetProperty("fits").EnumerateArray().Select(f => f.GetProperty("model").GetString()), Does.Contain("layer 0 Conductance"));
     }
 
+    [Test]
+    public void When_A_Generative_Checkpoint_Flows_Expect_Circuit_Samples_Over_Reference_Samples()
+    {
+        var (code, _, err) = Reports.Cli("flow", RepoPaths.Model("twomoon", "model.pth"), "--random", "4", "--seed", "2",
+            "--capacitance", "1p", "--time-unit", "1u", "--jobs", "2", "--out", _dir);
+        Assert.That(code, Is.Zero, err);
+        var r = Reports.Json(_dir);
+        Assert.That(r.GetProperty("task").GetString(), Is.EqualTo("generation"));
+        var summary = r.GetProperty("verification")[0].GetProperty("summary");
+        Assert.That(summary.GetProperty("mean_sample_error").GetDouble(), Is.LessThan(summary.GetProperty("reference_std").GetDouble()));
+        Assert.That(r.GetProperty("plots").EnumerateArray().Select(p => p.GetProperty("key").GetString()), Does.Contain("samples_ideal"));
+        Assert.That(new FileInfo(Path.Combine(_dir, "plots", "samples_ideal.png")).Length, Is.GreaterThan(0));
+        Assert.That(r.GetProperty("counts").GetProperty("devices").GetInt64(), Is.EqualTo(600));
+    }
+
     [TestCase("--tech", "no-such-tech.yaml", "no-such-tech.yaml")]
     [TestCase("--fidelity", "quantum", "--fidelity")]
     [TestCase("--capacitance", "-1p", "--capacitance")]
