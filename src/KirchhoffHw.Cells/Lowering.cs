@@ -24,12 +24,12 @@ public sealed record Lowered(Fidelity Fidelity, Design Circuit, IDeviceNetlist? 
 /// </summary>
 public static class Lowering
 {
-    /// <param name="nodeRange">Largest |voltage| (model units) of each node 0..N, from <see cref="OperatingRange"/>: sets each device's input range and so its gain and bias. Null = 1 everywhere.</param>
-    public static Lowered Lower(Design ideal, Fidelity fidelity, CellLibrary? library, IReadOnlyList<double>? nodeRange = null, TemplateSet? templates = null)
+    /// <param name="ranges">Largest |voltage| (model units) of each node in each layer's time slice, from <see cref="OperatingRange"/>: sets each device's input range and so its gain and bias. Null = 1 everywhere.</param>
+    public static Lowered Lower(Design ideal, Fidelity fidelity, CellLibrary? library, NodeRanges? ranges = null, TemplateSet? templates = null)
     {
         if (fidelity == Fidelity.Ideal) return new Lowered(fidelity, ideal, null, library);
         ArgumentNullException.ThrowIfNull(library);
-        var range = nodeRange ?? OperatingRange.Uniform(ideal, 1.0);
+        var range = ranges ?? OperatingRange.Uniform(ideal, 1.0);
         if (fidelity == Fidelity.Macro) return new Lowered(fidelity, Macro(ideal, library, range), null, library);
         return new Lowered(fidelity, ideal, new TransistorNetlist(library, templates ?? TemplateSet.Default, range), library);
     }
@@ -38,11 +38,12 @@ public static class Lowering
     public static double DeviceRange(Layer layer, int e, double[] p, IReadOnlyList<double> nodeRange) =>
         CellLibrary.InputRange(layer.Model, p, nodeRange[layer.Edges.Source[e]], nodeRange[layer.Edges.Destination[e]]);
 
-    public static Design Macro(Design ideal, CellLibrary library, IReadOnlyList<double> nodeRange)
+    public static Design Macro(Design ideal, CellLibrary library, NodeRanges ranges)
     {
         var units = ideal.Units;
-        var layers = ideal.Layers.Select(layer =>
+        var layers = ideal.Layers.Select((layer, li) =>
         {
+            var nodeRange = ranges.For(li);
             var kind = CellKind.For(layer.Model);
             var fits = kind.Parts.Select(library.FitOf).ToArray();
             var model = new CellMacroModel(layer.Model, fits, Names.Identifier(library.Tech.Name));
@@ -69,7 +70,7 @@ public static class Lowering
 }
 
 /// <summary>Writes the transistor-level banks: models, supplies, phase gates, one cell per device part, precharge switches.</summary>
-public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates, IReadOnlyList<double> nodeRange) : IDeviceNetlist
+public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates, NodeRanges ranges) : IDeviceNetlist
 {
     public const string BankTemplate = "spice/cells/bank.sbn";
     public string Fidelity => "transistor";
@@ -81,7 +82,7 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
     /// </summary>
     public IReadOnlyList<double>? NodeCapacitors(Design design)
     {
-        var par = ParasiticCapacitance(design, library, nodeRange);
+        var par = ParasiticCapacitance(design, library, ranges);
         var caps = new double[design.NodeCount];
         var over = new List<int>();
         for (int n = 1; n <= design.NodeCount; n++)
@@ -97,12 +98,14 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
     public IReadOnlyList<int> Overloaded { get; private set; } = [];
 
     /// <summary>Output capacitance (F) the cells put on each node 0..N.</summary>
-    public static double[] ParasiticCapacitance(Design design, CellLibrary library, IReadOnlyList<double> nodeRange)
+    public static double[] ParasiticCapacitance(Design design, CellLibrary library, NodeRanges ranges)
     {
         var par = new double[design.NodeCount + 1];
         double total = design.TEnd - (design.Layers.Count == 0 ? 0 : design.Layers[0].TStart);
-        foreach (var layer in design.Layers)
+        for (int li = 0; li < design.Layers.Count; li++)
         {
+            var layer = design.Layers[li];
+            var nodeRange = ranges.For(li);
             double on = total > 0 ? layer.Duration / total : 1;
             var kind = CellKind.For(layer.Model);
             for (int e = 0; e < layer.Edges.Count; e++)
@@ -131,6 +134,7 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
         for (int li = 0; li < design.Layers.Count; li++)
         {
             var layer = design.Layers[li];
+            var nodeRange = ranges.For(li);
             var kind = CellKind.For(layer.Model);
             for (int e = 0; e < layer.Edges.Count; e++)
             {

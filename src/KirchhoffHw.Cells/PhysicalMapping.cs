@@ -18,34 +18,35 @@ public sealed record LayerRealizability(int Layer, string Model, int Devices, in
 public sealed class PhysicalMapping
 {
     public IReadOnlyList<LayerRealizability> Layers { get; }
-    /// <summary>Largest |node voltage| (model units) over all nodes.</summary>
+    /// <summary>Largest |node voltage| (model units) over all nodes and layers.</summary>
     public double OperatingVolts { get; }
-    public IReadOnlyList<double> NodeRange { get; }
+    public NodeRanges Ranges { get; }
     private readonly Design _design;
     private readonly CellLibrary _library;
 
-    /// <param name="nodeRange">Largest |voltage| in model units of each node 0..N (see <see cref="OperatingRange"/>).</param>
-    public PhysicalMapping(Design design, CellLibrary library, IReadOnlyList<double> nodeRange)
+    /// <param name="ranges">Largest |voltage| in model units of each node in each layer (see <see cref="OperatingRange"/>).</param>
+    public PhysicalMapping(Design design, CellLibrary library, NodeRanges ranges)
     {
         _design = design;
         _library = library;
-        NodeRange = nodeRange;
-        OperatingVolts = nodeRange.Max();
+        Ranges = ranges;
+        OperatingVolts = ranges.Max;
         Layers = design.Layers.Select((l, i) => Summarize(i, l)).ToList();
     }
 
-    private double RangeOf(Layer layer, int e, double[] p) => Lowering.DeviceRange(layer, e, p, NodeRange);
+    private double RangeOf(int li, int e, double[] p) => Lowering.DeviceRange(_design.Layers[li], e, p, Ranges.For(li));
 
     private const int Grid = 5;
 
     /// <summary>Fit error of one device, model units: the fitted cell (as built) against the trained law on a grid of (vs, vd) in the operating range.</summary>
-    public (double Rms, double Max) FitError(Layer layer, int e)
+    public (double Rms, double Max) FitError(int li, int e)
     {
+        var layer = _design.Layers[li];
         var p = layer.ParametersOf(e);
         var units = _design.Units;
-        double sum = 0, max = 0, range = RangeOf(layer, e, p);
+        double sum = 0, max = 0, range = RangeOf(li, e, p);
         int src = layer.Edges.Source[e], dst = layer.Edges.Destination[e];
-        double va = NodeRange[src], vb = NodeRange[dst];
+        double va = Ranges.For(li)[src], vb = Ranges.For(li)[dst];
         for (int i = 0; i < Grid; i++)
             for (int j = 0; j < Grid; j++)
             {
@@ -69,7 +70,7 @@ public sealed class PhysicalMapping
         Parallel.For(0, n, e =>
         {
             var p = layer.ParametersOf(e);
-            double range = RangeOf(layer, e, p);
+            double range = RangeOf(li, e, p);
             var sizes = _library.Size(layer.Model, p, units, range);
             active[e] = CellKind.NeedsActiveCell(layer.Model, p) ? 1 : 0;
             bad[e] = sizes.Any(s => s.Problem is not null) ? 1 : 0;
@@ -78,7 +79,7 @@ public sealed class PhysicalMapping
                 if (sizes[j].WidthScale > 0) transistors[e] += CellKind.TransistorsOf(kind.Parts[j].Topology);
             current[e] = _library.BiasCurrent(layer.Model, p, units, range);
             area[e] = _library.CellArea(layer.Model, p, units, range);
-            (rms[e], max[e]) = FitError(layer, e);
+            (rms[e], max[e]) = FitError(li, e);
         });
         return new LayerRealizability(li, layer.Model.Name, n, active.Sum(), bad.Sum(), omitted.Sum(), transistors.Sum(), current.Sum(), area.Sum(),
             n == 0 ? 0 : max.Max(), n == 0 ? 0 : Math.Sqrt(rms.Sum(r => r * r) / n), (n == 0 ? 0 : max.Max()) * units.CurrentScale);
@@ -112,7 +113,9 @@ public sealed class PhysicalMapping
             w.WriteNumber("current_scale_a", units.CurrentScale);
             w.WriteNumber("voltage_scale_v", units.VoltageScale);
             w.WriteNumber("operating_range_model", OperatingVolts);
-            w.WriteStartArray("node_range_model"); foreach (var v in NodeRange) w.WriteNumberValue(v); w.WriteEndArray();
+            w.WriteStartArray("node_range_model");
+            foreach (var layerRange in Ranges.ByLayer) { w.WriteStartArray(); foreach (var v in layerRange) w.WriteNumberValue(v); w.WriteEndArray(); }
+            w.WriteEndArray();
             w.WriteStartArray("fits");
             foreach (var f in _library.Fits)
             {
@@ -171,9 +174,9 @@ public sealed class PhysicalMapping
             for (int e = 0; e < layer.Edges.Count; e++)
             {
                 var p = layer.ParametersOf(e);
-                var sizes = _library.Size(layer.Model, p, _design.Units, RangeOf(layer, e, p));
+                var sizes = _library.Size(layer.Model, p, _design.Units, RangeOf(li, e, p));
                 var (_, _, _, amplitude) = CellKind.Affine(layer.Model, p);
-                var (rms, max) = FitError(layer, e);
+                var (rms, max) = FitError(li, e);
                 yield return new Row(li, e, layer.Edges.Source[e], layer.Edges.Destination[e], layer.Model.Name, p, cell, sizes,
                     amplitude < 0, CellKind.NeedsActiveCell(layer.Model, p), rms, max);
             }
@@ -183,37 +186,51 @@ public sealed class PhysicalMapping
     private static string Quote(string s) => s.Length == 0 ? "" : "\"" + s.Replace("\"", "\"\"") + "\"";
 }
 
-/// <summary>The dynamic-range analysis the fits need: how far each node swings, from the reference.</summary>
+/// <summary>Largest |voltage| (model units) of each node 0..N during each layer's time slice (ground is 0).</summary>
+public sealed record NodeRanges(double[][] ByLayer)
+{
+    public IReadOnlyList<double> For(int layer) => ByLayer[layer];
+    public double Max => ByLayer.Length == 0 ? 0 : ByLayer.Max(r => r.Max());
+}
+
+/// <summary>
+/// The dynamic-range analysis the fits need: how far each node swings while each layer's bank is connected,
+/// from the reference. Per layer, because a layer's cells only ever see its own slice (mnist's nodes stay below
+/// ~50 in layer 0 and reach ~15,000 in layer 1: one range for both would give layer 0's cells no resolution).
+/// </summary>
 public static class OperatingRange
 {
-    /// <summary>
-    /// Largest |voltage| (model units) of each node 0..N over the given inputs (up to <paramref name="maxInputs"/>),
-    /// at every layer boundary and 8 points inside each layer; ground is 0. With no inputs, 1 everywhere.
-    /// </summary>
-    public static double[] Of(Design design, IReadOnlyList<double[]> inputs, int maxInputs = 16)
+    /// <summary>From the reference on up to <paramref name="maxInputs"/> inputs, at each layer's ends and 8 points inside; with no inputs, 1 everywhere.</summary>
+    public static NodeRanges Of(Design design, IReadOnlyList<double[]> inputs, int maxInputs = 16)
     {
         if (inputs.Count == 0) return Uniform(design, 1.0);
         var some = inputs.Take(maxInputs).ToList();
         var samples = design.Layers.SelectMany(l => Enumerable.Range(1, 8).Select(i => l.TStart + l.Duration * i / 9.0)).ToList();
         var result = ReferenceSolver.Solve(design, some, SolverOptions.Dopri5(1e-6), samples);
-        var range = new double[design.NodeCount + 1];
+        int layers = design.Layers.Count;
+        var ranges = Enumerable.Range(0, layers).Select(_ => new double[design.NodeCount + 1]).ToArray();
+        void Take(int li, double[] s) { for (int k = 0; k < s.Length; k++) ranges[li][k + 1] = Math.Max(ranges[li][k + 1], Math.Abs(s[k])); }
+        int LayerOf(double t) { for (int li = 0; li < layers; li++) if (t <= design.Layers[li].TEnd) return li; return layers - 1; }
         var state = new double[design.NodeCount];
-        void Take(double[] s) { for (int k = 0; k < s.Length; k++) range[k + 1] = Math.Max(range[k + 1], Math.Abs(s[k])); }
-        foreach (var x in some) { Array.Clear(state); design.Input.Apply(x, state); Take(state); }
+        foreach (var x in some) { Array.Clear(state); design.Input.Apply(x, state); Take(0, state); }
         foreach (var c in result.Cases)
         {
-            foreach (var (_, s) in c.Boundaries) Take(s);
-            foreach (var (_, s) in c.Samples) Take(s);
+            for (int li = 0; li < c.Boundaries.Count; li++)
+            {
+                Take(li, c.Boundaries[li].State);                       // end of layer li
+                if (li + 1 < layers) Take(li + 1, c.Boundaries[li].State); // start of the next
+            }
+            foreach (var (t, s) in c.Samples) Take(LayerOf(t), s);
         }
         // a node that never moved still needs a nonzero range for its devices' gains
-        for (int k = 1; k < range.Length; k++) range[k] = Math.Max(range[k], 1e-3);
-        return range;
+        foreach (var r in ranges) for (int k = 1; k < r.Length; k++) r[k] = Math.Max(r[k], 1e-3);
+        return new NodeRanges(ranges);
     }
 
-    public static double[] Uniform(Design design, double volts)
+    public static NodeRanges Uniform(Design design, double volts) => new(design.Layers.Select(_ =>
     {
         var r = Enumerable.Repeat(volts, design.NodeCount + 1).ToArray();
         r[0] = 0;
         return r;
-    }
+    }).ToArray());
 }

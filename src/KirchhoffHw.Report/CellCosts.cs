@@ -20,7 +20,8 @@ public interface ICellCosts
     string Origin { get; }
     int TransistorsPerDevice(string model);
     int PhaseSwitchesPerDevice(string model);
-    LayerCosts Cost(Layer layer, Units units);
+    /// <param name="index">The layer's position in the design (cells may be sized per layer).</param>
+    LayerCosts Cost(int index, Layer layer, Units units);
 }
 
 /// <summary>
@@ -34,7 +35,7 @@ public sealed class UniformCells(EstimateInputs inputs, double peakModelCurrent)
     public int TransistorsPerDevice(string model) => inputs.Cell(model).TransistorsPerDevice;
     public int PhaseSwitchesPerDevice(string model) => inputs.Cell(model).SwitchesPerDevice;
 
-    public LayerCosts Cost(Layer layer, Units units)
+    public LayerCosts Cost(int index, Layer layer, Units units)
     {
         var cell = inputs.Cell(layer.Model.Name);
         long n = layer.Edges.Count;

@@ -33,7 +33,7 @@ public sealed record DesignCounts(
 
     public static DesignCounts Of(Design design, ICellCosts cells, EstimateInputs inputs)
     {
-        var layers = design.Layers.Select((l, i) => new LayerCount(i, l.Model.Name, l.Edges.Count, l.TStart, l.TEnd, cells.Cost(l, design.Units))).ToList();
+        var layers = design.Layers.Select((l, i) => new LayerCount(i, l.Model.Name, l.Edges.Count, l.TStart, l.TEnd, cells.Cost(i, l, design.Units))).ToList();
         var models = layers.GroupBy(l => l.Model, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new ModelCount(g.Key, g.Sum(l => l.Devices), cells.TransistorsPerDevice(g.Key), cells.PhaseSwitchesPerDevice(g.Key),
                 g.Sum(l => l.Costs.Transistors), g.Sum(l => l.Costs.PhaseSwitches))).ToList();

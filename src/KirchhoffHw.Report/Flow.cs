@@ -62,7 +62,7 @@ public static class FlowRunner
         progress?.Invoke(new("technology", 1, 1, tech.Name));
         Done("technology");
 
-        var lowered = plan.Fidelities.Distinct().ToDictionary(f => f, f => Lowering.Lower(design, f, library, mapping.NodeRange));
+        var lowered = plan.Fidelities.Distinct().ToDictionary(f => f, f => Lowering.Lower(design, f, library, mapping.Ranges));
         int steps = lowered.Count + 1;
         progress?.Invoke(new("generate", 0, steps));
         double[] first = plan.Inputs.Count > 0 ? plan.Inputs[0] : [];

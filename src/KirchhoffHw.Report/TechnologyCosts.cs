@@ -8,9 +8,9 @@ namespace KirchhoffHw.Report;
 /// Device costs from a characterized cell library: each device's cell is sized from its own trained parameters
 /// (its bias follows its amplitude and the units), so the sums are exact for the design rather than a bound.
 /// </summary>
-/// <param name="nodeRange">Largest |voltage| of each node 0..N on the reference (<see cref="OperatingRange"/>): a device's
-/// input range, and so its linear cells' sizing, follows from its terminals' ranges.</param>
-public sealed class LibraryCells(CellLibrary library, IReadOnlyList<double> nodeRange) : ICellCosts
+/// <param name="ranges">Largest |voltage| of each node in each layer on the reference (<see cref="OperatingRange"/>): a
+/// device's input range, and so its linear cells' sizing, follows from its terminals' ranges.</param>
+public sealed class LibraryCells(CellLibrary library, NodeRanges ranges) : ICellCosts
 {
     public string Origin => $"cell library of {library.Tech.Name} ({library.Tech.Corner}): each device sized from its trained parameters";
     public int TransistorsPerDevice(string model) => CellKind.For(Find(model)).TransistorCount;
@@ -18,8 +18,9 @@ public sealed class LibraryCells(CellLibrary library, IReadOnlyList<double> node
 
     private static DeviceModel Find(string name) => DeviceModels.Find(name) ?? throw new KirchhoffHwException("<design>", $"unknown device model {name}");
 
-    public LayerCosts Cost(Layer layer, Units units)
+    public LayerCosts Cost(int index, Layer layer, Units units)
     {
+        var nodeRange = ranges.For(index);
         var kind = CellKind.For(layer.Model);
         int n = layer.Edges.Count;
         // Devices are sized in parallel into arrays and summed afterwards in device order, so the totals (and the
@@ -56,7 +57,7 @@ public static class TechnologyInputs
         Design = design,
         Source = source,
         Inputs = From(tech, design),
-        Cells = _ => new LibraryCells(library, mapping.NodeRange),
+        Cells = _ => new LibraryCells(library, mapping.Ranges),
         Cases = cases,
         CellFits = Fits(library, design, mapping),
         CellNote = FitNote(tech, mapping),

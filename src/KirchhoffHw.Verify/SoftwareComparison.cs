@@ -10,7 +10,8 @@ public sealed record SoftwareComparison(
     double MaxOutputError, double RmsOutputError, double MaxBoundaryError,
     double? ArgmaxAgreement, int? ArgmaxDisagreements, double? MinReferenceMargin,
     double? MeanSampleError, double? ReferenceStd, double? EnergyDistance,
-    double ReferenceSeconds, double CircuitSeconds, IReadOnlyList<double[]> CircuitOutputs, IReadOnlyList<double[]> ReferenceOutputs)
+    double ReferenceSeconds, double CircuitSeconds, IReadOnlyList<double[]> CircuitOutputs, IReadOnlyList<double[]> ReferenceOutputs,
+    IReadOnlyList<double> BoundaryErrorByLayer, IReadOnlyList<double> ReferenceStateByLayer)
 {
     /// <summary>
     /// Solves <paramref name="design"/> (ideal) and <paramref name="circuit"/> (its macro lowering: fitted cell laws)
@@ -30,6 +31,8 @@ public sealed record SoftwareComparison(
         double maxErr = r.Zip(c, (a, b) => Metrics.MaxAbsDiff(a, b)).DefaultIfEmpty(0).Max();
         double rms = Math.Sqrt(r.Zip(c, (a, b) => a.Zip(b, (x, y) => (x - y) * (x - y)).Average()).DefaultIfEmpty(0).Average());
         double boundary = reference.Cases.Zip(lowered.Cases, (a, b) => a.Boundaries.Zip(b.Boundaries, (x, y) => Metrics.MaxAbsDiff(x.State, y.State)).DefaultIfEmpty(0).Max()).DefaultIfEmpty(0).Max();
+        var byLayer = design.Layers.Select((_, li) => reference.Cases.Zip(lowered.Cases, (a, b) => Metrics.MaxAbsDiff(a.Boundaries[li].State, b.Boundaries[li].State)).DefaultIfEmpty(0).Max()).ToList();
+        var scale = design.Layers.Select((_, li) => reference.Cases.Select(a => a.Boundaries[li].State.Max(Math.Abs)).DefaultIfEmpty(0).Max()).ToList();
         double? agreement = null, margin = null, mean = null, std = null, energy = null;
         int? disagree = null;
         if (design.Task == TaskKind.Classification)
@@ -45,6 +48,6 @@ public sealed record SoftwareComparison(
             energy = Metrics.EnergyDistance(c, r);
         }
         return new SoftwareComparison(design.Name, fidelity, design.Task, inputs.Count, maxErr, rms, boundary, agreement, disagree, margin,
-            mean, std, energy, tRef, tCircuit, c, r);
+            mean, std, energy, tRef, tCircuit, c, r, byLayer, scale);
     }
 }

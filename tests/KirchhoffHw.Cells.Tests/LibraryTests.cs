@@ -116,4 +116,23 @@ public class LibraryTests
                 Assert.That(macro.Layers[0].Model.Law.Evaluate(vs, vd, mp), Is.EqualTo(got).Within(1e-12), "the deck's law is the reference's");
             }
     }
+
+    [Test]
+    public void When_ReluMacroEvaluated_Expect_TrainedLawWithinTheScaledFitErrorBothSigns()
+    {
+        var model = new ShiftRelu1();
+        foreach (var p in new[] { new[] { 0.3, 0.8 }, new[] { -0.2, -0.5 } })
+        {
+            var design = Designs.Build(Units, model, [(1, 2)], p);
+            var ranges = OperatingRange.Uniform(design, 3.0);
+            var macro = Lowering.Macro(design, Shared.Library, ranges);
+            var fit = Shared.Library.FitOf(CellKind.For(model).Parts[0]);
+            double u = CellLibrary.InputRange(model, p, 3.0, 3.0);
+            double bound = Math.Abs(p[1]) * fit.DeviceError(fit.MaxError, u) + 1e-3 * u;
+            var mp = macro.Layers[0].ParametersOf(0);
+            for (double vs = -3; vs <= 3; vs += 0.5)
+                for (double vd = -3; vd <= 3; vd += 0.5)
+                    Assert.That(macro.Layers[0].Model.Current(vs, vd, mp), Is.EqualTo(model.Current(vs, vd, p)).Within(bound), $"p {p[0]}, {p[1]} at vs {vs} vd {vd}");
+        }
+    }
 }

@@ -102,6 +102,8 @@ internal static class VerifyCommand
         w.WriteLine($"design      {design.Name} ({design.Task.ToString().ToLowerInvariant()}), macro fidelity ({lowered.Library!.Tech.Name}), software reference (Dormand-Prince) for both");
         w.WriteLine($"inputs      {origin}: {cmp.Cases} cases");
         w.WriteLine($"errors      output max {F(cmp.MaxOutputError)}, rms {F(cmp.RmsOutputError)}; boundary max {F(cmp.MaxBoundaryError)} (model units)");
+        for (int li = 0; li < cmp.BoundaryErrorByLayer.Count; li++)
+            w.WriteLine($"            end of layer {li}: max state error {F(cmp.BoundaryErrorByLayer[li])} against states up to {F(cmp.ReferenceStateByLayer[li])}");
         if (cmp.ArgmaxAgreement is not null) w.WriteLine($"classes     argmax agreement {cmp.ArgmaxAgreement:P1} ({cmp.ArgmaxDisagreements} differ), smallest reference margin {F(cmp.MinReferenceMargin)}");
         if (cmp.MeanSampleError is not null) w.WriteLine($"samples     mean per-sample error {F(cmp.MeanSampleError)} (reference std {F(cmp.ReferenceStd)}), energy distance {F(cmp.EnergyDistance)}");
         w.WriteLine($"time        reference {F(cmp.ReferenceSeconds)} s, macro {F(cmp.CircuitSeconds)} s");
