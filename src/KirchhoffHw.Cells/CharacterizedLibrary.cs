@@ -95,6 +95,15 @@ public sealed class CellLibrary
         return sizes;
     }
 
+    /// <summary>As <see cref="Size(DeviceModel, ReadOnlySpan{double}, Units, double)"/> for node voltages within +-1 model unit (kept for callers without a dynamic-range analysis).</summary>
+    public PartSizing[] Size(DeviceModel model, ReadOnlySpan<double> p, Units units) => Size(model, p, units, InputRange(model, p, 1, 1));
+
+    /// <summary>As the ranged overload, for node voltages within +-1 model unit.</summary>
+    public double BiasCurrent(DeviceModel model, ReadOnlySpan<double> p, Units units) => BiasCurrent(model, p, units, InputRange(model, p, 1, 1));
+
+    /// <summary>As the ranged overload, for node voltages within +-1 model unit.</summary>
+    public double CellArea(DeviceModel model, ReadOnlySpan<double> p, Units units) => CellArea(model, p, units, InputRange(model, p, 1, 1));
+
     /// <summary>Quiescent supply current (A) of one device's cell: the static power is this times the supply span.</summary>
     public double BiasCurrent(DeviceModel model, ReadOnlySpan<double> p, Units units, double range)
     {
