@@ -24,12 +24,15 @@ public static class App
             "  kirchhoffhw run ../shared/models/twomoon/model.pth --random 1000 --seed 1 --output samples.json\n" +
             "  kirchhoffhw generate designs/spiral.yaml --capacitance 1p --time-unit 1n --output out/spiral.cir\n" +
             "  kirchhoffhw verify ../shared/models/twomoon/model.pth --inputs ../shared/models/twomoon/vectors.json \\\n" +
-            "      --capacitance 1p --time-unit 1n --output verdict.json");
+            "      --capacitance 1p --time-unit 1n --output verdict.json\n" +
+            "  kirchhoffhw flow designs/spiral.yaml --capacitance 1p --time-unit 1n --out out/spiral   # everything, ending in report.html");
         root.Subcommands.Add(ImportCommand.Create(output));
         root.Subcommands.Add(InfoCommand.Create(output));
         root.Subcommands.Add(RunCommand.Create(output));
         root.Subcommands.Add(GenerateCommand.Create(output));
         root.Subcommands.Add(VerifyCommand.Create(output));
+        root.Subcommands.Add(FlowCommand.Create(output));
+        root.Subcommands.Add(ReportCommand.Create(output));
 
         try
         {

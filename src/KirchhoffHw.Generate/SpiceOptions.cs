@@ -43,4 +43,26 @@ public sealed record SpiceOptions
 
     /// <summary>Free text written as comment lines in the header (escaped like every other text).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>
+    /// Set by the transistor lowering pass: writes the device banks as transistor-level cells instead of
+    /// behavioural sources. Null = the design's device laws as they are (ideal, or macro after lowering).
+    /// </summary>
+    public IDeviceNetlist? Devices { get; init; }
+}
+
+/// <summary>A lowering pass's replacement for a deck's device banks: finished, escaped deck text.</summary>
+public interface IDeviceNetlist
+{
+    /// <summary>The fidelity named in the deck header, e.g. "transistor".</summary>
+    string Fidelity { get; }
+
+    /// <summary>Writes models, supplies, cells and switches. <paramref name="initialState"/> is each node's input in model units.</summary>
+    void Write(Model.Design design, IReadOnlyList<double> initialState, TextWriter output);
+
+    /// <summary>
+    /// The capacitor (F) to place on each node 1..N: the design's capacitance less what the cells themselves add
+    /// to the node, so the total is the design's. Null = the design's capacitance everywhere.
+    /// </summary>
+    IReadOnlyList<double>? NodeCapacitors(Model.Design design);
 }

@@ -27,7 +27,7 @@ public sealed class CoSimulation(Design design, VerifyOptions options, NgspiceEm
     {
         var clock = Stopwatch.StartNew();
         var units = design.Units;
-        var deck = _emitter.WriteToString(design, options.Spice with { Input = input, SampleTimes = SampleTimes });
+        var deck = _emitter.WriteToString(options.Circuit ?? design, options.Spice with { Input = input, SampleTimes = SampleTimes });
         var vectors = Enumerable.Range(1, design.NodeCount).Select(k => $"v(n{k})").ToList();
         var sim = simulator.Run(new SimulationRequest(deck, vectors, options.CaseTimeout), cancel);
         var referenceFailures = reference is null ? new[] { $"reference: {referenceFailure}" } : [];
@@ -92,7 +92,7 @@ public sealed class CoSimulation(Design design, VerifyOptions options, NgspiceEm
         double maxV = waves.Max(w => w.Max(Math.Abs));
         double maxI = 0, tau = design.Units.TimeUnit, vs = design.Units.VoltageScale, k = design.Units.CurrentScale;
         var v = new double[design.NodeCount + 1];
-        foreach (var layer in design.Layers)
+        foreach (var layer in (options.Circuit ?? design).Layers)
         {
             var inside = Enumerable.Range(0, time.Length).Where(i => time[i] > layer.TStart * tau && time[i] <= layer.TEnd * tau).ToList();
             int stride = Math.Max(1, (inside.Count + options.CurrentProbePoints - 1) / Math.Max(1, options.CurrentProbePoints));

@@ -38,6 +38,7 @@ public static class VerdictJson
 
         w.WriteStartObject("summary");
         var s = r.Summary;
+        w.WriteString("task", s.Task);
         w.WriteNumber("cases", s.Cases);
         w.WriteNumber("simulated", s.Simulated);
         w.WriteNumber("passed", r.Cases.Count(c => c.Pass));
@@ -106,6 +107,38 @@ public static class VerdictJson
         Number(w, "settle_s", c.SettleTime);
         w.WriteNumber("elapsed_s", c.ElapsedSeconds);
         w.WriteEndObject();
+    }
+
+    /// <summary>Reads a verdict file back (the report verb builds reports from existing results); bad content is one error with the file.</summary>
+    public static VerifyReport Load(string path)
+    {
+        if (!File.Exists(path)) throw new KirchhoffHwException(path, "verdict file not found");
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            var e = doc.RootElement;
+            static double? N(JsonElement o, string name) => o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+            var u = e.GetProperty("units");
+            var units = new Units(u.GetProperty("capacitance_f").GetDouble(), u.GetProperty("time_unit_s").GetDouble(), u.GetProperty("voltage_scale_v").GetDouble());
+            var cases = e.GetProperty("cases").EnumerateArray().Select(ReadCase).ToList();
+            var s = e.GetProperty("summary");
+            var summary = new TaskSummary(s.TryGetProperty("task", out var st) ? st.GetString()! : e.GetProperty("task").GetString()!,
+                s.GetProperty("cases").GetInt32(), s.GetProperty("simulated").GetInt32(),
+                N(s, "max_output_error") ?? double.NaN, N(s, "rms_output_error") ?? double.NaN, N(s, "argmax_agreement"), N(s, "min_reference_margin"),
+                N(s, "mean_sample_error"), N(s, "reference_std"), N(s, "energy_distance"), s.GetProperty("pass").GetBoolean(),
+                s.GetProperty("failures").EnumerateArray().Select(f => f.GetString()!).ToList());
+            var t = e.GetProperty("timescale");
+            var timescale = new TimescaleCheck(t.GetProperty("expected_s").GetDouble(), t.GetProperty("simulated_s").GetDouble(), N(t, "latest_settle_s"), t.GetProperty("pass").GetBoolean());
+            var r = e.GetProperty("dynamic_range");
+            return new VerifyReport(e.GetProperty("design").GetString()!, e.GetProperty("source").GetString()!, e.GetProperty("fidelity").GetString()!,
+                e.GetProperty("simulator").GetString()!, units, Enum.Parse<TaskKind>(e.GetProperty("task").GetString()!, ignoreCase: true),
+                e.GetProperty("tolerance").GetDouble(), cases, summary, timescale,
+                new DynamicRange(r.GetProperty("max_node_v").GetDouble(), r.GetProperty("max_device_a").GetDouble()), e.GetProperty("pass").GetBoolean());
+        }
+        catch (Exception x) when (x is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new KirchhoffHwException(path, $"not a verdict file written by `kirchhoffhw verify`: {x.Message}");
+        }
     }
 
     public static CaseVerdict ReadCase(JsonElement e)

@@ -98,7 +98,17 @@ public sealed class Verifier
             settles.Any(s => s is null) || settles.Count == 0 ? null : settles.Max(),
             simulated.Count > 0 && Math.Abs(lastTime - expected) <= 1e-9 * expected && settles.All(s => s is not null && s <= expected * (1 + 1e-9)));
         var range = verdicts.Aggregate(DynamicRange.Zero, (r, v) => r.Max(v.Range));
-        return new VerifyReport(design.Name, source, "ideal", _simulatorName, design.Units, design.Task, tolerance, verdicts,
+        if (options.Rails is { } rails && simulated.Count > 0 && (range.MaxNodeVolts > rails.High || -range.MaxNodeVolts < rails.Low))
+        {
+            var inside = Math.Min(rails.High, -rails.Low);
+            if (range.MaxNodeVolts > inside)
+                summary = summary with
+                {
+                    Pass = false,
+                    Failures = [.. summary.Failures, $"node voltages reach {range.MaxNodeVolts:G4} V, outside the supply rails [{rails.Low:G4}, {rails.High:G4}] V: lower the voltage scale"],
+                };
+        }
+        return new VerifyReport(design.Name, source, options.Fidelity, _simulatorName, design.Units, design.Task, tolerance, verdicts,
             summary, timescale, range, summary.Pass && timescale.Pass && verdicts.All(v => v.Pass));
     }
 
@@ -171,7 +181,7 @@ public sealed class Verifier
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes($"{design.Name}|{design.NodeCount}|{design.Units}|{design.Input}|{design.Readout}|{_simulatorName}|"));
         hash.AppendData(Encoding.UTF8.GetBytes(OptionsText()));
-        foreach (var layer in design.Layers)
+        foreach (var layer in (options.Circuit ?? design).Layers.Concat(design.Layers))
         {
             hash.AppendData(Encoding.UTF8.GetBytes($"{layer.Model.Name}|{layer.TStart:R}|{layer.TEnd:R}|"));
             hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(layer.Edges.Source.AsSpan()));
@@ -184,7 +194,7 @@ public sealed class Verifier
     private string OptionsText()
     {
         var s = options.Spice;
-        return string.Join("|", s.Style, s.MergeThreshold, s.PhaseEdge, s.MaxStepFraction,
+        return string.Join("|", options.Fidelity, s.Devices?.Fidelity ?? "", s.Style, s.MergeThreshold, s.PhaseEdge, s.MaxStepFraction,
             string.Join(",", s.SimulatorOptions.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + kv.Value)),
             options.Reference, options.Tolerance, options.InitialTolerance, options.SamplesPerLayer);
     }

@@ -31,5 +31,17 @@ public sealed record VerifyOptions
     /// <summary>Most time points per layer at which device currents are evaluated for the dynamic-range figures.</summary>
     public int CurrentProbePoints { get; init; } = 64;
 
+    /// <summary>
+    /// The circuit as lowered to the chosen fidelity (macro: fitted cell laws; transistor: the ideal design with
+    /// <see cref="SpiceOptions.Devices"/> set). Null = the design itself (ideal). The reference always runs the design.
+    /// </summary>
+    public Model.Design? Circuit { get; init; }
+
+    /// <summary>Name of the fidelity, recorded in the report.</summary>
+    public string Fidelity { get; init; } = "ideal";
+
+    /// <summary>Supply rails (V, relative to node 0) the node voltages must stay inside; null = no check.</summary>
+    public (double Low, double High)? Rails { get; init; }
+
     public double ToleranceFor(Model.TaskKind task) => Tolerance ?? (task == Model.TaskKind.Classification ? 5e-3 : 1e-3);
 }

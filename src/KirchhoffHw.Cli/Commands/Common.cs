@@ -186,3 +186,61 @@ internal sealed class CircuitOptions
 
     public Generate.SpiceOptions Spice(ParseResult r) => Common.Spice(r, Style, SpiceOption, MaxStep);
 }
+
+/// <summary>
+/// --fidelity and --tech: which lowering pass the circuit goes through before a deck is written. Shared by
+/// generate, verify and flow so the choice reads and behaves the same everywhere.
+/// </summary>
+internal sealed class FidelityOptions
+{
+    public Option<string> Fidelity { get; } = new("--fidelity")
+    {
+        Description = "ideal (exact device laws, default), macro (each device as its characterized and fitted MOS cell: a table " +
+            "per cell) or transistor (every device as its MOS cell, in --tech). Cells are characterized in ngspice once per " +
+            "technology and cached (KIRCHHOFFHW_CACHE, default ~/.cache/kirchhoffhw).",
+        DefaultValueFactory = _ => "ideal",
+    };
+
+    public Option<string?> Tech { get; } = new("--tech")
+    {
+        Description = "Technology YAML for macro and transistor fidelity: model library (.lib/.include and corner), rails, size " +
+            "and bias limits. Default: the shipped PTM 45 nm (designs/tech/ptm45hp.yaml); copy it to point at your own PDK.",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Fidelity);
+        command.Options.Add(Tech);
+    }
+
+    public Model.Fidelity Parse(ParseResult r) => r.GetValue(Fidelity)!.ToLowerInvariant() switch
+    {
+        "ideal" => Model.Fidelity.Ideal,
+        "macro" => Model.Fidelity.Macro,
+        "transistor" => Model.Fidelity.Transistor,
+        var f => throw new KirchhoffHwException("<options>", $"--fidelity '{Names.CommentText(f)}' is not one of ideal, macro, transistor"),
+    };
+
+    /// <summary>
+    /// Lowers <paramref name="design"/> to the fidelity asked for. The operating range of the fits comes from the
+    /// reference on (up to 16 of) <paramref name="inputs"/>; with no inputs, node voltages are taken to stay within 1.
+    /// </summary>
+    public (Cells.Lowered Lowered, Cells.PhysicalMapping? Mapping) Lower(ParseResult r, Design design, IReadOnlyList<double[]> inputs)
+    {
+        var fidelity = Parse(r);
+        if (fidelity == Model.Fidelity.Ideal) return (Cells.Lowering.Lower(design, fidelity, null), null);
+        var tech = Cells.Technology.Load(r.GetValue(Tech) ?? Cells.Technology.DefaultPath());
+        var range = Cells.OperatingRange.Of(design, inputs);
+        var library = Cells.CellLibrary.Build(tech, new Cells.Characterizer(tech));
+        return (Cells.Lowering.Lower(design, fidelity, library, range), new Cells.PhysicalMapping(design, library, range));
+    }
+
+    /// <summary>One line per layer: realizability counts and fit errors (what the issue note asks a run to say).</summary>
+    public static IEnumerable<string> Describe(Cells.PhysicalMapping mapping, Units units)
+    {
+        foreach (var l in mapping.Layers)
+            yield return $"layer {l.Layer}: {l.Devices} {l.Model} cells, {l.NeedActive} need an active cell, {l.Unrealizable} not realizable as trained " +
+                $"within the tech limits, {l.Omitted} omitted (zero); {l.Transistors} transistors, static {l.StaticCurrent:G3} A, area {l.Area * 1e12:G4} um^2; " +
+                $"fit error max {l.MaxFitErrorModel:G3} ({l.MaxFitErrorAmps:G3} A), rms {l.RmsFitErrorModel:G3} model units over |v| <= {mapping.OperatingVolts:G3}";
+    }
+}

@@ -16,7 +16,13 @@ internal static class VerifyCommand
     {
         var io = new ModelInputs();
         var circuit = new CircuitOptions();
-        var backend = new Option<string>("--backend") { Description = "shared (libngspice in a worker process, default) or batch (ngspice -b -r).", DefaultValueFactory = _ => "shared" };
+        var cells = new FidelityOptions();
+        var backend = new Option<string>("--backend")
+        {
+            Description = "shared (libngspice in a worker process, default), batch (ngspice -b -r), or reference (macro fidelity only: the fitted " +
+                "cell laws solved by the software reference, for designs too large for ngspice case by case, such as mnist).",
+            DefaultValueFactory = _ => "shared",
+        };
         var tolerance = new Option<double?>("--tolerance") { Description = "Largest |circuit - reference| in model units (default 5e-3 for classifiers, 1e-3 otherwise)." };
         var refTol = new Option<double>("--reference-tol") { Description = "rtol = atol of the reference solver.", DefaultValueFactory = _ => 1e-9 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds allowed per simulated case.", DefaultValueFactory = _ => 1800 };
@@ -24,9 +30,13 @@ internal static class VerifyCommand
         var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once, each in its own ngspice (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var fresh = new Option<bool>("--fresh") { Description = "Ignore the journal of an interrupted run (default: resume, skipping finished cases)." };
         var command = new Command("verify", "Co-simulate: run each input through the ngspice deck and the reference, compare states at t = 0, at the\n" +
-            "layer boundaries, along the trajectory and at the read-out; check the timescale; judge the task.\nExit code 0 = pass, 1 = fail, 2 = bad input.");
+            "layer boundaries, along the trajectory and at the read-out; check the timescale; judge the task. At --fidelity macro or\n" +
+            "transistor the circuit is the lowered one (fitted cells, MOS cells) and the report is what the cells cost against the\n" +
+            "ideal reference; node voltages outside the technology's rails fail the run; the physical mapping with per-device fit\n" +
+            "errors is written beside the verdict (<output>.cells.csv/.json).\nExit code 0 = pass, 1 = fail, 2 = bad input.");
         io.AddTo(command);
         circuit.AddTo(command);
+        cells.AddTo(command);
         foreach (var option in new Option[] { backend, tolerance, refTol, timeout, jobs, output, fresh }) command.Options.Add(option);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
@@ -36,22 +46,34 @@ internal static class VerifyCommand
             var imported = io.Load(r);
             var design = circuit.Apply(r, imported.Design);
             var (vectors, origin) = io.Read(r, design);
+            var path = r.GetValue(output)!;
+            var backendName = r.GetValue(backend)!.ToLowerInvariant();
+            if (backendName is not ("shared" or "batch" or "reference"))
+                throw new KirchhoffHwException("<options>", $"--backend '{Generate.Formatting.Names.CommentText(backendName)}' is not shared, batch or reference");
+            var (lowered, mapping) = cells.Lower(r, design, vectors);
+            if (backendName == "reference" && lowered.Fidelity != Fidelity.Macro)
+                throw new KirchhoffHwException("<options>", "--backend reference solves the fitted cell laws in software: it needs --fidelity macro");
+            if (mapping is not null)
+            {
+                mapping.Write(Path.ChangeExtension(path, null));
+                foreach (var line in FidelityOptions.Describe(mapping, design.Units)) console.Out.WriteLine("cells       " + line);
+            }
+            if (backendName == "reference")
+                return Software(console, design, lowered, vectors, origin, path, SolverOptions.Dopri5(r.GetValue(refTol)), cancel);
+            var tech = lowered.Library?.Tech;
             var options = VerifyOptions.Default with
             {
-                Spice = circuit.Spice(r),
+                Circuit = lowered.Circuit,
+                Fidelity = tech is null ? "ideal" : $"{lowered.Fidelity.ToString().ToLowerInvariant()} ({tech.Name}, {tech.Corner})",
+                Rails = tech is null ? null : (tech.Vss, tech.Vdd),
+                Spice = lowered.Apply(circuit.Spice(r)),
                 Reference = SolverOptions.Dopri5(r.GetValue(refTol)),
                 Tolerance = r.GetValue(tolerance),
                 CaseTimeout = TimeSpan.FromSeconds(r.GetValue(timeout)),
             };
-            var path = r.GetValue(output)!;
             var journal = path + ".journal.jsonl";
             if (r.GetValue(fresh) && File.Exists(journal)) File.Delete(journal);
-            Func<ISpiceSimulator> simulators = r.GetValue(backend)!.ToLowerInvariant() switch
-            {
-                "shared" => () => new NgspiceShared(),
-                "batch" => () => new NgspiceBatch(),
-                var b => throw new KirchhoffHwException("<options>", $"--backend '{Generate.Formatting.Names.CommentText(b)}' is not shared or batch"),
-            };
+            Func<ISpiceSimulator> simulators = backendName == "batch" ? () => new NgspiceBatch() : () => new NgspiceShared();
             if (r.GetValue(jobs) < 1) throw new KirchhoffHwException("<options>", "--jobs must be at least 1");
             var report = new ProgressReporter(console, "verify", vectors.Length).Run(progress =>
                 new Verifier(design, options, simulators, r.GetValue(jobs), imported.Source).Run(vectors, journal,
@@ -61,6 +83,32 @@ internal static class VerifyCommand
             Summary(console, report, origin, path);
             return report.Pass ? App.ExitOk : App.ExitFailed;
         }
+    }
+
+    /// <summary>Macro fidelity in software: the fitted cell laws against the ideal laws, same solver, task figures.</summary>
+    private static int Software(Console console, Design design, Cells.Lowered lowered, double[][] vectors, string origin, string path, SolverOptions solver, CancellationToken cancel)
+    {
+        var cmp = SoftwareComparison.Run(design, lowered.Circuit, "macro", vectors, solver, cancel);
+        bool pass = design.Task switch
+        {
+            TaskKind.Classification => cmp.ArgmaxAgreement == 1,
+            TaskKind.Generation => cmp.MeanSampleError <= VerifyOptions.Default.GenerationRelativeError * cmp.ReferenceStd,
+            _ => cmp.MaxOutputError <= VerifyOptions.Default.ToleranceFor(design.Task),
+        };
+        Model.IO.AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(new { comparison = cmp, pass, inputs = origin },
+            new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }) + "\n");
+        string F(double? x) => x is { } v && double.IsFinite(v) ? v.ToString("G4", CultureInfo.InvariantCulture) : "-";
+        var w = console.Out;
+        w.WriteLine($"design      {design.Name} ({design.Task.ToString().ToLowerInvariant()}), macro fidelity ({lowered.Library!.Tech.Name}), software reference (Dormand-Prince) for both");
+        w.WriteLine($"inputs      {origin}: {cmp.Cases} cases");
+        w.WriteLine($"errors      output max {F(cmp.MaxOutputError)}, rms {F(cmp.RmsOutputError)}; boundary max {F(cmp.MaxBoundaryError)} (model units)");
+        for (int li = 0; li < cmp.BoundaryErrorByLayer.Count; li++)
+            w.WriteLine($"            end of layer {li}: max state error {F(cmp.BoundaryErrorByLayer[li])} against states up to {F(cmp.ReferenceStateByLayer[li])}");
+        if (cmp.ArgmaxAgreement is not null) w.WriteLine($"classes     argmax agreement {cmp.ArgmaxAgreement:P1} ({cmp.ArgmaxDisagreements} differ), smallest reference margin {F(cmp.MinReferenceMargin)}");
+        if (cmp.MeanSampleError is not null) w.WriteLine($"samples     mean per-sample error {F(cmp.MeanSampleError)} (reference std {F(cmp.ReferenceStd)}), energy distance {F(cmp.EnergyDistance)}");
+        w.WriteLine($"time        reference {F(cmp.ReferenceSeconds)} s, macro {F(cmp.CircuitSeconds)} s");
+        w.WriteLine($"verdict     {(pass ? "PASS" : "FAIL")}  ({path})");
+        return pass ? App.ExitOk : App.ExitFailed;
     }
 
     private static void Summary(Console console, VerifyReport report, string origin, string path)

@@ -14,6 +14,8 @@ public abstract class ExpressionSyntax
     protected virtual string Tanh(string x) => $"tanh({x})";
     protected virtual string Relu(string x) => $"max({x}, 0)";
     protected virtual string Leaky(string x, string slope) => $"({x} > 0 ? {x} : {slope} * ({x}))";
+    protected virtual string Lookup(string x, Table table) =>
+        throw new NotSupportedException("this dialect has no table lookup: macro-fidelity laws are written for ngspice only");
 
     private string Walk(Expr e, string vs, string vd, IReadOnlyList<string> p) => e switch
     {
@@ -23,6 +25,7 @@ public abstract class ExpressionSyntax
         Binary b => $"({Walk(b.Left, vs, vd, p)} {b.Op switch { BinaryOp.Add => "+", BinaryOp.Subtract => "-", _ => "*" }} {Walk(b.Right, vs, vd, p)})",
         Call c => c.Function == Function.Tanh ? Tanh(Walk(c.Argument, vs, vd, p)) : Relu(Walk(c.Argument, vs, vd, p)),
         Leaky l => Leaky(Walk(l.Argument, vs, vd, p), Numbers.Operand(l.Slope)),
+        Table t => Lookup(Walk(t.Argument, vs, vd, p), t),
         _ => throw new NotSupportedException($"expression node {e.GetType().Name}"),
     };
 }
@@ -33,6 +36,16 @@ public sealed class NgspiceExpressionSyntax : ExpressionSyntax
     public static readonly NgspiceExpressionSyntax Instance = new();
     protected override string Relu(string x) => $"uramp({x})";
     protected override string Leaky(string x, string slope) => $"(uramp({x}) - {slope} * uramp(-({x})))";
+
+    /// <summary>ngspice's pwl() extrapolates its end segments, so a flat point far outside each end keeps the table flat there.</summary>
+    protected override string Lookup(string x, Table t)
+    {
+        double span = t.Xs[^1] - t.Xs[0];
+        var points = new List<string> { $"{Numbers.Format(t.Xs[0] - 100 * span)}, {Numbers.Format(t.Ys[0])}" };
+        for (int i = 0; i < t.Xs.Length; i++) points.Add($"{Numbers.Format(t.Xs[i])}, {Numbers.Format(t.Ys[i])}");
+        points.Add($"{Numbers.Format(t.Xs[^1] + 100 * span)}, {Numbers.Format(t.Ys[^1])}");
+        return $"pwl({x}, {string.Join(", ", points)})";
+    }
 }
 
 /// <summary>

@@ -21,6 +21,7 @@ public abstract record Expr
     public static Expr Tanh(Expr x) => new Call(Function.Tanh, x);
     public static Expr Relu(Expr x) => new Call(Function.Relu, x);
     public static Expr LeakyRelu(Expr x, double slope) => new Leaky(x, slope);
+    public static Expr Lookup(Expr x, double[] xs, double[] ys) => new Table(x, xs, ys);
 
     public abstract double Evaluate(double vs, double vd, ReadOnlySpan<double> p);
 }
@@ -70,5 +71,25 @@ public sealed record Leaky(Expr Argument, double Slope) : Expr
     {
         double x = Argument.Evaluate(vs, vd, p);
         return x > 0 ? x : Slope * x;
+    }
+}
+
+/// <summary>
+/// A measured curve: linear interpolation in ascending <see cref="Xs"/>, flat beyond the ends (a characterized
+/// cell saturates there). Macro-fidelity device laws are built from these.
+/// </summary>
+public sealed record Table(Expr Argument, double[] Xs, double[] Ys) : Expr
+{
+    public override double Evaluate(double vs, double vd, ReadOnlySpan<double> p) => At(Argument.Evaluate(vs, vd, p));
+
+    public double At(double x)
+    {
+        if (x <= Xs[0]) return Ys[0];
+        if (x >= Xs[^1]) return Ys[^1];
+        int i = Array.BinarySearch(Xs, x);
+        if (i >= 0) return Ys[i];
+        i = ~i;
+        double t = (x - Xs[i - 1]) / (Xs[i] - Xs[i - 1]);
+        return Ys[i - 1] + t * (Ys[i] - Ys[i - 1]);
     }
 }

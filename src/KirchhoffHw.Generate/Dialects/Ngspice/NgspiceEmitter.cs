@@ -27,6 +27,7 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
             ? (design.DeviceCount >= options.MergeThreshold ? DeckStyle.Merged : DeckStyle.Devices)
             : options.Style;
         var state = InitialState(design, options.Input);
+        var caps = options.Devices?.NodeCapacitors(design);
         double tau = units.TimeUnit;
         double edge = Math.Min(options.PhaseEdge, 0.01 * design.Layers.Min(l => l.Duration)) * tau;
         double stop = design.TEnd * tau;
@@ -45,7 +46,8 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
             CurrentScale = Numbers.Format(units.CurrentScale),
             Notes = options.Notes.Select(Names.CommentText).ToList(),
             Capacitors = Enumerable.Range(1, design.NodeCount)
-                .Select(k => new CapacitorLine(Numbers.Format(k), Names.Node(k), Numbers.Format(state[k - 1] * units.VoltageScale))).ToList(),
+                .Select(k => new CapacitorLine(Numbers.Format(k), Names.Node(k), Numbers.Format(state[k - 1] * units.VoltageScale),
+                    Numbers.Format(caps?[k - 1] ?? units.Capacitance))).ToList(),
             Phases = design.Layers.Select((l, i) => new PhaseLine(Names.Phase(i), PhasePwl(l, design.TEnd, tau, edge),
                 $"layer {i}: t = [{Numbers.Format(l.TStart)}, {Numbers.Format(l.TEnd)}] x {Numbers.Format(tau)} s, {l.Edges.Count} {l.Model.Name} devices")).ToList(),
             SamplePwl = SamplePwl(options.SampleTimes, design.TEnd, tau),
@@ -54,12 +56,20 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
             TranStop = Numbers.Format(stop),
             TranMax = Numbers.Format(options.MaxStepFraction * design.Layers.Min(l => l.Duration) * tau),
         };
-        if (style == DeckStyle.Devices) FillDevices(design, model);
+        if (options.Devices is { } cells)
+        {
+            var block = new StringWriter { NewLine = "\n" };
+            cells.Write(design, state, block);
+            model.CellBlock = block.ToString();
+            model.Fidelity = cells.Fidelity;
+        }
+        else if (style == DeckStyle.Devices) FillDevices(design, model);
         else FillMerged(design, model);
 
         _templates.Render(DeckTemplate, model, output);
         var boundaries = design.Layers.Select(l => l.TEnd * tau).ToList();
-        return new DeckSummary(style, design.NodeCount, model.Instances.Count + model.Sources.Count, stop, boundaries);
+        long elements = options.Devices is null ? model.Instances.Count + model.Sources.Count : design.DeviceCount;
+        return new DeckSummary(style, design.NodeCount, elements, stop, boundaries);
     }
 
     public string WriteToString(Design design, SpiceOptions options)
@@ -251,9 +261,11 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
         public List<SubcircuitBlock> Subcircuits { get; } = [];
         public List<InstanceLine> Instances { get; } = [];
         public List<SourceLine> Sources { get; } = [];
+        public string? CellBlock { get; set; }
+        public string Fidelity { get; set; } = "ideal";
     }
 
-    private sealed record CapacitorLine(string Index, string Node, string Ic);
+    private sealed record CapacitorLine(string Index, string Node, string Ic, string Farads);
     private sealed record PhaseLine(string Node, string Pwl, string Comment);
     private sealed record SubcircuitBlock(string Name, string Parameters, string Equation, string Current);
     private sealed record InstanceLine(string Name, string Src, string Dst, string Phase, string Subcircuit, string Parameters);

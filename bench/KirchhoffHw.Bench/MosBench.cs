@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KirchhoffHw.Cells;
+using KirchhoffHw.Generate;
+using KirchhoffHw.Import;
+using KirchhoffHw.Import.Cases;
+using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
+using KirchhoffHw.Reference;
+using KirchhoffHw.Simulate.Ngspice;
+using KirchhoffHw.Verify;
+
+namespace KirchhoffHw.Bench;
+
+/// <summary>
+/// MOS cells in the default technology: characterization time per cell (fresh cache) and its fits; twomoon at
+/// transistor fidelity, 1 pF / 1 ns (time per 100 samples with the per-sample error against 5 % of the reference
+/// std); mnist at macro fidelity (fitted cell laws in the software reference: argmax agreement, logit errors,
+/// time per image). BENCH_MOS_TWOMOON_SAMPLES (default 100), BENCH_MOS_MNIST_IMAGES (random images besides the
+/// 3 of vectors.json, default 64) and BENCH_MOS_TWOMOON_VSCALE / BENCH_MOS_MNIST_VSCALE tune the runs.
+/// </summary>
+internal static class MosBench
+{
+    private static int Env(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
+    private static double EnvD(string name, double fallback) =>
+        double.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : fallback;
+
+    public static int Run(string root, string models)
+    {
+        var tech = Technology.Load(Technology.DefaultPath(root));
+        var json = new JsonObject { ["technology"] = tech.Name, ["technology_source"] = tech.Source, ["corner"] = tech.Corner };
+
+        // characterization from scratch (a private cache), then the rerun that must come from the cache
+        var cache = Path.Combine(Path.GetTempPath(), "kirchhoffhw-bench-mos-" + Environment.ProcessId);
+        try
+        {
+            var ch = new Characterizer(tech, cache);
+            var cells = new JsonObject();
+            foreach (var t in new[] { Topology.Ota, Topology.Rectifier })
+            {
+                var c = ch.Get(t);
+                var clock = Stopwatch.StartNew();
+                var again = ch.Get(t);
+                cells[Characterizer.CellName(t)] = new JsonObject
+                {
+                    ["characterization_s"] = c.Seconds,
+                    ["cached_rerun_s"] = clock.Elapsed.TotalSeconds,
+                    ["rerun_from_cache"] = again.FromCache,
+                    ["transistors"] = CellKind.TransistorsOf(t),
+                    ["output_mirror_trim"] = c.OutputRatio,
+                    ["output_capacitance_f"] = new JsonArray(c.ToCapacitance[0], c.FromCapacitance[0]),
+                };
+                Console.WriteLine($"{Characterizer.CellName(t)}: characterized in {c.Seconds:F1} s, cached rerun {clock.Elapsed.TotalSeconds:F3} s");
+            }
+            json["cells"] = cells;
+            var library = CellLibrary.Build(tech, ch);
+            json["fits"] = new JsonArray(library.Fits.Select(f => (JsonNode)new JsonObject
+            {
+                ["cell"] = Characterizer.CellName(f.Topology), ["operation"] = f.Operation.ToString().ToLowerInvariant(),
+                ["range_model"] = f.Range, ["gain_v_per_unit"] = f.Gain, ["scale"] = f.Scale,
+                ["rms_error"] = f.RmsError, ["max_error"] = f.MaxError, ["output_voltage_error"] = f.OutputVoltageError,
+            }).ToArray());
+
+            Twomoon(models, library, json);
+            Mnist(models, library, json);
+        }
+        finally { if (Directory.Exists(cache)) Directory.Delete(cache, true); }
+
+        json["machine"] = new JsonObject { ["cores"] = Environment.ProcessorCount };
+        json["date"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture);
+        var path = Path.Combine(root, "bench", "results", "mos.json");
+        AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        Console.WriteLine($"wrote {path}");
+        return 0;
+    }
+
+    private static void Twomoon(string models, CellLibrary library, JsonObject json)
+    {
+        int samples = Env("BENCH_MOS_TWOMOON_SAMPLES", 100);
+        double vscale = EnvD("BENCH_MOS_TWOMOON_VSCALE", 0.02);
+        var design = CheckpointImporter.Load(Path.Combine(models, "twomoon", "model.pth")).Design.With(units: new Units(1e-12, 1e-9, vscale));
+        var inputs = InputReader.Random(samples, 2, 1, RandomInputKind.StandardNormal);
+        var ranges = OperatingRange.Of(design, inputs);
+        var lowered = Lowering.Lower(design, Fidelity.Transistor, library, ranges);
+        var mapping = new PhysicalMapping(design, library, ranges);
+        var options = VerifyOptions.Default with
+        {
+            Circuit = lowered.Circuit,
+            Fidelity = "transistor",
+            Rails = (library.Tech.Vss, library.Tech.Vdd),
+            // accuracy here is the cells', not the integrator's: a 5 % step cap and reltol 1e-4 keep a sample under a minute
+            Spice = lowered.Apply(SpiceOptions.Default with { MaxStepFraction = 0.05, SimulatorOptions = new Dictionary<string, string> { ["reltol"] = "1e-4" } }),
+            Reference = SolverOptions.Dopri5(1e-8),
+        };
+        var clock = Stopwatch.StartNew();
+        var report = new Verifier(design, options, () => new NgspiceShared(), 2).Run(inputs);
+        double seconds = clock.Elapsed.TotalSeconds;
+        var s = report.Summary;
+        json["twomoon_transistor"] = new JsonObject
+        {
+            ["units"] = $"1 pF, 1 ns, {vscale} V per unit",
+            ["samples"] = samples,
+            ["simulated"] = s.Simulated,
+            ["jobs"] = 2,
+            ["wall_s"] = seconds,
+            ["s_per_100_samples"] = seconds * 100.0 / samples,
+            ["mean_per_sample_error"] = s.MeanSampleError,
+            ["reference_std"] = s.ReferenceStd,
+            ["target_5pct_of_std"] = s.ReferenceStd * 0.05,
+            ["energy_distance"] = s.EnergyDistance,
+            ["max_output_error"] = s.MaxOutputError,
+            ["max_node_volts"] = report.Range.MaxNodeVolts,
+            ["transistors"] = mapping.Layers.Sum(l => l.Transistors),
+            ["static_current_a"] = mapping.Layers.Sum(l => l.StaticCurrent),
+            ["fit_max_error_model"] = mapping.Layers.Max(l => l.MaxFitErrorModel),
+            ["failures"] = new JsonArray(s.Failures.Take(5).Select(f => (JsonNode)f).ToArray()),
+        };
+        Console.WriteLine($"twomoon transistor: {samples} samples in {seconds:F0} s, mean per-sample error {s.MeanSampleError:G3} vs target {s.ReferenceStd * 0.05:G3}");
+    }
+
+    private static void Mnist(string models, CellLibrary library, JsonObject json)
+    {
+        int random = Env("BENCH_MOS_MNIST_IMAGES", 64);
+        double vscale = EnvD("BENCH_MOS_MNIST_VSCALE", 1e-3);
+        var design = CheckpointImporter.Load(Path.Combine(models, "mnist", "model.pth")).Design.With(units: new Units(1e-12, 1e-9, vscale));
+        var cases = CaseFile.Read(Path.Combine(models, "mnist", "vectors.json")).Cases.Select(c => c.Input.ToArray()).ToList();
+        var inputs = cases.Concat(InputReader.Random(random, design.Input.Width, 1, RandomInputKind.Uniform01)).ToList();
+        var ranges = OperatingRange.Of(design, inputs);
+        var clock = Stopwatch.StartNew();
+        var lowered = Lowering.Lower(design, Fidelity.Macro, library, ranges);
+        double lowerS = clock.Elapsed.TotalSeconds;
+        var mapping = new PhysicalMapping(design, library, ranges);
+        // 1e-4 is far below the cell errors being measured; the tables' kinks make tighter tolerances slow
+        var cmp = SoftwareComparison.Run(design, lowered.Circuit, "macro", inputs, SolverOptions.Dopri5(1e-4));
+        int vectorsAgree = Enumerable.Range(0, cases.Count).Count(i => Metrics.ArgMax(cmp.CircuitOutputs[i]) == Metrics.ArgMax(cmp.ReferenceOutputs[i]));
+        json["mnist_macro"] = new JsonObject
+        {
+            ["units"] = $"1 pF, 1 ns, {vscale} V per unit",
+            ["images"] = inputs.Count,
+            ["vectors_json_cases"] = cases.Count,
+            ["vectors_json_argmax_agree"] = vectorsAgree,
+            ["argmax_agreement"] = cmp.ArgmaxAgreement,
+            ["max_logit_error"] = cmp.MaxOutputError,
+            ["rms_logit_error"] = cmp.RmsOutputError,
+            ["boundary_error_by_layer"] = new JsonArray(cmp.BoundaryErrorByLayer.Select(x => (JsonNode)x).ToArray()),
+            ["reference_state_by_layer"] = new JsonArray(cmp.ReferenceStateByLayer.Select(x => (JsonNode)x).ToArray()),
+            ["lowering_s"] = lowerS,
+            ["macro_s_per_image"] = cmp.CircuitSeconds / inputs.Count,
+            ["ideal_s_per_image"] = cmp.ReferenceSeconds / inputs.Count,
+            ["unrealizable_devices"] = mapping.Layers.Sum(l => l.Unrealizable),
+            ["need_active_devices"] = mapping.Layers.Sum(l => l.NeedActive),
+            ["devices"] = mapping.Layers.Sum(l => l.Devices),
+            ["solver"] = "Dormand-Prince rtol = atol = 1e-4, both laws",
+        };
+        Console.WriteLine($"mnist macro: {inputs.Count} images, agreement {cmp.ArgmaxAgreement:P1}, max logit error {cmp.MaxOutputError:G3}, {cmp.CircuitSeconds / inputs.Count:G3} s per image");
+    }
+}

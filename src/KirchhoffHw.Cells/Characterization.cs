@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Text.Json;
+using KirchhoffHw.Generate.Formatting;
+using KirchhoffHw.Generate.Templating;
+using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
+using KirchhoffHw.Simulate;
+using KirchhoffHw.Simulate.Ngspice;
+
+namespace KirchhoffHw.Cells;
+
+/// <summary>
+/// The measured DC transfer of a unit cell (bias <see cref="CellSizing.UnitCurrent"/>): output currents per unit
+/// bias against the differential gate voltage y, with the outputs held at several voltages.
+/// </summary>
+/// <param name="Y">Differential gate voltage (V), ascending.</param>
+/// <param name="OutputVolts">The output voltages of the copies.</param>
+/// <param name="To">[copy][i]: current into `to` / unit current.</param>
+/// <param name="From">[copy][i]: current out of `from` / unit current.</param>
+/// <param name="ToCapacitance">Capacitance (F) the unit cell's `to` pin adds to its node: [conducting, switched off].</param>
+/// <param name="FromCapacitance">The same for `from`.</param>
+/// <param name="OutputRatio">Width trim of the output mirror that balances `to` against `from` (found by the characterization).</param>
+public sealed record Characterization(Topology Topology, string Tech, string Corner, double[] Y, double[] OutputVolts,
+    double[][] To, double[][] From, double[] ToCapacitance, double[] FromCapacitance, double OutputRatio, double Seconds, bool FromCache)
+{
+    /// <summary>The copy with outputs at 0 V (mid-rail: where the circuit's node voltages centre).</summary>
+    public int Centre => Array.IndexOf(OutputVolts, 0.0);
+
+    /// <summary>The cell's shape: mean of the two outputs at 0 V (they differ by the mirrors' mismatch).</summary>
+    public double[] Shape => Y.Select((_, i) => 0.5 * (To[Centre][i] + From[Centre][i])).ToArray();
+}
+
+/// <summary>
+/// Runs the characterization sweeps in ngspice (the batch backend, through the Simulate stage) and caches them
+/// on disk by (cell, technology fingerprint, corner), so a rerun does not repeat them.
+/// </summary>
+public sealed class Characterizer(Technology tech, string? cacheDir = null, TemplateSet? templates = null, Func<ISpiceSimulator>? simulators = null)
+{
+    public const double SweepVolts = 0.4;
+    public static readonly double[] OutputVolts = [-0.3, -0.15, 0.0, 0.15, 0.3];
+
+    private readonly TemplateSet _templates = templates ?? TemplateSet.Default;
+    private readonly Func<ISpiceSimulator> _simulators = simulators ?? (() => new NgspiceBatch());
+
+    /// <summary>`KIRCHHOFFHW_CACHE` if set, else ~/.cache/kirchhoffhw (XDG_CACHE_HOME honoured).</summary>
+    public string CacheDir { get; } = cacheDir ?? DefaultCacheDir();
+
+    public static string DefaultCacheDir()
+    {
+        if (Environment.GetEnvironmentVariable("KIRCHHOFFHW_CACHE") is { Length: > 0 } env) return env;
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return Path.Combine(xdg is { Length: > 0 } ? xdg : Path.Combine(home, ".cache"), "kirchhoffhw");
+    }
+
+    /// <summary>Keyed by cell, technology and corner; the hash also covers the cell templates, so an edited cell is re-characterized.</summary>
+    public string CachePath(Topology t) =>
+        Path.Combine(CacheDir, "cells", $"{t.ToString().ToLowerInvariant()}-{Names.Identifier(tech.Name)}-{Names.Identifier(tech.Corner)}-{tech.Fingerprint()}-{TemplatesHash()}.json");
+
+    private string TemplatesHash()
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var dir = Path.Combine(_templates.Root, "spice", "cells");
+        foreach (var f in Directory.GetFiles(dir, "*.sbn").Order(StringComparer.Ordinal))
+            sha.AppendData(File.ReadAllBytes(f));
+        return Convert.ToHexString(sha.GetHashAndReset())[..12].ToLowerInvariant();
+    }
+
+    public Characterization Get(Topology topology, bool useCache = true)
+    {
+        var path = CachePath(topology);
+        if (useCache && File.Exists(path))
+        {
+            try { return Read(path); }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException) { } // a damaged cache entry is redone
+        }
+        var c = Run(topology);
+        AtomicFile.WriteText(path, w => w.Write(JsonSerializer.Serialize(c)));
+        return c;
+    }
+
+    private Characterization Run(Topology topology)
+    {
+        var clock = Stopwatch.StartNew();
+        // Pass 1 measures how far `to` and `from` disagree with untrimmed mirrors; pass 2 is the cell with its
+        // output mirror trimmed to cancel that (a mismatch is a current injected into both of the cell's nodes,
+        // and a node sums it over every cell it has).
+        double ratio = 1;
+        var (y, to, from, model) = Sweep(topology, ratio);
+        int centre = Array.IndexOf(OutputVolts, 0.0);
+        if (topology == Topology.Ota)
+        {
+            // to - from = (1 - n) x (I1 + I2) with n the nMOS mirror gain and I1 + I2 ~ the unit bias
+            double mismatch = y.Select((_, i) => to[centre][i] - from[centre][i]).Average();
+            double sum = y.Select((_, i) => Math.Abs(to[centre][i]) + Math.Abs(from[centre][i])).Max() / 2;
+            ratio = 1 / (1 - mismatch / Math.Max(sum, 0.5));
+        }
+        else
+        {
+            // the rectifier's `to` is a pMOS copy of the current `from` carries: trim its gain to 1
+            var on = Enumerable.Range(0, y.Length).Where(i => from[centre][i] > 0.3).ToList();
+            if (on.Count > 0) ratio = on.Average(i => from[centre][i] / to[centre][i]);
+        }
+        (y, to, from, model) = Sweep(topology, ratio);
+        var (cTo, cFrom) = Capacitance(topology, model);
+        return new Characterization(topology, tech.Name, tech.Corner, y, OutputVolts, to, from, cTo, cFrom, ratio, clock.Elapsed.TotalSeconds, false);
+    }
+
+    private (double[] Y, double[][] To, double[][] From, Dictionary<string, object> Model) Sweep(Topology topology, double ratio)
+    {
+        var deck = new StringWriter { NewLine = "\n" };
+        var cell = CellName(topology);
+        var model = new Dictionary<string, object>(CellTemplates.Common(tech))
+        {
+            ["cell"] = cell,
+            ["cell_template"] = CellTemplates.TemplateOf(topology),
+            [topology == Topology.Ota ? "ota_ratio" : "rect_ratio"] = Numbers.Format(ratio),
+            ["vdd"] = Numbers.Format(tech.Vdd),
+            ["vss"] = Numbers.Format(tech.Vss),
+            ["sweep_from"] = Numbers.Format(-SweepVolts),
+            ["sweep_to"] = Numbers.Format(SweepVolts),
+            ["outputs"] = OutputVolts.Select((v, i) => new Dictionary<string, object> { ["index"] = Numbers.Format(i), ["volts"] = Numbers.Format(v) }).ToList(),
+        };
+        _templates.Render(CellTemplates.Characterize, model, deck);
+        var vectors = new List<string>();
+        for (int i = 0; i < OutputVolts.Length; i++) { vectors.Add($"i(vt{i})"); vectors.Add($"i(vf{i})"); }
+        using var sim = _simulators();
+        var result = sim.Run(new SimulationRequest(deck.ToString(), vectors, TimeSpan.FromMinutes(5)));
+        if (!result.IsOk)
+            throw new KirchhoffHwException(tech.File, $"characterizing {cell} failed in ngspice: {result.Status}: {result.Message}");
+        double iu = tech.Cells.UnitCurrent;
+        // time runs 0..1 s while y ramps -Sweep..+Sweep
+        var y = result.Time.Select(t => -SweepVolts + 2 * SweepVolts * t).ToArray();
+        var to = OutputVolts.Select((_, i) => result.Vectors[$"i(vt{i})"].Select(v => v / iu).ToArray()).ToArray();
+        var from = OutputVolts.Select((_, i) => result.Vectors[$"i(vf{i})"].Select(v => -v / iu).ToArray()).ToArray();
+        return (y, to, from, model);
+    }
+
+    /// <summary>Output-pin capacitances of the unit cell, conducting and off, from a fast up-down ramp of both outputs.</summary>
+    private (double[] To, double[] From) Capacitance(Topology topology, Dictionary<string, object> model)
+    {
+        const double low = -0.1, high = 0.1, ramp = 1e-9;
+        model["ramp_low"] = Numbers.Format(low);
+        model["ramp_high"] = Numbers.Format(high);
+        model["ramp_time"] = Numbers.Format(ramp);
+        model["ramp_time2"] = Numbers.Format(2 * ramp);
+        model["step"] = Numbers.Format(ramp / 200);
+        var deck = new StringWriter { NewLine = "\n" };
+        _templates.Render(CellTemplates.Capacitance, model, deck);
+        var names = new[] { "i(ef0)", "i(et0)", "i(ef1)", "i(et1)" };
+        using var sim = _simulators();
+        var result = sim.Run(new SimulationRequest(deck.ToString(), names, TimeSpan.FromMinutes(5)));
+        if (!result.IsOk)
+            throw new KirchhoffHwException(tech.File, $"measuring the output capacitance of {CellName(topology)} failed in ngspice: {result.Status}: {result.Message}");
+        double slope = (high - low) / ramp;
+        // at the ramp's mid-voltage, once on the way up (t = ramp/2) and once on the way down (t = 3 ramp/2)
+        double C(string name)
+        {
+            var t = result.Time; var i = result.Vectors[name];
+            double up = Metrics(t, i, ramp / 2), down = Metrics(t, i, 1.5 * ramp);
+            return Math.Abs(up - down) / (2 * slope);
+        }
+        return ([C("i(et0)"), C("i(et1)")], [C("i(ef0)"), C("i(ef1)")]);
+
+        static double Metrics(double[] t, double[] v, double at)
+        {
+            int k = Array.BinarySearch(t, at);
+            if (k >= 0) return v[k];
+            k = Math.Clamp(~k, 1, t.Length - 1);
+            return v[k - 1] + (at - t[k - 1]) / (t[k] - t[k - 1]) * (v[k] - v[k - 1]);
+        }
+    }
+
+    private static Characterization Read(string path)
+    {
+        var c = JsonSerializer.Deserialize<Characterization>(File.ReadAllText(path)) ?? throw new JsonException("empty");
+        if (c.Y.Length < 10 || c.To.Length != c.OutputVolts.Length || c.ToCapacitance is not { Length: 2 } || c.FromCapacitance is not { Length: 2 }) throw new JsonException("incomplete");
+        return c with { FromCache = true, Seconds = 0 };
+    }
+
+    public static string CellName(Topology t) => t == Topology.Ota ? "kh_ota" : "kh_rect";
+}
+
+/// <summary>Names and numbers the cell templates share, computed once from the technology.</summary>
+internal static class CellTemplates
+{
+    public const string Characterize = "spice/cells/characterize.sbn";
+    public const string Capacitance = "spice/cells/capacitance.sbn";
+    public static string TemplateOf(Topology t) => t == Topology.Ota ? "ota.sbn" : "rect.sbn";
+
+    public static Dictionary<string, object> Common(Technology tech) => new()
+    {
+        ["tech_name"] = Names.CommentText(tech.Name),
+        ["tech_corner"] = Names.CommentText(tech.Corner),
+        ["tech_source"] = Names.CommentText(tech.Source),
+        ["model_line"] = ModelLine(tech),
+        ["nmos"] = tech.Models.Nmos,
+        ["pmos"] = tech.Models.Pmos,
+        ["length"] = Numbers.Format(tech.Cells.Length),
+        ["unit_current"] = Numbers.Format(tech.Cells.UnitCurrent),
+        ["nmos_width"] = Numbers.Format(tech.Cells.NmosWidth),
+        ["pmos_width"] = Numbers.Format(tech.Cells.PmosWidth),
+        ["common_mode"] = Numbers.Format(tech.Cells.InputCommonMode),
+        ["ota_name"] = Characterizer.CellName(Topology.Ota),
+        ["rect_name"] = Characterizer.CellName(Topology.Rectifier),
+        ["ota_ratio"] = "1",
+        ["rect_ratio"] = "1",
+    };
+
+    /// <summary>`.include "path"` or `.lib "path" section`. The path was checked at load (printable, no quotes) and is quoted here.</summary>
+    public static string ModelLine(Technology tech) => tech.Models.Section is { } s
+        ? $".lib \"{tech.Models.Path}\" {s}"
+        : $".include \"{tech.Models.Path}\"";
+}

@@ -1,0 +1,147 @@
+using KirchhoffHw.Model;
+using KirchhoffHw.Model.Devices;
+
+namespace KirchhoffHw.Cells;
+
+/// <summary>What one part of one device's cell is built as, and whether the technology allows it.</summary>
+/// <param name="BiasCurrent">Tail current (A) of the part as built (after any clamping to the limits).</param>
+/// <param name="RequiredBias">Tail current (A) the trained amplitude asks for.</param>
+/// <param name="WidthScale">Widths of the unit cell multiplied by this.</param>
+/// <param name="Problem">Why the part is not realizable as trained within the technology limits (null when it is).</param>
+/// <param name="Gain">Input-network gain (V of differential gate voltage per model unit of u).</param>
+public readonly record struct PartSizing(double BiasCurrent, double RequiredBias, double WidthScale, double NmosWidth, double PmosWidth, string? Problem, double Gain);
+
+/// <summary>
+/// The cells of one technology, characterized in ngspice and fitted: per device model its parts, fitted
+/// shapes, and per device its sizes, biases and fit error. This is the lookup a report uses for area and power.
+/// </summary>
+public sealed class CellLibrary
+{
+    public Technology Tech { get; }
+    public IReadOnlyDictionary<Topology, Characterization> Characterizations { get; }
+    private readonly Dictionary<(Topology, Operation), PartFit> _fits;
+
+    /// <summary>Largest |u| the tanh fits cover: tanh(3) is within 0.5 % of its saturation.</summary>
+    public const double TanhRange = 3.0;
+
+    private CellLibrary(Technology tech, IReadOnlyDictionary<Topology, Characterization> chars, Dictionary<(Topology, Operation), PartFit> fits)
+    {
+        Tech = tech;
+        Characterizations = chars;
+        _fits = fits;
+    }
+
+    /// <summary>Characterizes (or reads from the cache) both topologies and fits every part.</summary>
+    public static CellLibrary Build(Technology tech, Characterizer? characterizer = null)
+    {
+        characterizer ??= new Characterizer(tech);
+        var chars = new Dictionary<Topology, Characterization>
+        {
+            [Topology.Ota] = characterizer.Get(Topology.Ota),
+            [Topology.Rectifier] = characterizer.Get(Topology.Rectifier),
+        };
+        var fits = new Dictionary<(Topology, Operation), PartFit>
+        {
+            [(Topology.Ota, Operation.Tanh)] = Fitter.Fit(chars[Topology.Ota], Operation.Tanh, TanhRange),
+            [(Topology.Ota, Operation.Linear)] = Fitter.Fit(chars[Topology.Ota], Operation.Linear, 1.0),
+            [(Topology.Rectifier, Operation.Linear)] = Fitter.Fit(chars[Topology.Rectifier], Operation.Linear, 1.0),
+        };
+        return new CellLibrary(tech, chars, fits);
+    }
+
+    public PartFit FitOf(CellPart part) => _fits[(part.Topology, part.Operation)];
+    public IEnumerable<PartFit> Fits => _fits.Values;
+
+    public CellKind KindOf(DeviceModel model) => CellKind.For(model);
+
+    /// <summary>|u| = |a| Vs + |b| Vd + |c| at the largest node voltages the device's terminals see: its input range.</summary>
+    public static double InputRange(DeviceModel model, ReadOnlySpan<double> p, double sourceRange, double destinationRange)
+    {
+        var (a, b, c, _) = CellKind.Affine(model, p);
+        return Math.Max(1e-6, Math.Abs(a) * sourceRange + Math.Abs(b) * destinationRange + Math.Abs(c));
+    }
+
+    /// <summary>
+    /// Sizes of each part of one device's cell; <paramref name="p"/> is the device's trained parameter column and
+    /// <paramref name="range"/> its input range (<see cref="InputRange"/>; linear parts are scaled to it).
+    /// </summary>
+    public PartSizing[] Size(DeviceModel model, ReadOnlySpan<double> p, Units units, double range)
+    {
+        var kind = CellKind.For(model);
+        var (_, _, _, amplitude) = CellKind.Affine(model, p);
+        var sizes = new PartSizing[kind.Parts.Count];
+        var c = Tech.Cells;
+        double kMin = Math.Max(Tech.MinBiasCurrent / c.UnitCurrent, Tech.MinWidth / Math.Min(c.NmosWidth, c.PmosWidth));
+        double kMax = Math.Min(Tech.MaxBiasCurrent / c.UnitCurrent, Tech.MaxWidth / Math.Max(c.NmosWidth, c.PmosWidth));
+        for (int j = 0; j < sizes.Length; j++)
+        {
+            var part = kind.Parts[j];
+            double required = Math.Abs(amplitude) * part.Weight * FitOf(part).DeviceScale(range) * units.CurrentScale;
+            double k = required / c.UnitCurrent;
+            string? problem = null;
+            if (required == 0) k = 0; // a zero device needs no cell at all
+            else if (k < kMin)
+            {
+                problem = $"bias {required:G3} A is below what the technology allows ({kMin * c.UnitCurrent:G3} A: min bias {Tech.MinBiasCurrent:G3} A, min width {Tech.MinWidth:G3} m); built at the minimum";
+                k = kMin;
+            }
+            else if (k > kMax)
+            {
+                problem = $"bias {required:G3} A is above what the technology allows ({kMax * c.UnitCurrent:G3} A: max bias {Tech.MaxBiasCurrent:G3} A, max width {Tech.MaxWidth:G3} m); built at the maximum";
+                k = kMax;
+            }
+            sizes[j] = new PartSizing(k * c.UnitCurrent, required, k, k * c.NmosWidth, k * c.PmosWidth, problem, FitOf(part).DeviceGain(range));
+        }
+        return sizes;
+    }
+
+    /// <summary>As <see cref="Size(DeviceModel, ReadOnlySpan{double}, Units, double)"/> for node voltages within +-1 model unit (kept for callers without a dynamic-range analysis).</summary>
+    public PartSizing[] Size(DeviceModel model, ReadOnlySpan<double> p, Units units) => Size(model, p, units, InputRange(model, p, 1, 1));
+
+    /// <summary>As the ranged overload, for node voltages within +-1 model unit.</summary>
+    public double BiasCurrent(DeviceModel model, ReadOnlySpan<double> p, Units units) => BiasCurrent(model, p, units, InputRange(model, p, 1, 1));
+
+    /// <summary>As the ranged overload, for node voltages within +-1 model unit.</summary>
+    public double CellArea(DeviceModel model, ReadOnlySpan<double> p, Units units) => CellArea(model, p, units, InputRange(model, p, 1, 1));
+
+    /// <summary>Quiescent supply current (A) of one device's cell: the static power is this times the supply span.</summary>
+    public double BiasCurrent(DeviceModel model, ReadOnlySpan<double> p, Units units, double range)
+    {
+        var kind = CellKind.For(model);
+        var sizes = Size(model, p, units, range);
+        double sum = 0;
+        for (int j = 0; j < sizes.Length; j++) sum += sizes[j].BiasCurrent * CellKind.SupplyFactor(kind.Parts[j].Topology);
+        return sum;
+    }
+
+    /// <summary>Layout area (m^2) of one device's cell: every transistor by the technology's area rule.</summary>
+    public double CellArea(DeviceModel model, ReadOnlySpan<double> p, Units units, double range)
+    {
+        var kind = CellKind.For(model);
+        var sizes = Size(model, p, units, range);
+        double area = 0, l = Tech.Cells.Length;
+        for (int j = 0; j < sizes.Length; j++)
+        {
+            if (sizes[j].WidthScale == 0) continue;
+            int n = CellKind.TransistorsOf(kind.Parts[j].Topology);
+            int pmos = CellKind.PmosOf(kind.Parts[j].Topology);
+            area += pmos * Tech.TransistorArea(sizes[j].PmosWidth, l) + (n - pmos) * Tech.TransistorArea(sizes[j].NmosWidth, l);
+        }
+        return area;
+    }
+
+    /// <summary>
+    /// The fitted law of one device, in model units, as the macro model computes it: per part, realized
+    /// amplitude (bias / current scale) x the characterized cell curve at the part's gain x the affine input.
+    /// </summary>
+    public double MacroCurrent(DeviceModel model, double vs, double vd, ReadOnlySpan<double> p, Units units, double range)
+    {
+        var kind = CellKind.For(model);
+        var (a, b, cc, amplitude) = CellKind.Affine(model, p);
+        var sizes = Size(model, p, units, range);
+        double u = a * vs + b * vd + cc, sum = 0;
+        for (int j = 0; j < sizes.Length; j++)
+            sum += Math.Sign(amplitude) * sizes[j].BiasCurrent / units.CurrentScale * FitOf(kind.Parts[j]).Cell(sizes[j].Gain * u);
+        return sum;
+    }
+}

@@ -1,0 +1,236 @@
+using System.Globalization;
+using System.Text.Json;
+using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
+using KirchhoffHw.Reference;
+
+namespace KirchhoffHw.Cells;
+
+/// <summary>Per layer: how many devices need a powered cell, cannot be built as trained, or need no cell.</summary>
+public sealed record LayerRealizability(int Layer, string Model, int Devices, int NeedActive, int Unrealizable, int Omitted,
+    long Transistors, double StaticCurrent, double Area, double MaxFitErrorModel, double RmsFitErrorModel, double MaxFitErrorAmps);
+
+/// <summary>
+/// The physical mapping of a design onto cells: per device its cell, sizes, biases and fit error (the fitted
+/// cell law against the trained law over the operating range), and per layer the realizability counts. Written
+/// beside each deck as CSV and JSON for layout and measurement flows.
+/// </summary>
+public sealed class PhysicalMapping
+{
+    public IReadOnlyList<LayerRealizability> Layers { get; }
+    /// <summary>Largest |node voltage| (model units) over all nodes and layers.</summary>
+    public double OperatingVolts { get; }
+    public NodeRanges Ranges { get; }
+    private readonly Design _design;
+    private readonly CellLibrary _library;
+
+    /// <param name="ranges">Largest |voltage| in model units of each node in each layer (see <see cref="OperatingRange"/>).</param>
+    public PhysicalMapping(Design design, CellLibrary library, NodeRanges ranges)
+    {
+        _design = design;
+        _library = library;
+        Ranges = ranges;
+        OperatingVolts = ranges.Max;
+        Layers = design.Layers.Select((l, i) => Summarize(i, l)).ToList();
+    }
+
+    private double RangeOf(int li, int e, double[] p) => Lowering.DeviceRange(_design.Layers[li], e, p, Ranges.For(li));
+
+    private const int Grid = 5;
+
+    /// <summary>Fit error of one device, model units: the fitted cell (as built) against the trained law on a grid of (vs, vd) in the operating range.</summary>
+    public (double Rms, double Max) FitError(int li, int e)
+    {
+        var layer = _design.Layers[li];
+        var p = layer.ParametersOf(e);
+        var units = _design.Units;
+        double sum = 0, max = 0, range = RangeOf(li, e, p);
+        int src = layer.Edges.Source[e], dst = layer.Edges.Destination[e];
+        double va = Ranges.For(li)[src], vb = Ranges.For(li)[dst];
+        for (int i = 0; i < Grid; i++)
+            for (int j = 0; j < Grid; j++)
+            {
+                // each terminal over its node's own range (ground's is 0)
+                double vs = -va + 2 * va * i / (Grid - 1), vd = -vb + 2 * vb * j / (Grid - 1);
+                double err = _library.MacroCurrent(layer.Model, vs, vd, p, units, range) - layer.Model.Current(vs, vd, p);
+                sum += err * err;
+                max = Math.Max(max, Math.Abs(err));
+            }
+        return (Math.Sqrt(sum / (Grid * Grid)), max);
+    }
+
+    private LayerRealizability Summarize(int li, Layer layer)
+    {
+        var kind = CellKind.For(layer.Model);
+        var units = _design.Units;
+        int n = layer.Edges.Count;
+        var active = new int[n]; var bad = new int[n]; var omitted = new int[n];
+        var transistors = new long[n]; var current = new double[n]; var area = new double[n];
+        var rms = new double[n]; var max = new double[n];
+        Parallel.For(0, n, e =>
+        {
+            var p = layer.ParametersOf(e);
+            double range = RangeOf(li, e, p);
+            var sizes = _library.Size(layer.Model, p, units, range);
+            active[e] = CellKind.NeedsActiveCell(layer.Model, p) ? 1 : 0;
+            bad[e] = sizes.Any(s => s.Problem is not null) ? 1 : 0;
+            omitted[e] = sizes.All(s => s.WidthScale == 0) ? 1 : 0;
+            for (int j = 0; j < sizes.Length; j++)
+                if (sizes[j].WidthScale > 0) transistors[e] += CellKind.TransistorsOf(kind.Parts[j].Topology);
+            current[e] = _library.BiasCurrent(layer.Model, p, units, range);
+            area[e] = _library.CellArea(layer.Model, p, units, range);
+            (rms[e], max[e]) = FitError(li, e);
+        });
+        return new LayerRealizability(li, layer.Model.Name, n, active.Sum(), bad.Sum(), omitted.Sum(), transistors.Sum(), current.Sum(), area.Sum(),
+            n == 0 ? 0 : max.Max(), n == 0 ? 0 : Math.Sqrt(rms.Sum(r => r * r) / n), (n == 0 ? 0 : max.Max()) * units.CurrentScale);
+    }
+
+    /// <summary>Writes `&lt;basePath&gt;.cells.csv` and `&lt;basePath&gt;.cells.json` (atomically) and returns their paths.</summary>
+    public (string Csv, string Json) Write(string basePath)
+    {
+        string csv = basePath + ".cells.csv", json = basePath + ".cells.json";
+        var units = _design.Units;
+        string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+        AtomicFile.WriteText(csv, w =>
+        {
+            w.WriteLine("layer,device,source,destination,model,theta,cell,parts,width_scale,nmos_width_m,pmos_width_m,length_m,bias_a,required_bias_a,gain_v_per_unit,reversed,needs_active,problem,fit_rms_model,fit_max_model,fit_rms_a,fit_max_a");
+            foreach (var row in Rows())
+                w.WriteLine(string.Join(",", row.Layer, row.Device, row.Source, row.Destination, row.Model, string.Join(" ", row.Theta.Select(F)),
+                    row.Cell, row.Sizes.Length, string.Join(" ", row.Sizes.Select(s => F(s.WidthScale))), string.Join(" ", row.Sizes.Select(s => F(s.NmosWidth))),
+                    string.Join(" ", row.Sizes.Select(s => F(s.PmosWidth))), F(_library.Tech.Cells.Length), string.Join(" ", row.Sizes.Select(s => F(s.BiasCurrent))),
+                    string.Join(" ", row.Sizes.Select(s => F(s.RequiredBias))), string.Join(" ", row.Sizes.Select(s => F(s.Gain))), row.Reversed ? 1 : 0, row.Active ? 1 : 0,
+                    Quote(string.Join("; ", row.Sizes.Where(s => s.Problem is not null).Select(s => s.Problem))),
+                    F(row.Rms), F(row.Max), F(row.Rms * units.CurrentScale), F(row.Max * units.CurrentScale)));
+        });
+        AtomicFile.Write(json, stream =>
+        {
+            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false });
+            w.WriteStartObject();
+            w.WriteString("design", _design.Name);
+            w.WriteString("technology", _library.Tech.Name);
+            w.WriteString("technology_source", _library.Tech.Source);
+            w.WriteString("corner", _library.Tech.Corner);
+            w.WriteNumber("current_scale_a", units.CurrentScale);
+            w.WriteNumber("voltage_scale_v", units.VoltageScale);
+            w.WriteNumber("operating_range_model", OperatingVolts);
+            w.WriteStartArray("node_range_model");
+            foreach (var layerRange in Ranges.ByLayer) { w.WriteStartArray(); foreach (var v in layerRange) w.WriteNumberValue(v); w.WriteEndArray(); }
+            w.WriteEndArray();
+            w.WriteStartArray("fits");
+            foreach (var f in _library.Fits)
+            {
+                w.WriteStartObject();
+                w.WriteString("cell", Characterizer.CellName(f.Topology));
+                w.WriteString("operation", f.Operation.ToString().ToLowerInvariant());
+                w.WriteNumber("range_model", f.Range); w.WriteNumber("gain_v_per_unit", f.Gain); w.WriteNumber("scale", f.Scale);
+                w.WriteNumber("rms_error", f.RmsError); w.WriteNumber("max_error", f.MaxError); w.WriteNumber("output_voltage_error", f.OutputVoltageError);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("layers");
+            foreach (var l in Layers) JsonSerializer.Serialize(w, l);
+            w.WriteEndArray();
+            w.WriteStartArray("devices");
+            foreach (var row in Rows())
+            {
+                w.WriteStartObject();
+                w.WriteNumber("layer", row.Layer); w.WriteNumber("device", row.Device);
+                w.WriteNumber("source", row.Source); w.WriteNumber("destination", row.Destination);
+                w.WriteStartArray("theta"); foreach (var t in row.Theta) w.WriteNumberValue(t); w.WriteEndArray();
+                w.WriteString("cell", row.Cell);
+                w.WriteBoolean("reversed", row.Reversed); w.WriteBoolean("needs_active", row.Active);
+                w.WriteStartArray("parts");
+                foreach (var s in row.Sizes)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("width_scale", s.WidthScale); w.WriteNumber("nmos_width_m", s.NmosWidth); w.WriteNumber("pmos_width_m", s.PmosWidth);
+                    w.WriteNumber("length_m", _library.Tech.Cells.Length);
+                    w.WriteNumber("bias_a", s.BiasCurrent); w.WriteNumber("required_bias_a", s.RequiredBias); w.WriteNumber("gain_v_per_unit", s.Gain);
+                    if (s.Problem is not null) w.WriteString("problem", s.Problem); else w.WriteNull("problem");
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteNumber("fit_rms_model", row.Rms); w.WriteNumber("fit_max_model", row.Max);
+                w.WriteNumber("fit_rms_a", row.Rms * units.CurrentScale); w.WriteNumber("fit_max_a", row.Max * units.CurrentScale);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+        return (csv, json);
+    }
+
+    public sealed record Row(int Layer, int Device, int Source, int Destination, string Model, double[] Theta, string Cell,
+        PartSizing[] Sizes, bool Reversed, bool Active, double Rms, double Max);
+
+    /// <summary>Every device's row, in layer and device order.</summary>
+    public IEnumerable<Row> Rows()
+    {
+        for (int li = 0; li < _design.Layers.Count; li++)
+        {
+            var layer = _design.Layers[li];
+            var kind = CellKind.For(layer.Model);
+            string cell = string.Join("+", kind.Parts.Select(p => Characterizer.CellName(p.Topology)));
+            for (int e = 0; e < layer.Edges.Count; e++)
+            {
+                var p = layer.ParametersOf(e);
+                var sizes = _library.Size(layer.Model, p, _design.Units, RangeOf(li, e, p));
+                var (_, _, _, amplitude) = CellKind.Affine(layer.Model, p);
+                var (rms, max) = FitError(li, e);
+                yield return new Row(li, e, layer.Edges.Source[e], layer.Edges.Destination[e], layer.Model.Name, p, cell, sizes,
+                    amplitude < 0, CellKind.NeedsActiveCell(layer.Model, p), rms, max);
+            }
+        }
+    }
+
+    private static string Quote(string s) => s.Length == 0 ? "" : "\"" + s.Replace("\"", "\"\"") + "\"";
+}
+
+/// <summary>Largest |voltage| (model units) of each node 0..N during each layer's time slice (ground is 0).</summary>
+public sealed record NodeRanges(double[][] ByLayer)
+{
+    public IReadOnlyList<double> For(int layer) => ByLayer[layer];
+    public double Max => ByLayer.Length == 0 ? 0 : ByLayer.Max(r => r.Max());
+}
+
+/// <summary>
+/// The dynamic-range analysis the fits need: how far each node swings while each layer's bank is connected,
+/// from the reference. Per layer, because a layer's cells only ever see its own slice (mnist's nodes stay below
+/// ~50 in layer 0 and reach ~15,000 in layer 1: one range for both would give layer 0's cells no resolution).
+/// </summary>
+public static class OperatingRange
+{
+    /// <summary>From the reference on up to <paramref name="maxInputs"/> inputs, at each layer's ends and 8 points inside; with no inputs, 1 everywhere.</summary>
+    public static NodeRanges Of(Design design, IReadOnlyList<double[]> inputs, int maxInputs = 16)
+    {
+        if (inputs.Count == 0) return Uniform(design, 1.0);
+        var some = inputs.Take(maxInputs).ToList();
+        var samples = design.Layers.SelectMany(l => Enumerable.Range(1, 8).Select(i => l.TStart + l.Duration * i / 9.0)).ToList();
+        var result = ReferenceSolver.Solve(design, some, SolverOptions.Dopri5(1e-6), samples);
+        int layers = design.Layers.Count;
+        var ranges = Enumerable.Range(0, layers).Select(_ => new double[design.NodeCount + 1]).ToArray();
+        void Take(int li, double[] s) { for (int k = 0; k < s.Length; k++) ranges[li][k + 1] = Math.Max(ranges[li][k + 1], Math.Abs(s[k])); }
+        int LayerOf(double t) { for (int li = 0; li < layers; li++) if (t <= design.Layers[li].TEnd) return li; return layers - 1; }
+        var state = new double[design.NodeCount];
+        foreach (var x in some) { Array.Clear(state); design.Input.Apply(x, state); Take(0, state); }
+        foreach (var c in result.Cases)
+        {
+            for (int li = 0; li < c.Boundaries.Count; li++)
+            {
+                Take(li, c.Boundaries[li].State);                       // end of layer li
+                if (li + 1 < layers) Take(li + 1, c.Boundaries[li].State); // start of the next
+            }
+            foreach (var (t, s) in c.Samples) Take(LayerOf(t), s);
+        }
+        // a node that never moved still needs a nonzero range for its devices' gains
+        foreach (var r in ranges) for (int k = 1; k < r.Length; k++) r[k] = Math.Max(r[k], 1e-3);
+        return new NodeRanges(ranges);
+    }
+
+    public static NodeRanges Uniform(Design design, double volts) => new(design.Layers.Select(_ =>
+    {
+        var r = Enumerable.Repeat(volts, design.NodeCount + 1).ToArray();
+        r[0] = 0;
+        return r;
+    }).ToArray());
+}

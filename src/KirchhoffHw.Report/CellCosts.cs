@@ -1,0 +1,47 @@
+using KirchhoffHw.Model;
+
+namespace KirchhoffHw.Report;
+
+/// <summary>One layer's bank in silicon at given units: its devices' supply current when active, their cell area, counts.</summary>
+/// <param name="SupplyCurrent">Sum over the bank's devices of each cell's quiescent supply current (A) while the bank conducts.</param>
+/// <param name="CellArea">Sum over the bank's devices of each cell's layout area (m^2).</param>
+/// <param name="OutOfRange">Devices whose bias current falls outside what the technology can build (they are built clamped).</param>
+/// <param name="MinDeviceBias">Smallest bias current (A) a device with a cell asks for, before any clamping.</param>
+/// <param name="MaxDeviceBias">Largest bias current (A) a device asks for, before any clamping.</param>
+public sealed record LayerCosts(double SupplyCurrent, double CellArea, long Transistors, long PhaseSwitches, long OutOfRange, double MinDeviceBias, double MaxDeviceBias);
+
+/// <summary>
+/// What devices cost in a technology. The cell library of a characterized technology sizes each device from its
+/// trained parameters; <see cref="UniformCells"/> uses stated per-model figures and one bias current for all.
+/// </summary>
+public interface ICellCosts
+{
+    /// <summary>Where the figures come from, printed in the report.</summary>
+    string Origin { get; }
+    int TransistorsPerDevice(string model);
+    int PhaseSwitchesPerDevice(string model);
+    /// <param name="index">The layer's position in the design (cells may be sized per layer).</param>
+    LayerCosts Cost(int index, Layer layer, Units units);
+}
+
+/// <summary>
+/// Every device of a model costs the same: stated transistors, switches and transistor area per model, and a
+/// bias current that lets every cell deliver the largest current any device carries on the reference
+/// trajectories (I_dev = I_pk x C x V_s / tau). Used when no characterized cell library is at hand.
+/// </summary>
+public sealed class UniformCells(EstimateInputs inputs, double peakModelCurrent) : ICellCosts
+{
+    public string Origin => "stated per-model figures (inputs.cells), bias I_dev = I_pk * C * V_s / tau for every device";
+    public int TransistorsPerDevice(string model) => inputs.Cell(model).TransistorsPerDevice;
+    public int PhaseSwitchesPerDevice(string model) => inputs.Cell(model).SwitchesPerDevice;
+
+    public LayerCosts Cost(int index, Layer layer, Units units)
+    {
+        var cell = inputs.Cell(layer.Model.Name);
+        long n = layer.Edges.Count;
+        double bias = peakModelCurrent * units.CurrentScale;
+        bool ok = bias >= inputs.MinBiasCurrent && bias <= inputs.MaxBiasCurrent;
+        return new LayerCosts(n * bias, n * cell.TransistorsPerDevice * cell.TransistorAreaM2, n * cell.TransistorsPerDevice,
+            n * cell.SwitchesPerDevice, ok ? 0 : n, bias, bias);
+    }
+}

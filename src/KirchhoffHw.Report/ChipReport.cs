@@ -1,0 +1,58 @@
+using KirchhoffHw.Model;
+using KirchhoffHw.Verify;
+
+namespace KirchhoffHw.Report;
+
+/// <summary>One fidelity's verification: its verdict file's content, or why it was not run.</summary>
+public sealed record VerificationRun(string Fidelity, VerifyReport? Result, string? NotRunReason = null, string? VerdictFile = null)
+{
+    public string Status => Result is null ? "not run" : Result.Pass ? "pass" : "FAIL";
+
+    /// <summary>What the circuit of every fidelity is held against: the reference always runs the trained (ideal) laws.</summary>
+    public string ComparedWith => "the reference run on the trained (ideal) device laws";
+}
+
+/// <summary>How well a cell's fitted law matches its transistor-level characterization.</summary>
+public sealed record CellFit(string Model, string Cell, double MaxError, double RmsError, string Unit);
+
+/// <summary>Everything needed to repeat the run exactly: the command, the inputs (every sampled vector) and their seed, the solver settings.</summary>
+public sealed record Reproducibility(string Command, string InputOrigin, int? Seed, IReadOnlyList<double[]> Inputs, IReadOnlyList<(string Name, string Value)> Settings);
+
+/// <summary>A figure shown at the top of the report; its value is also an estimate, a count or a verdict count in report.json.</summary>
+public sealed record Headline(string Key, string Label, double Value, string Unit);
+
+/// <summary>The rails and bias range against what the circuit actually did.</summary>
+public sealed record RangeCheck(string Fidelity, double MaxNodeVolts, double AllowedSwingVolts, bool NodesWithinRails,
+    double MaxDeviceAmps, double MaxBiasCurrent, bool CurrentsWithinBias);
+
+/// <summary>A chip-level report: counts, estimates with their formulas, the timescale sweep, the digital comparison, verification and plots.</summary>
+public sealed record ChipReport(
+    string Design,
+    string Source,
+    TaskKind Task,
+    DateTimeOffset Generated,
+    Units Units,
+    EstimateInputs Inputs,
+    DesignCounts Counts,
+    double PeakModelCurrent,
+    int OperatingPointCases,
+    IReadOnlyList<Estimate> Estimates,
+    bool BiasFeasible,
+    IReadOnlyList<SweepPoint> Sweep,
+    DigitalComparison Digital,
+    IReadOnlyList<VerificationRun> Verification,
+    IReadOnlyList<RangeCheck> Ranges,
+    IReadOnlyList<CellFit> CellFits,
+    string CellNote,
+    IReadOnlyList<PlotImage> Plots,
+    Reproducibility Repro,
+    IReadOnlyList<Headline> Headlines)
+{
+    public const string Schema = "kirchhoffhw-report/1";
+
+    public double this[string key] => Estimates.First(e => e.Key == key).Value;
+
+    /// <summary>Pass when every verification that ran passed and at least one ran; "not verified" when none ran.</summary>
+    public string Verdict => Verification.All(v => v.Result is null) ? "not verified"
+        : Verification.Where(v => v.Result is not null).All(v => v.Result!.Pass) ? "pass" : "FAIL";
+}

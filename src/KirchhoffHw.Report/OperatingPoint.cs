@@ -1,0 +1,48 @@
+using KirchhoffHw.Model;
+using KirchhoffHw.Reference;
+
+namespace KirchhoffHw.Report;
+
+/// <summary>
+/// The reference trajectories of the report's cases on a fine grid, and what they demand of the devices: the
+/// largest |current| any device carries, in model units, which sets every cell's bias current.
+/// </summary>
+public sealed record OperatingPoint(IReadOnlyList<double> Times, IReadOnlyList<double[][]> States, double PeakModelCurrent, SolverOptions Options)
+{
+    public const int PointsPerLayer = 32;
+
+    /// <summary>Each layer's start, end and <see cref="PointsPerLayer"/> evenly spaced points in between.</summary>
+    public static IReadOnlyList<double> Grid(Design design) =>
+        design.Layers.SelectMany(l => Enumerable.Range(0, PointsPerLayer + 2).Select(i => l.TStart + l.Duration * i / (PointsPerLayer + 1)))
+            .Distinct().Order().ToList();
+
+    public static OperatingPoint Compute(Design design, IReadOnlyList<double[]> inputs, SolverOptions options, CancellationToken cancel = default)
+    {
+        var times = Grid(design);
+        if (inputs.Count == 0) return new OperatingPoint(times, [], 0, options);
+        var result = ReferenceSolver.Solve(design, inputs, options, times, cancel: cancel);
+        var states = result.Cases.Select(c => c.Samples.Select(s => s.State).ToArray()).ToList();
+        double peak = 0;
+        var v = new double[design.NodeCount + 1];
+        foreach (var layer in design.Layers)
+        {
+            int edges = layer.Edges.Count;
+            var p = new double[layer.Model.ParameterCount];
+            for (int ti = 0; ti < times.Count; ti++)
+            {
+                // A boundary instant belongs to both layers that meet there.
+                if (times[ti] < layer.TStart || times[ti] > layer.TEnd) continue;
+                foreach (var caseStates in states)
+                {
+                    caseStates[ti].CopyTo(v, 1);
+                    for (int e = 0; e < edges; e++)
+                    {
+                        for (int j = 0; j < p.Length; j++) p[j] = layer.Theta[j * edges + e];
+                        peak = Math.Max(peak, Math.Abs(layer.Model.Current(v[layer.Edges.Source[e]], v[layer.Edges.Destination[e]], p)));
+                    }
+                }
+            }
+        }
+        return new OperatingPoint(times, states, peak, options);
+    }
+}

@@ -1,0 +1,143 @@
+using System.Globalization;
+using KirchhoffHw.Verify;
+
+namespace KirchhoffHw.Report;
+
+// What the report templates print: every string is computed here, the templates only lay it out.
+public sealed record Row(string Label, string Value, string Note = "");
+public sealed record HeadlineView(string Key, string Label, string Text, string Raw);
+public sealed record EstimateView(string Key, string Name, string Text, string Raw, string Formula, string Inputs);
+public sealed record LayerView(string Index, string Model, string Devices, string Slice, string Transistors, string SupplyCurrent, string CellArea, string BiasRange, string OutOfRange);
+public sealed record ModelView(string Model, string Devices, string TransistorsPerDevice, string SwitchesPerDevice, string Transistors, string Switches);
+public sealed record SweepView(string TimeUnit, string Current, string Feasible, string StaticPower, string Energy, string Latency, string Power, string Throughput, bool IsCurrent);
+public sealed record DigitalLayerView(string Index, string Model, string Devices, string OpsPerDevice, string Evaluations, string OpsPerEvaluation);
+public sealed record CaseView(string Index, string Status, string Pass, string Initial, string Boundary, string Sample, string Output, string Node, string Current, string Settle, string Failures);
+public sealed record RunView(string Fidelity, string Status, string StatusClass, string Reason, IReadOnlyList<Row> Summary, IReadOnlyList<CaseView> Cases, IReadOnlyList<string> Failures, bool Ran);
+public sealed record PlotView(string Key, string Title, string Caption, string File, string DataUri, int Width, int Height);
+
+public sealed record ReportView(
+    string Design, string Source, string Task, string Generated, string Verdict, string VerdictClass,
+    IReadOnlyList<HeadlineView> Headlines,
+    IReadOnlyList<Row> Units,
+    IReadOnlyList<Row> Counts,
+    IReadOnlyList<LayerView> Layers,
+    IReadOnlyList<ModelView> Models,
+    IReadOnlyList<Row> Inputs,
+    IReadOnlyList<EstimateView> Estimates,
+    string Feasibility,
+    IReadOnlyList<SweepView> Sweep,
+    IReadOnlyList<Row> Digital,
+    IReadOnlyList<DigitalLayerView> DigitalLayers,
+    string DigitalFormula,
+    IReadOnlyList<RunView> Verification,
+    IReadOnlyList<Row> Ranges,
+    string CellNote,
+    IReadOnlyList<Row> CellFits,
+    IReadOnlyList<PlotView> Plots,
+    string Command, string InputOrigin, string Seed,
+    IReadOnlyList<Row> Settings,
+    IReadOnlyList<string> InputVectors)
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static ReportView Of(ChipReport r)
+    {
+        var x = r.Inputs;
+        string Q(double v, string unit) => Format.Quantity(v, unit);
+        var counts = r.Counts;
+        return new ReportView(
+            r.Design, r.Source, r.Task.ToString().ToLowerInvariant(), r.Generated.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", Inv),
+            r.Verdict, r.Verdict switch { "pass" => "pass", "FAIL" => "fail", _ => "none" },
+            r.Headlines.Select(h => new HeadlineView(h.Key, h.Label, Q(h.Value, h.Unit), Format.Raw(h.Value))).ToList(),
+            [
+                new("capacitance C", Q(r.Units.Capacitance, "F")), new("time unit tau", Q(r.Units.TimeUnit, "s")),
+                new("voltage scale V_s", Q(r.Units.VoltageScale, "V")), new("current scale C V_s / tau", Q(r.Units.CurrentScale, "A"), "amperes per model current unit"),
+            ],
+            [
+                new("nodes (besides ground)", Format.Count(counts.Nodes)), new("capacitors", Format.Count(counts.Capacitors), "one per node"),
+                new("devices", Format.Count(counts.Devices)), new("outputs", Format.Count(counts.Outputs)),
+                new("device transistors", Format.Count(counts.DeviceTransistors), "sum of N_m x T_m"),
+                new("phase switches", Format.Count(counts.DeviceSwitches), "inside the cells (counted in their transistors): sum of N_m x S_m"),
+                new("precharge switches", Format.Count(counts.PrechargeSwitches), $"{counts.PrechargeSwitchesPerNode} per node, {counts.TransistorsPerPrechargeSwitch} transistors each"),
+                new("switches", Format.Count(counts.Switches)),
+                new("transistors", Format.Count(counts.Transistors), "device cells + precharge switches"),
+                new("cell figures", counts.CellOrigin),
+            ],
+            counts.Layers.Select(l => new LayerView(l.Index.ToString(Inv), l.Model, Format.Count(l.Devices),
+                $"[{Format.Number(l.TStart)}, {Format.Number(l.TEnd)}]", Format.Count(l.Costs.Transistors), Q(l.Costs.SupplyCurrent, "A"), Q(l.Costs.CellArea, "m^2"),
+                $"{Q(l.Costs.MinDeviceBias, "A")} .. {Q(l.Costs.MaxDeviceBias, "A")}", Format.Count(l.Costs.OutOfRange))).ToList(),
+            counts.Models.Select(m => new ModelView(m.Model, Format.Count(m.Devices), m.TransistorsPerDevice.ToString(Inv), m.SwitchesPerDevice.ToString(Inv),
+                Format.Count(m.Transistors), Format.Count(m.Switches))).ToList(),
+            [
+                new("technology", x.TechName.Length == 0 ? "-" : x.TechName, x.TechSource),
+                new("corner", x.Corner.Length == 0 ? "-" : x.Corner),
+                new("Vdd / Vss", $"{Q(x.Vdd, "V")} / {Q(x.Vss, "V")}"),
+                new("bias current range", $"{Q(x.MinBiasCurrent, "A")} .. {Q(x.MaxBiasCurrent, "A")}"),
+                new("capacitor density rho_C", $"{Format.Number(x.CapacitorDensity)} F/m^2"),
+                new("switch transistor area A_swt", Q(x.SwitchAreaM2, "m^2")),
+                new("switch gate capacitance C_g", Q(x.SwitchGateCapacitance, "F")),
+                new("routing overhead r_route", Format.Number(x.RoutingOverhead), "fraction added to cell, switch and capacitor area"),
+                new("precharge", $"{Format.Number(x.PrechargeTimeConstants)} x R_on C, R_on = {Q(x.SwitchOnResistance, "Ohm")}"),
+                new("read-out", $"t_adc = {Q(x.ReadoutTime, "s")}, E_adc = {Q(x.ReadoutEnergyPerOutput, "J")} per output"),
+                new("peak device current I_pk", $"{Format.Number(r.PeakModelCurrent)} model units = {Q(r.PeakModelCurrent * r.Units.CurrentScale, "A")}",
+                    $"largest |g| of any device on the reference trajectories of the report's {r.OperatingPointCases} cases"),
+                ..x.Cells.Select(cell => new Row($"cell {cell.Model}", $"T = {cell.TransistorsPerDevice}, S = {cell.SwitchesPerDevice}, A_t = {Q(cell.TransistorAreaM2, "m^2")}", cell.Origin)),
+            ],
+            r.Estimates.Select(e => new EstimateView(e.Key, e.Name, Q(e.Value, e.Unit), Format.Raw(e.Value), e.Formula,
+                string.Join(", ", e.Inputs.Select(i => $"{i.Symbol} = {Format.Number(i.Value)}")))).ToList(),
+            r.BiasFeasible
+                ? $"feasible: every device's bias current lies within the technology's range {Q(x.MinBiasCurrent, "A")} .. {Q(x.MaxBiasCurrent, "A")}"
+                : $"INFEASIBLE: {Format.Count(counts.OutOfRange)} of {Format.Count(counts.Devices)} devices need a bias current outside the technology's range {Q(x.MinBiasCurrent, "A")} .. {Q(x.MaxBiasCurrent, "A")}; see the timescale sweep for time units that fit",
+            r.Sweep.Select(p => new SweepView(Q(p.TimeUnit, "s"), Q(p.DeviceCurrent, "A"), p.Feasible ? "yes" : "no", Q(p.StaticPower, "W"),
+                Q(p.EnergyPerInference, "J"), Q(p.Latency, "s"), Q(p.AveragePower, "W"), Q(p.Throughput, "1/s"),
+                Math.Abs(Math.Log10(p.TimeUnit) - Math.Log10(r.Units.TimeUnit)) < 1e-9)).ToList(),
+            [
+                new("machine", r.Digital.Machine.Name, r.Digital.Machine.Basis),
+                new("energy per operation e_op", Q(r.Digital.Machine.EnergyPerOpJ, "J")),
+                new("rate", $"{Format.Number(r.Digital.Machine.OpsPerSecond)} op/s"),
+                new("solver", $"{r.Digital.Solver}, rtol = atol = {Format.Number(r.Digital.Tolerance)}", $"evaluations are the mean over {r.Digital.Cases} cases"),
+                new("ops per node per evaluation ops_node", r.Digital.OpsPerNodePerEvaluation.ToString(Inv), "Dormand-Prince stage combination, about six multiply-adds"),
+                new("operations per inference", Format.Number(r.Digital.OpsPerInference)),
+                new("GPU energy per inference", Q(r.Digital.EnergyPerInference, "J"), $"chip: {Q(r[("energy_per_inference_j")], "J")}"),
+                new("GPU time per inference", Q(r.Digital.TimePerInference, "s"), $"chip: {Q(r["latency_s"], "s")}"),
+            ],
+            r.Digital.Layers.Select(l => new DigitalLayerView(l.Index.ToString(Inv), l.Model, Format.Count(l.Devices), l.OpsPerDevice.ToString(Inv),
+                Format.Number(l.EvaluationsPerCase), Format.Number(l.OpsPerEvaluation))).ToList(),
+            DigitalComparison.Formula,
+            r.Verification.Select(Run).ToList(),
+            r.Ranges.SelectMany(g => new Row[]
+            {
+                new($"{g.Fidelity}: largest node swing", Q(g.MaxNodeVolts, "V"), $"{(g.NodesWithinRails ? "within" : "OUTSIDE")} +-{Q(g.AllowedSwingVolts, "V")} about mid-rail"),
+                new($"{g.Fidelity}: largest device current", Q(g.MaxDeviceAmps, "A"), $"{(g.CurrentsWithinBias ? "within" : "ABOVE")} the largest bias current {Q(g.MaxBiasCurrent, "A")}"),
+            }).ToList(),
+            r.CellNote,
+            r.CellFits.Select(f => new Row($"{f.Model} ({f.Cell})", $"max {Format.Number(f.MaxError)} {f.Unit}", $"rms {Format.Number(f.RmsError)} {f.Unit}")).ToList(),
+            r.Plots.Select(p => new PlotView(p.Key, p.Title, p.Caption, "plots/" + p.FileName, "data:image/png;base64," + Convert.ToBase64String(p.Png), p.Width, p.Height)).ToList(),
+            r.Repro.Command, r.Repro.InputOrigin, r.Repro.Seed?.ToString(Inv) ?? "none (no random choice)",
+            r.Repro.Settings.Select(s => new Row(s.Name, s.Value)).ToList(),
+            r.Repro.Inputs.Select(v => "[" + string.Join(", ", v.Select(Format.Raw)) + "]").ToList());
+    }
+
+    private static RunView Run(VerificationRun v)
+    {
+        if (v.Result is not { } r) return new RunView(v.Fidelity, v.Status, "none", v.NotRunReason ?? "", [], [], [], false);
+        var s = r.Summary;
+        string F(double? d) => d is { } x ? Format.Number(x) : "-";
+        var summary = new List<Row>
+        {
+            new("simulator", r.Simulator), new("compared with", v.ComparedWith), new("tolerance", Format.Number(r.Tolerance), "model units"),
+            new("cases", $"{s.Simulated} of {s.Cases} simulated, {r.Cases.Count(c => c.Pass)} passed"),
+            new("output error", $"max {F(s.MaxOutputError)}, rms {F(s.RmsOutputError)}", "model units"),
+            new("timescale", $"read-out at {Format.Quantity(r.Timescale.SimulatedSeconds, "s")} (T x tau = {Format.Quantity(r.Timescale.ExpectedSeconds, "s")}), " +
+                $"settled by {(r.Timescale.LatestSettleSeconds is { } t ? Format.Quantity(t, "s") : "-")}", r.Timescale.Pass ? "pass" : "FAIL"),
+        };
+        if (s.ArgmaxAgreement is { } a) summary.Add(new("argmax agreement", a.ToString("P1", CultureInfo.InvariantCulture), $"smallest reference margin {F(s.MinReferenceMargin)}"));
+        if (s.MeanSampleError is { } m) summary.Add(new("mean per-sample error", F(m), $"reference std {F(s.ReferenceStd)}, energy distance {F(s.EnergyDistance)}"));
+        var cases = r.Cases.Select(c => new CaseView(c.Index.ToString(CultureInfo.InvariantCulture), c.Status.ToString(), c.Pass ? "pass" : "FAIL",
+            F(c.Errors?.Initial), F(c.Errors?.Boundary), F(c.Errors?.Sample), F(c.Errors?.Output),
+            Format.Quantity(c.Range.MaxNodeVolts, "V"), Format.Quantity(c.Range.MaxDeviceAmps, "A"),
+            c.SettleTime is { } st ? Format.Quantity(st, "s") : "-",
+            string.Join("; ", c.Failures.Concat(c.Message is null ? [] : [c.Message]).Distinct()))).ToList();
+        return new RunView(v.Fidelity, v.Status, r.Pass ? "pass" : "fail", "", summary, cases, s.Failures, true);
+    }
+}

@@ -1,0 +1,64 @@
+using KirchhoffHw.Cells;
+using KirchhoffHw.Generate;
+using KirchhoffHw.Model;
+using KirchhoffHw.Reference;
+using KirchhoffHw.Simulate.Ngspice;
+using KirchhoffHw.Verify;
+
+namespace KirchhoffHw.Cells.Tests;
+
+/// <summary>Transistor and macro fidelity co-simulated in ngspice against the ideal reference.</summary>
+public class TransistorTests
+{
+    private static VerifyReport Verify(Design design, Fidelity fidelity, double[] input)
+    {
+        var range = OperatingRange.Of(design, [input]);
+        var lowered = Lowering.Lower(design, fidelity, Shared.Library, range);
+        var options = VerifyOptions.Default with
+        {
+            Circuit = lowered.Circuit,
+            Fidelity = fidelity.ToString(),
+            Rails = (Shared.Tech.Vss, Shared.Tech.Vdd),
+            Spice = lowered.Apply(SpiceOptions.Default with { MaxStepFraction = 0.02 }),
+            Reference = SolverOptions.Dopri5(1e-9),
+        };
+        using var sim = new NgspiceShared();
+        return new Verifier(design, options, sim).Run([input]);
+    }
+
+    [Test]
+    public void When_SlowUnitsAtTransistorLevel_Expect_StaticCellErrorOnly()
+    {
+        // 1 nF / 1 us keeps the current scale of 1 pF / 1 ns (15 uA) but leaves the cells' own delays negligible:
+        // what is left is the DC fit, the trimmed mirror mismatch and the output conductance
+        var report = Verify(Designs.ThreeTanh(new Units(1e-9, 1e-6, 0.015)), Fidelity.Transistor, [1.5, -1.0]);
+        var c = report.Cases[0];
+        TestContext.Out.WriteLine($"output error {c.Errors!.Output:G3}, boundary {c.Errors.Boundary:G3}, swing {report.Range.MaxNodeVolts:G3} V");
+        Assert.That(c.Circuit, Is.Not.Null, c.Message);
+        Assert.That(c.Errors.Initial, Is.LessThan(1e-9), "the precharged state is the input");
+        Assert.That(c.Errors.Output, Is.LessThan(0.02));
+        Assert.That(c.Errors.Output, Is.GreaterThan(1e-5), "a transistor circuit is not the ideal law");
+    }
+
+    [Test]
+    public void When_NodesLeaveTheRails_Expect_VerifierFlagsIt()
+    {
+        // 0.5 V per model unit puts a 1.5-unit input at 0.75 V, beyond the 0.5 V rail
+        var report = Verify(Designs.ThreeTanh(new Units(1e-9, 1e-6, 0.5)), Fidelity.Macro, [1.5, -1.0]);
+        Assert.That(report.Summary.Failures, Has.Some.Contains("outside the supply rails"));
+        Assert.That(report.Pass, Is.False);
+    }
+
+    [Test]
+    public void When_MacroDeckSimulated_Expect_SameAsMacroLawInSoftware()
+    {
+        var design = Designs.ThreeTanh(new Units(1e-12, 1e-9, 0.015));
+        double[] input = [1.5, -1.0];
+        var report = Verify(design, Fidelity.Macro, input);
+        var lowered = Lowering.Lower(design, Fidelity.Macro, Shared.Library, OperatingRange.Of(design, [input]));
+        var soft = SoftwareComparison.Run(design, lowered.Circuit, "macro", [input], SolverOptions.Dopri5(1e-9));
+        var deck = report.Cases[0].Circuit!.Output;
+        Assert.That(Metrics.MaxAbsDiff(deck, soft.CircuitOutputs[0]), Is.LessThan(2e-3), "ngspice and the reference agree on the macro law");
+        Assert.That(soft.MaxOutputError, Is.GreaterThan(1e-5).And.LessThan(0.05), "the macro law differs from the ideal by about the fit error");
+    }
+}
