@@ -95,7 +95,12 @@ internal static class VerifyCommand
             TaskKind.Generation => cmp.MeanSampleError <= VerifyOptions.Default.GenerationRelativeError * cmp.ReferenceStd,
             _ => cmp.MaxOutputError <= VerifyOptions.Default.ToleranceFor(design.Task),
         };
-        Model.IO.AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(new { comparison = cmp, pass, inputs = origin },
+        // the layer-boundary states bound the swing from below (interior points can only be larger)
+        var tech = lowered.Library!.Tech;
+        double volts = cmp.ReferenceStateByLayer.DefaultIfEmpty(0).Max() * design.Units.VoltageScale;
+        bool inRails = volts <= Math.Min(tech.Vdd, -tech.Vss);
+        pass &= inRails;
+        Model.IO.AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(new { comparison = cmp, pass, inputs = origin, max_node_volts = volts, rails = new[] { tech.Vss, tech.Vdd }, in_rails = inRails },
             new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }) + "\n");
         string F(double? x) => x is { } v && double.IsFinite(v) ? v.ToString("G4", CultureInfo.InvariantCulture) : "-";
         var w = console.Out;
@@ -106,6 +111,7 @@ internal static class VerifyCommand
             w.WriteLine($"            end of layer {li}: max state error {F(cmp.BoundaryErrorByLayer[li])} against states up to {F(cmp.ReferenceStateByLayer[li])}");
         if (cmp.ArgmaxAgreement is not null) w.WriteLine($"classes     argmax agreement {cmp.ArgmaxAgreement:P1} ({cmp.ArgmaxDisagreements} differ), smallest reference margin {F(cmp.MinReferenceMargin)}");
         if (cmp.MeanSampleError is not null) w.WriteLine($"samples     mean per-sample error {F(cmp.MeanSampleError)} (reference std {F(cmp.ReferenceStd)}), energy distance {F(cmp.EnergyDistance)}");
+        w.WriteLine($"rails       node voltages reach at least {F(volts)} V at the layer boundaries: {(inRails ? "inside" : "OUTSIDE")} [{F(tech.Vss)}, {F(tech.Vdd)}] V{(inRails ? "" : ": lower the voltage scale")}");
         w.WriteLine($"time        reference {F(cmp.ReferenceSeconds)} s, macro {F(cmp.CircuitSeconds)} s");
         w.WriteLine($"verdict     {(pass ? "PASS" : "FAIL")}  ({path})");
         return pass ? App.ExitOk : App.ExitFailed;
