@@ -20,12 +20,7 @@ public static class ReportJson
         w.WriteString("task", r.Task.ToString().ToLowerInvariant());
         w.WriteString("verdict", r.Verdict);
 
-        w.WriteStartObject("units");
-        w.WriteNumber("capacitance_f", r.Units.Capacitance);
-        w.WriteNumber("time_unit_s", r.Units.TimeUnit);
-        w.WriteNumber("voltage_scale_v", r.Units.VoltageScale);
-        w.WriteNumber("current_scale_a", r.Units.CurrentScale);
-        w.WriteEndObject();
+        VerdictJson.WriteUnits(w, r.Units);
 
         w.WriteStartArray("headlines");
         foreach (var h in r.Headlines)

@@ -12,6 +12,17 @@ namespace KirchhoffHw.Verify;
 /// </summary>
 public static class VerdictJson
 {
+    /// <summary>The `units` object, shared by verdict and report files so tools read both alike.</summary>
+    public static void WriteUnits(Utf8JsonWriter w, Units units)
+    {
+        w.WriteStartObject("units");
+        w.WriteNumber("capacitance_f", units.Capacitance);
+        w.WriteNumber("time_unit_s", units.TimeUnit);
+        w.WriteNumber("voltage_scale_v", units.VoltageScale);
+        w.WriteNumber("current_scale_a", units.CurrentScale);
+        w.WriteEndObject();
+    }
+
     public static void Save(string path, VerifyReport report) =>
         AtomicFile.Write(path, s =>
         {
@@ -27,12 +38,7 @@ public static class VerdictJson
         w.WriteString("fidelity", r.Fidelity);
         w.WriteString("simulator", r.Simulator);
         w.WriteString("task", r.Task.ToString().ToLowerInvariant());
-        w.WriteStartObject("units");
-        w.WriteNumber("capacitance_f", r.Units.Capacitance);
-        w.WriteNumber("time_unit_s", r.Units.TimeUnit);
-        w.WriteNumber("voltage_scale_v", r.Units.VoltageScale);
-        w.WriteNumber("current_scale_a", r.Units.CurrentScale);
-        w.WriteEndObject();
+        WriteUnits(w, r.Units);
         w.WriteNumber("tolerance", r.Tolerance);
         w.WriteBoolean("pass", r.Pass);
 

@@ -19,23 +19,15 @@ public class CliTests
     [TearDown]
     public void TearDown() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = App.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private string P(string name) => Path.Combine(_dir, name);
 
     [Test]
     public void When_Asking_For_Help_Expect_Every_Verb_And_Examples()
     {
-        var (code, output, _) = Run("--help");
+        var (code, output, _) = CliRun.Run("--help");
         Assert.That(code, Is.Zero);
         Assert.That(output, Does.Contain("import").And.Contain("run").And.Contain("info").And.Contain("generate").And.Contain("verify").And.Contain("Examples"));
-        var (c2, verifyHelp, _) = Run("verify", "--help");
+        var (c2, verifyHelp, _) = CliRun.Run("verify", "--help");
         Assert.That(c2, Is.Zero);
         Assert.That(verifyHelp, Does.Contain("--capacitance").And.Contain("--time-unit").And.Contain("--inputs").And.Contain("Exit code"));
     }
@@ -43,7 +35,7 @@ public class CliTests
     [Test]
     public void When_Showing_Info_Expect_Nodes_Devices_And_Statistics()
     {
-        var (code, output, _) = Run("info", Twomoon);
+        var (code, output, _) = CliRun.Run("info", Twomoon);
         Assert.That(code, Is.Zero);
         Assert.That(output, Does.Contain("2 + ground").And.Contain("600 in 2 layers").And.Contain("300 x ShiftTanh2").And.Contain("negative"));
     }
@@ -51,7 +43,7 @@ public class CliTests
     [Test]
     public void When_The_Model_File_Is_Missing_Expect_One_Error_Line_And_Exit_Code_2()
     {
-        var (code, _, err) = Run("info", P("nope.pth"));
+        var (code, _, err) = CliRun.Run("info", P("nope.pth"));
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1));
         Assert.That(err, Does.StartWith("error: ").And.Contain("nope.pth").And.Not.Contain("   at "));
@@ -65,7 +57,7 @@ public class CliTests
         File.WriteAllBytes(bad, bytes[..(bytes.Length / 2)]);
         File.Copy(Path.Combine(Models, "twomoon", "config.yaml"), P("config.yaml"));
         File.WriteAllText(P("out.yaml"), "precious");
-        var (code, _, err) = Run("import", bad, "--output", P("out.yaml"));
+        var (code, _, err) = CliRun.Run("import", bad, "--output", P("out.yaml"));
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err, Does.Contain("model.pth").And.Not.Contain("   at "));
         Assert.That(File.ReadAllText(P("out.yaml")), Is.EqualTo("precious"), "existing output is never lost on bad input");
@@ -74,7 +66,7 @@ public class CliTests
     [Test]
     public void When_Running_The_Reference_Expect_A_Vectors_Json_Shaped_File()
     {
-        var (code, _, err) = Run("run", Twomoon, "--random", "5", "--seed", "3", "--rtol", "1e-8", "--output", P("out.json"));
+        var (code, _, err) = CliRun.Run("run", Twomoon, "--random", "5", "--seed", "3", "--rtol", "1e-8", "--output", P("out.json"));
         Assert.That(code, Is.Zero, err);
         var set = CaseFile.Read(P("out.json"));
         Assert.That(set.Cases, Has.Count.EqualTo(5));
@@ -87,7 +79,7 @@ public class CliTests
     public void When_Reading_Inputs_From_Vectors_Json_Expect_Its_Outputs_Reproduced()
     {
         var vectors = Path.Combine(Models, "twomoon", "vectors.json");
-        var (code, _, err) = Run("run", Twomoon, "--inputs", vectors, "--rtol", "1e-10", "--output", P("out.json"));
+        var (code, _, err) = CliRun.Run("run", Twomoon, "--inputs", vectors, "--rtol", "1e-10", "--output", P("out.json"));
         Assert.That(code, Is.Zero, err);
         var ours = CaseFile.Read(P("out.json"));
         var theirs = CaseFile.Read(vectors);
@@ -100,7 +92,7 @@ public class CliTests
     {
         foreach (var dir in new[] { "a", "b" })
         {
-            var (code, _, err) = Run("generate", Twomoon, "--random", "1", "--seed", "4", "--capacitance", "1p", "--time-unit", "1n", "--format", "all", "--output", P(dir));
+            var (code, _, err) = CliRun.Run("generate", Twomoon, "--random", "1", "--seed", "4", "--capacitance", "1p", "--time-unit", "1n", "--format", "all", "--output", P(dir));
             Assert.That(code, Is.Zero, err);
         }
         var files = Directory.GetFiles(P("a")).Select(Path.GetFileName).Order().ToArray();
@@ -115,7 +107,7 @@ public class CliTests
     [TestCase("--time-unit", "fast")]
     public void When_An_Option_Is_Bad_Expect_Exit_Code_2_And_No_Deck(string option, string value)
     {
-        var (code, _, err) = Run("generate", Spiral, option, value, "--output", P("x.cir"));
+        var (code, _, err) = CliRun.Run("generate", Spiral, option, value, "--output", P("x.cir"));
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err, Does.StartWith("error: "));
         Assert.That(File.Exists(P("x.cir")), Is.False);
@@ -124,7 +116,7 @@ public class CliTests
     [Test]
     public void When_Importing_To_Yaml_Expect_The_Same_Design_Back()
     {
-        var (code, _, err) = Run("import", Twomoon, "--output", P("twomoon.yaml"));
+        var (code, _, err) = CliRun.Run("import", Twomoon, "--output", P("twomoon.yaml"));
         Assert.That(code, Is.Zero, err);
         var a = ModelLoader.Load(Twomoon).Design;
         var b = ModelLoader.Load(P("twomoon.yaml")).Design;
@@ -135,7 +127,7 @@ public class CliTests
     [Test]
     public void When_Verifying_A_Shipped_Design_Expect_Pass_And_A_Verdict_File()
     {
-        var (code, output, err) = Run("verify", Spiral, "--random", "2", "--seed", "1", "--capacitance", "1p", "--time-unit", "1n", "--output", P("verdict.json"));
+        var (code, output, err) = CliRun.Run("verify", Spiral, "--random", "2", "--seed", "1", "--capacitance", "1p", "--time-unit", "1n", "--output", P("verdict.json"));
         Assert.That(code, Is.Zero, output + err);
         Assert.That(output, Does.Contain("verdict     PASS"));
         Assert.That(CaseFile.Read(P("verdict.json")).Cases, Has.Count.EqualTo(2));

@@ -26,20 +26,12 @@ public class FidelityTests
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = App.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private string P(string name) => Path.Combine(_dir, name);
 
     [Test]
     public void When_FidelityUnknown_Expect_OneErrorLineExit2NothingWritten()
     {
-        var (code, _, err) = Run("generate", Tiny, "--fidelity", "spicy", "-o", P("d.cir"));
+        var (code, _, err) = CliRun.Run("generate", Tiny, "--fidelity", "spicy", "-o", P("d.cir"));
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1));
         Assert.That(err, Does.StartWith("error: <options>: --fidelity 'spicy' is not one of ideal, macro, transistor"));
@@ -52,7 +44,7 @@ public class FidelityTests
         var text = File.ReadAllText(Path.Combine(RepoPaths.Designs, "tech", "ptm45hp.yaml")).Replace("vss: -0.5", "vss: 0.3");
         File.WriteAllText(P("bad.yaml"), text);
         File.Copy(Path.Combine(RepoPaths.Designs, "tech", "ptm45hp.lib"), P("ptm45hp.lib"));
-        var (code, _, err) = Run("verify", Tiny, "--random", "1", "--fidelity", "transistor", "--tech", P("bad.yaml"), "-o", P("v.json"));
+        var (code, _, err) = CliRun.Run("verify", Tiny, "--random", "1", "--fidelity", "transistor", "--tech", P("bad.yaml"), "-o", P("v.json"));
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err, Does.Match(@"^error: .*bad\.yaml:\d+:\d+: supply\.vss must be at or below 0 V"));
         Assert.That(File.Exists(P("v.json")), Is.False);
@@ -62,7 +54,7 @@ public class FidelityTests
     [Test]
     public void When_TransistorDeckGenerated_Expect_MosCellsAndMappingBesideIt()
     {
-        var (code, output, err) = Run("generate", Tiny, "--random", "1", "--seed", "3", "--capacitance", "1p", "--time-unit", "1n",
+        var (code, output, err) = CliRun.Run("generate", Tiny, "--random", "1", "--seed", "3", "--capacitance", "1p", "--time-unit", "1n",
             "--voltage-scale", "0.05", "--fidelity", "transistor", "-o", P("tiny.cir"));
         Assert.That(code, Is.Zero, err);
         var deck = File.ReadAllText(P("tiny.cir"));
@@ -71,7 +63,7 @@ public class FidelityTests
         Assert.That(File.ReadAllLines(P("tiny.cells.csv")), Has.Length.EqualTo(5));
         Assert.That(File.ReadAllText(P("tiny.cells.json")), Does.Contain("\"needs_active\""));
         Assert.That(output, Does.Contain("need an active cell"));
-        var (_, help, _) = Run("generate", "--help");
+        var (_, help, _) = CliRun.Run("generate", "--help");
         Assert.That(help, Does.Contain("--fidelity").And.Contain("--tech").And.Contain("transistor"));
     }
 }
