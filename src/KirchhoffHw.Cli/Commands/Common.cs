@@ -213,12 +213,15 @@ internal sealed class FidelityOptions
         command.Options.Add(Tech);
     }
 
-    public Model.Fidelity Parse(ParseResult r) => r.GetValue(Fidelity)!.ToLowerInvariant() switch
+    public Model.Fidelity Parse(ParseResult r) => ParseOne(r.GetValue(Fidelity)!);
+
+    /// <summary>One fidelity name, as `generate`/`verify` take it and `flow` takes each of its list.</summary>
+    public static Model.Fidelity ParseOne(string name) => name.ToLowerInvariant() switch
     {
         "ideal" => Model.Fidelity.Ideal,
         "macro" => Model.Fidelity.Macro,
         "transistor" => Model.Fidelity.Transistor,
-        var f => throw new KirchhoffHwException("<options>", $"--fidelity '{Names.CommentText(f)}' is not one of ideal, macro, transistor"),
+        _ => throw new KirchhoffHwException("<options>", $"--fidelity '{Names.CommentText(name)}' is not one of ideal, macro, transistor"),
     };
 
     /// <summary>

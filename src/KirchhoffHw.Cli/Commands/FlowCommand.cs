@@ -100,8 +100,7 @@ internal static class FlowCommand
         var list = new List<Fidelity>();
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!Enum.TryParse<Fidelity>(part, ignoreCase: true, out var f) || !Enum.IsDefined(f) || part.All(char.IsDigit))
-                throw new KirchhoffHwException("<options>", $"--fidelity '{Generate.Formatting.Names.CommentText(part)}' is not one of ideal, macro, transistor");
+            var f = FidelityOptions.ParseOne(part);
             if (!list.Contains(f)) list.Add(f);
         }
         if (list.Count == 0) throw new KirchhoffHwException("<options>", "--fidelity needs at least one of ideal, macro, transistor");
