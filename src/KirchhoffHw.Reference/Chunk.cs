@@ -7,9 +7,9 @@ namespace KirchhoffHw.Reference;
 
 /// <summary>
 /// The working state of one chunk of cases integrated together: node-major batch arrays (see <see cref="Kcl"/>),
-/// padded to whole SIMD vectors, and per-lane time, step and statistics. Every lane keeps its own time and
-/// step size: the right-hand side has no explicit time dependence inside a layer, so lanes need not share a
-/// time grid, and every per-lane operation is element-wise. A case therefore gets bit-for-bit the same answer
+/// padded to whole vectors of the fused kernel (<see cref="Kcl.LaneMultiple"/>), and per-lane time, step and
+/// statistics. Every lane keeps its own time and step size: the right-hand side has no explicit time
+/// dependence inside a layer, so lanes need not share a time grid, and every per-lane operation is element-wise. A case therefore gets bit-for-bit the same answer
 /// whatever chunk it lands in; padding lanes are zero states that never step.
 /// </summary>
 internal sealed class Chunk
@@ -33,7 +33,7 @@ internal sealed class Chunk
         DesignName = designName;
         FirstCase = firstCase;
         Lanes = lanes;
-        int vc = Vector<double>.Count;
+        int vc = Kcl.LaneMultiple;
         Width = (lanes + vc - 1) / vc * vc;
         Nodes = nodes;
         int len = (nodes + 1) * Width;

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using KirchhoffHw.Model;
 using KirchhoffHw.Model.Devices;
 
@@ -28,7 +29,17 @@ public sealed class Kcl
     private readonly Activation _activation;
     private readonly double[] _edgeMajorTheta;
 
+    private readonly bool _wide;
+
     [ThreadStatic] private static double[]? t_scratch;
+
+    private static readonly bool PreferWide = Vector512.IsHardwareAccelerated && Vector512<double>.Count > Vector<double>.Count;
+
+    /// <summary>
+    /// Lanes of the fused loop's vector. Batch widths that are a multiple of it never reach the scalar tail,
+    /// whose Math.Tanh differs in the last bits from the vector tanh.
+    /// </summary>
+    public static int LaneMultiple { get; } = PreferWide ? Simd512.Count : SimdPortable.Count;
 
     public Layer Layer { get; }
     public int NodeCount { get; }
@@ -37,8 +48,12 @@ public sealed class Kcl
     public bool IsFused => _activation != Activation.Generic;
 
     /// <param name="useModelKernel">Force the model's own <see cref="DeviceModel.Current(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double})"/> per edge (any subclass; tests compare both paths).</param>
-    public Kcl(Layer layer, int nodeCount, bool useModelKernel = false)
+    public Kcl(Layer layer, int nodeCount, bool useModelKernel = false) : this(layer, nodeCount, useModelKernel, PreferWide) { }
+
+    /// <param name="wide">Run the fused loop on 512-bit vectors rather than Vector&lt;double&gt; (tests compare both).</param>
+    internal Kcl(Layer layer, int nodeCount, bool useModelKernel, bool wide)
     {
+        _wide = wide;
         Layer = layer;
         NodeCount = nodeCount;
         var edges = layer.Edges;
@@ -107,52 +122,58 @@ public sealed class Kcl
 
     private interface IAct
     {
-        static abstract Vector<double> Apply(Vector<double> x);
+        static abstract TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : struct;
         static abstract double Apply(double x);
     }
 
     private struct IdentityAct : IAct
     {
-        public static Vector<double> Apply(Vector<double> x) => x;
+        public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : struct => x;
         public static double Apply(double x) => x;
     }
 
     private struct ReluAct : IAct
     {
-        public static Vector<double> Apply(Vector<double> x) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<double>.Zero), x, Vector<double>.Zero);
+        public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : struct => TS.SelectPositive(x, x, TS.Create(0.0));
         public static double Apply(double x) => x > 0 ? x : 0.0;
     }
 
     private struct LeakyAct : IAct
     {
         private const double Slope = ShiftLeakyRelu1.Slope;
-        public static Vector<double> Apply(Vector<double> x) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<double>.Zero), x, x * Slope);
+        public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : struct => TS.SelectPositive(x, x, TS.Multiply(x, TS.Create(Slope)));
         public static double Apply(double x) => x > 0 ? x : x * Slope;
     }
 
     private struct TanhAct : IAct
     {
-        public static Vector<double> Apply(Vector<double> x) => FastMath.Tanh(x);
+        public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : struct => FastMath.Tanh<TS, TV>(x);
         public static double Apply(double x) => Math.Tanh(x);
     }
 
-    // Bounds were checked once: every Src/Dst is in 0..NodeCount and both spans hold (NodeCount + 1) * width.
     private void Fused<TAct>(ReadOnlySpan<double> state, Span<double> derivative, int width) where TAct : struct, IAct
     {
-        int vc = Vector<double>.Count, vecEnd = width - width % vc;
+        if (_wide) Fused<TAct, Simd512, Vector512<double>>(state, derivative, width);
+        else Fused<TAct, SimdPortable, Vector<double>>(state, derivative, width);
+    }
+
+    // Bounds were checked once: every Src/Dst is in 0..NodeCount and both spans hold (NodeCount + 1) * width.
+    private void Fused<TAct, TS, TV>(ReadOnlySpan<double> state, Span<double> derivative, int width)
+        where TAct : struct, IAct where TS : ISimd<TV> where TV : struct
+    {
+        int vc = TS.Count, vecEnd = width - width % vc;
         ref double y = ref MemoryMarshal.GetReference(state);
         ref double d = ref MemoryMarshal.GetReference(derivative);
         foreach (ref readonly var t in _terms.AsSpan())
         {
             nuint so = (nuint)(t.Src * width), dst = (nuint)(t.Dst * width);
-            var a = new Vector<double>(t.A); var c = new Vector<double>(t.C); var k = new Vector<double>(t.K); var s = new Vector<double>(t.S);
+            var a = TS.Create(t.A); var c = TS.Create(t.C); var k = TS.Create(t.K); var s = TS.Create(t.S);
             int b = 0;
             for (; b < vecEnd; b += vc)
             {
-                var i = TAct.Apply(Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref y, so + (nuint)b),
-                    Vector.FusedMultiplyAdd(c, Vector.LoadUnsafe(ref y, dst + (nuint)b), k))) * s;
-                (Vector.LoadUnsafe(ref d, so + (nuint)b) - i).StoreUnsafe(ref d, so + (nuint)b);
-                (Vector.LoadUnsafe(ref d, dst + (nuint)b) + i).StoreUnsafe(ref d, dst + (nuint)b);
+                var i = TS.Multiply(TAct.Apply<TS, TV>(TS.Fma(a, TS.Load(ref y, so + (nuint)b), TS.Fma(c, TS.Load(ref y, dst + (nuint)b), k))), s);
+                TS.Store(TS.Subtract(TS.Load(ref d, so + (nuint)b), i), ref d, so + (nuint)b);
+                TS.Store(TS.Add(TS.Load(ref d, dst + (nuint)b), i), ref d, dst + (nuint)b);
             }
             for (; b < width; b++)
             {

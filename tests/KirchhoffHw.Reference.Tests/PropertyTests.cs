@@ -91,6 +91,27 @@ public class PropertyTests
         }
     }
 
+    [FsCheckProperty(MaxTest = 100)]
+    public void When_WideKernelReplacesPortable_Expect_SameBits(int seed)
+    {
+        // Widths that are whole 512-bit vectors, so neither kernel takes its scalar tail.
+        var design = Support.RandomDesign(seed);
+        var rng = new Random(seed);
+        int width = 8 * (1 + rng.Next(3));
+        foreach (var layer in design.Layers)
+        {
+            var wide = new Kcl(layer, design.NodeCount, useModelKernel: false, wide: true);
+            var portable = new Kcl(layer, design.NodeCount, useModelKernel: false, wide: false);
+            var state = new double[wide.StateLength(width)];
+            for (int i = width; i < state.Length; i++) state[i] = 4 * rng.NextDouble() - 2;
+            var a = new double[state.Length];
+            var b = new double[state.Length];
+            wide.Evaluate(state, a, width);
+            portable.Evaluate(state, b, width);
+            Assert.That(a.Select(BitConverter.DoubleToInt64Bits), Is.EqualTo(b.Select(BitConverter.DoubleToInt64Bits)), layer.Model.Name);
+        }
+    }
+
     [TestCase(1)]
     [TestCase(3)]
     [TestCase(16)]
