@@ -1,37 +1,43 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using KirchhoffHw.Model;
 
 namespace KirchhoffHw.Reference;
 
 /// <summary>
-/// The working state of one chunk of cases integrated together: node-major batch arrays (see <see cref="Kcl"/>),
-/// padded to whole vectors of the fused kernel (<see cref="Kcl.LaneMultiple"/>), and per-lane time, step and
-/// statistics. Every lane keeps its own time and step size: the right-hand side has no explicit time
-/// dependence inside a layer, so lanes need not share a time grid, and every per-lane operation is element-wise. A case therefore gets bit-for-bit the same answer
-/// whatever chunk it lands in; padding lanes are zero states that never step.
+/// The working state of one block of cases integrated together: node-major batch arrays of
+/// <see cref="Lanes"/> lanes (see <see cref="Kcl"/>), padded to whole vectors of the fused kernel
+/// (<see cref="Kcl.LaneMultiple"/>), per-lane time and step, and per-case state, samples and statistics.
+/// A block may hold more cases than lanes: a lane whose case leaves the layer takes the next case. Every lane
+/// keeps its own time and step size: the right-hand side has no explicit time dependence inside a layer, so
+/// lanes need not share a time grid, and every per-lane operation is element-wise. A case therefore gets
+/// bit-for-bit the same answer whatever block and lane it lands in; idle and padding lanes never step.
 /// </summary>
 internal sealed class Chunk
 {
-    public readonly int Lanes, Width, Nodes, FirstCase;
+    public readonly int Lanes, Width, Nodes, FirstCase, CaseCount;
     public readonly string DesignName;
     public double[] Y, YNew;
     public readonly double[] Tmp;
     public readonly double[][] K;
     public readonly double[] T, Hs;
+    /// <summary>The chunk-local case in each lane, -1 when the lane is idle.</summary>
+    public readonly int[] LaneCase;
+    /// <summary>Per case: nodes 1..N at the start of the layer being integrated, or at its end once the case left it.</summary>
+    public readonly double[][] State;
     public readonly long[] Accepted, Rejected, Rhs;
     public long BatchedRhs;
 
     private readonly double[] _sampleTimes; // sorted
     private readonly int[] _sampleSlot;     // sorted index -> requested index
     private readonly int[] _nextSample;
-    private readonly double[][][] _samples; // [lane][requested index] -> nodes 1..N
+    private readonly double[][][] _samples; // [case][requested index] -> nodes 1..N
 
-    public Chunk(string designName, int firstCase, int lanes, int nodes, double[] sortedSampleTimes, int[] sampleSlot)
+    public Chunk(string designName, int firstCase, int caseCount, int lanes, int nodes, double[] sortedSampleTimes, int[] sampleSlot)
     {
         DesignName = designName;
         FirstCase = firstCase;
+        CaseCount = caseCount;
         Lanes = lanes;
         int vc = Kcl.LaneMultiple;
         Width = (lanes + vc - 1) / vc * vc;
@@ -41,22 +47,41 @@ internal sealed class Chunk
         K = new double[7][];
         for (int i = 0; i < K.Length; i++) K[i] = new double[len];
         T = new double[Width]; Hs = new double[Width];
-        Accepted = new long[lanes]; Rejected = new long[lanes]; Rhs = new long[lanes];
+        LaneCase = new int[Width];
+        Array.Fill(LaneCase, -1);
+        State = new double[caseCount][];
+        Accepted = new long[caseCount]; Rejected = new long[caseCount]; Rhs = new long[caseCount];
         _sampleTimes = sortedSampleTimes;
         _sampleSlot = sampleSlot;
-        _nextSample = new int[lanes];
-        _samples = new double[lanes][][];
-        for (int b = 0; b < lanes; b++) _samples[b] = new double[sortedSampleTimes.Length][];
+        _nextSample = new int[caseCount];
+        _samples = new double[caseCount][][];
+        for (int i = 0; i < caseCount; i++) _samples[i] = new double[sortedSampleTimes.Length][];
     }
 
     public void Load(IReadOnlyList<double[]> inputs, InputMap map)
     {
-        var node = new double[Nodes];
-        for (int b = 0; b < Lanes; b++)
+        for (int i = 0; i < CaseCount; i++)
         {
-            map.Apply(inputs[FirstCase + b], node);
-            for (int n = 0; n < Nodes; n++) Y[(n + 1) * Width + b] = node[n];
+            State[i] = new double[Nodes];
+            map.Apply(inputs[FirstCase + i], State[i]);
         }
+    }
+
+    /// <summary>Puts case i into lane b at the layer start t0 and records its samples up to t0.</summary>
+    public void Assign(int b, int i, double t0)
+    {
+        LaneCase[b] = i;
+        T[b] = t0;
+        for (int n = 0; n < Nodes; n++) Y[(n + 1) * Width + b] = State[i][n];
+        RecordSamplesUpTo(i, t0);
+    }
+
+    /// <summary>Takes lane b's case out at the end of the layer; the lane stays idle until assigned again.</summary>
+    public void Release(int b)
+    {
+        State[LaneCase[b]] = LaneState(Y, b);
+        LaneCase[b] = -1;
+        Hs[b] = 0;
     }
 
     public void Eval(Kcl f, double[] y, double[] dy)
@@ -84,18 +109,6 @@ internal sealed class Chunk
         }
     }
 
-    /// <summary>Root mean square over nodes 1..N of one lane of <paramref name="v"/>, each value divided by <paramref name="scale"/>'s.</summary>
-    public double Rms(double[] v, double[] scale, int b)
-    {
-        double sum = 0;
-        for (int i = Width + b; i < v.Length; i += Width)
-        {
-            double r = v[i] / scale[i];
-            sum += r * r;
-        }
-        return Nodes == 0 ? 0 : Math.Sqrt(sum / Nodes);
-    }
-
     public double[] LaneState(double[] state, int b)
     {
         var s = new double[Nodes];
@@ -103,50 +116,35 @@ internal sealed class Chunk
         return s;
     }
 
-    /// <summary>Copies lane b of the accepted arrays over the current ones (when not every lane accepted).</summary>
-    public void AcceptLane(int b)
+    public bool HasSampleAtOrBefore(int i, double t) => _nextSample[i] < _sampleTimes.Length && _sampleTimes[_nextSample[i]] <= t;
+
+    public double NextSampleTime(int i) => _sampleTimes[_nextSample[i]];
+
+    public void RecordSample(int i, double[] state) => _samples[i][_sampleSlot[_nextSample[i]++]] = state;
+
+    /// <summary>Records case i's pending samples up to time t from its <see cref="State"/>, which holds at all of them (layer starts, gaps).</summary>
+    public void RecordSamplesUpTo(int i, double t)
     {
-        for (int i = b; i < Y.Length; i += Width)
-        {
-            Y[i] = YNew[i];
-            K[0][i] = K[6][i];
-        }
+        while (HasSampleAtOrBefore(i, t)) RecordSample(i, (double[])State[i].Clone());
     }
 
-    public bool HasSampleAtOrBefore(int b, double t) => _nextSample[b] < _sampleTimes.Length && _sampleTimes[_nextSample[b]] <= t;
-
-    public double NextSampleTime(int b) => _sampleTimes[_nextSample[b]];
-
-    public void RecordSample(int b, double[] state) => _samples[b][_sampleSlot[_nextSample[b]++]] = state;
-
-    /// <summary>Records lane b's pending samples up to time t from a state that holds at all of them (layer starts, gaps).</summary>
-    public void RecordSamplesUpTo(int b, double t)
-    {
-        while (HasSampleAtOrBefore(b, t)) RecordSample(b, LaneState(Y, b));
-    }
-
-    public IReadOnlyList<(double T, double[] State)> Samples(int b)
+    public IReadOnlyList<(double T, double[] State)> Samples(int i)
     {
         var times = new double[_sampleTimes.Length];
-        for (int i = 0; i < times.Length; i++) times[_sampleSlot[i]] = _sampleTimes[i];
-        return times.Select((t, i) => (t, _samples[b][i])).ToArray();
+        for (int s = 0; s < times.Length; s++) times[_sampleSlot[s]] = _sampleTimes[s];
+        return times.Select((t, s) => (t, _samples[i][s])).ToArray();
     }
 
+    /// <summary>Counts a step of lane b's case.</summary>
     public void CountStep(int b, bool accepted, int rhs, SolverOptions options)
     {
-        if (accepted) Accepted[b]++; else Rejected[b]++;
-        Rhs[b] += rhs;
-        if (Accepted[b] + Rejected[b] > options.MaxSteps)
-            throw Failure(b, $"more than {options.MaxSteps} steps (MaxSteps) at t={T[b].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
+        int i = LaneCase[b];
+        if (accepted) Accepted[i]++; else Rejected[i]++;
+        Rhs[i] += rhs;
+        if (Accepted[i] + Rejected[i] > options.MaxSteps)
+            throw Failure(i, $"more than {options.MaxSteps} steps (MaxSteps) at t={T[b].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
     }
 
-    public KirchhoffHwException Failure(int b, string message) =>
-        new(new SourceLocation(DesignName), $"case {FirstCase + b}: {message}");
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Swap()
-    {
-        (Y, YNew) = (YNew, Y);
-        (K[0], K[6]) = (K[6], K[0]);
-    }
+    public KirchhoffHwException Failure(int i, string message) =>
+        new(new SourceLocation(DesignName), $"case {FirstCase + i}: {message}");
 }

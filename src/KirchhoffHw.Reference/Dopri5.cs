@@ -21,100 +21,173 @@ internal static class Dopri5
 
     private const double Safety = 0.9, MinFactor = 0.2, MaxFactor = 10.0;
 
+    // Stage inputs y + h * sum coef * k_j, j indexing K: k2..k6 (Stage2..Stage6), then y1 (Stage7, whose k7 is FSAL's next k1).
+    private static readonly (double Coef, int K)[][] Tableau =
+    [
+        [(A21, 0)],
+        [(A31, 0), (A32, 1)],
+        [(A41, 0), (A42, 1), (A43, 2)],
+        [(A51, 0), (A52, 1), (A53, 2), (A54, 3)],
+        [(A61, 0), (A62, 1), (A63, 2), (A64, 3), (A65, 4)],
+        [(B1, 0), (B3, 2), (B4, 3), (B5, 4), (B6, 5)],
+    ];
+    private static readonly (double Coef, int K)[] Error = [(E1, 0), (E3, 2), (E4, 3), (E5, 4), (E6, 5), (E7, 6)];
+
+    /// <summary>What a lane's next batched evaluation computes: f(y0) and the trial f of the starting step, or stage k2..k7.</summary>
+    private enum Phase : byte { Idle, Start, Trial, Stage2, Stage7 = Stage2 + 5 }
+
+    /// <summary>
+    /// Integrates every case of the chunk over [t0, t1]. Each batched evaluation serves every lane at its own
+    /// phase, so a lane whose case leaves the layer takes the chunk's next case at once instead of idling
+    /// until the slowest case of the batch is done.
+    /// </summary>
     public static void Integrate(Chunk c, Kcl f, double t0, double t1, SolverOptions o, CancellationToken cancel)
     {
-        var (k1, k2, k3, k4, k5, k6) = (c.K[0], c.K[1], c.K[2], c.K[3], c.K[4], c.K[5]);
-        var h = new double[c.Width];
-        var lastRejected = new bool[c.Width];
-        var done = new bool[c.Width];
-        var accepted = new bool[c.Width];
-        for (int b = 0; b < c.Width; b++)
+        if (!(t1 > t0))
         {
-            c.T[b] = t0;
-            done[b] = b >= c.Lanes;
-            if (b < c.Lanes) c.RecordSamplesUpTo(b, t0);
+            for (int i = 0; i < c.CaseCount; i++) c.RecordSamplesUpTo(i, t0);
+            return;
         }
-        if (!(t1 > t0)) return;
-
-        c.Eval(f, c.Y, k1);
-        InitialStep(c, f, t1 - t0, o, h);
-        for (int b = 0; b < c.Lanes; b++) c.Rhs[b] += 2;
+        var phase = new Phase[c.Width];
+        var h = new double[c.Width];
+        var d1 = new double[c.Width];
+        var lastRejected = new bool[c.Width];
+        var (fx, result) = (c.Tmp, new double[c.Tmp.Length]);
+        int next = 0;
+        for (int b = 0; b < c.Lanes && next < c.CaseCount; b++) Start(c, phase, b, next++, t0);
 
         while (true)
         {
             cancel.ThrowIfCancellationRequested();
             bool any = false;
-            for (int b = 0; b < c.Width; b++)
-            {
-                if (done[b]) { c.Hs[b] = 0; continue; }
-                any = true;
-                // Stretch onto the boundary rather than leave a sliver of a step (Hairer's 1.01 rule).
-                c.Hs[b] = c.T[b] + 1.01 * h[b] >= t1 ? t1 - c.T[b] : h[b];
-            }
-            if (!any) return;
-
-            k1 = c.K[0];
-            var k7 = c.K[6];
-            var hs = c.Hs;
-            c.Stage(c.Tmp, c.Y, hs, [(A21, k1)]);
-            c.Eval(f, c.Tmp, k2);
-            c.Stage(c.Tmp, c.Y, hs, [(A31, k1), (A32, k2)]);
-            c.Eval(f, c.Tmp, k3);
-            c.Stage(c.Tmp, c.Y, hs, [(A41, k1), (A42, k2), (A43, k3)]);
-            c.Eval(f, c.Tmp, k4);
-            c.Stage(c.Tmp, c.Y, hs, [(A51, k1), (A52, k2), (A53, k3), (A54, k4)]);
-            c.Eval(f, c.Tmp, k5);
-            c.Stage(c.Tmp, c.Y, hs, [(A61, k1), (A62, k2), (A63, k3), (A64, k4), (A65, k5)]);
-            c.Eval(f, c.Tmp, k6);
-            c.Stage(c.YNew, c.Y, hs, [(B1, k1), (B3, k3), (B4, k4), (B5, k5), (B6, k6)]);
-            c.Eval(f, c.YNew, k7);
-            c.Stage(c.Tmp, null, hs, [(E1, k1), (E3, k3), (E4, k4), (E5, k5), (E6, k6), (E7, k7)]);
-
-            bool allAccepted = true;
-            var scale = c.K[1]; // k2 is free now: holds atol + rtol * max(|y0|, |y1|)
-            for (int i = 0; i < scale.Length; i++)
-                scale[i] = o.AbsTol + o.RelTol * Math.Max(Math.Abs(c.Y[i]), Math.Abs(c.YNew[i]));
-            Array.Clear(accepted);
             for (int b = 0; b < c.Lanes; b++)
             {
-                if (done[b]) continue;
-                double err = c.Rms(c.Tmp, scale, b);
-                if (err <= 1)
-                {
-                    c.CountStep(b, true, 6, o);
-                    accepted[b] = true;
-                    bool last = c.Hs[b] == t1 - c.T[b];
-                    double tNew = last ? t1 : c.T[b] + c.Hs[b];
-                    while (c.HasSampleAtOrBefore(b, tNew)) c.RecordSample(b, Dense(c, b, tNew));
-                    double factor = err == 0 ? MaxFactor : Math.Min(MaxFactor, Safety * Math.Pow(err, -0.2));
-                    if (lastRejected[b]) factor = Math.Min(1.0, factor);
-                    h[b] = c.Hs[b] * factor;
-                    lastRejected[b] = false;
-                    c.T[b] = tNew;
-                    done[b] = last;
-                }
-                else
-                {
-                    c.CountStep(b, false, 6, o);
-                    allAccepted = false;
-                    h[b] = c.Hs[b] * (double.IsNaN(err) ? MinFactor : Math.Max(MinFactor, Safety * Math.Pow(err, -0.2)));
-                    lastRejected[b] = true;
-                    if (!(h[b] > 1e-14 * Math.Max(1.0, Math.Abs(c.T[b]))))
-                        throw c.Failure(b, $"Dopri5 step size underflow at t={c.T[b].ToString("R", System.Globalization.CultureInfo.InvariantCulture)} (state not finite or too stiff for the tolerance)");
-                }
+                if (phase[b] == Phase.Idle) continue;
+                any = true;
+                StageInput(c, phase[b], b, fx);
             }
-            // Lanes that did not step (finished or padding) had h = 0, so their YNew equals Y and k7 equals k1.
-            if (allAccepted) c.Swap();
-            else
-                for (int b = 0; b < c.Lanes; b++)
-                    if (accepted[b]) c.AcceptLane(b);
+            if (!any) return;
+            c.Eval(f, fx, result);
+
+            for (int b = 0; b < c.Lanes; b++)
+            {
+                switch (phase[b])
+                {
+                    case Phase.Idle: continue;
+                    case Phase.Start:
+                        CopyLane(c, result, c.K[0], b);
+                        c.Hs[b] = StartingGuess(c, t1 - t0, o, b, out d1[b]);
+                        phase[b] = Phase.Trial;
+                        c.Rhs[c.LaneCase[b]]++;
+                        continue;
+                    case Phase.Trial:
+                        h[b] = StartingStep(c, result, t1 - t0, o, b, d1[b]);
+                        c.Rhs[c.LaneCase[b]]++;
+                        break;
+                    case < Phase.Stage7:
+                        CopyLane(c, result, c.K[phase[b] - Phase.Stage2 + 1], b);
+                        phase[b]++;
+                        continue;
+                    default:
+                        CopyLane(c, result, c.K[6], b);
+                        if (Finish(c, h, lastRejected, b, t1, o))
+                        {
+                            c.Release(b);
+                            if (next < c.CaseCount) Start(c, phase, b, next++, t0);
+                            else phase[b] = Phase.Idle;
+                            continue;
+                        }
+                        break;
+                }
+                // A new step: stretch onto the boundary rather than leave a sliver of a step (Hairer's 1.01 rule).
+                c.Hs[b] = c.T[b] + 1.01 * h[b] >= t1 ? t1 - c.T[b] : h[b];
+                phase[b] = Phase.Stage2;
+            }
         }
+    }
+
+    // lastRejected needs no reset: a case leaves the layer on an accepted step.
+    private static void Start(Chunk c, Phase[] phase, int b, int i, double t0)
+    {
+        c.Assign(b, i, t0);
+        phase[b] = Phase.Start;
+    }
+
+    private static void CopyLane(Chunk c, double[] from, double[] to, int b)
+    {
+        for (int i = c.Width + b; i < from.Length; i += c.Width) to[i] = from[i];
+    }
+
+    /// <summary>Lane b's rows of the next evaluation's input (the ground row stays 0).</summary>
+    private static void StageInput(Chunk c, Phase p, int b, double[] x)
+    {
+        int w = c.Width;
+        if (p == Phase.Start)
+        {
+            CopyLane(c, c.Y, x, b);
+            return;
+        }
+        double hs = c.Hs[b];
+        if (p == Phase.Trial)
+        {
+            for (int i = w + b; i < x.Length; i += w) x[i] = Math.FusedMultiplyAdd(hs, c.K[0][i], c.Y[i]);
+            return;
+        }
+        var terms = Tableau[p - Phase.Stage2];
+        var dst = p == Phase.Stage7 ? c.YNew : x;
+        for (int i = w + b; i < x.Length; i += w)
+        {
+            double acc = 0;
+            foreach (var (coef, k) in terms) acc = Math.FusedMultiplyAdd(coef, c.K[k][i], acc);
+            dst[i] = Math.FusedMultiplyAdd(hs, acc, c.Y[i]);
+        }
+        if (p == Phase.Stage7) CopyLane(c, c.YNew, x, b);
+    }
+
+    /// <summary>
+    /// The error test of lane b's step, k1..k7 all in: on acceptance records samples, takes y1 and k7 as the
+    /// new y and k1, and sets the next step. True when the case reached t1.
+    /// </summary>
+    private static bool Finish(Chunk c, double[] h, bool[] lastRejected, int b, double t1, SolverOptions o)
+    {
+        int w = c.Width;
+        double hs = c.Hs[b], sum = 0;
+        for (int i = w + b; i < c.Y.Length; i += w)
+        {
+            double acc = 0;
+            foreach (var (coef, k) in Error) acc = Math.FusedMultiplyAdd(coef, c.K[k][i], acc);
+            double r = hs * acc / (o.AbsTol + o.RelTol * Math.Max(Math.Abs(c.Y[i]), Math.Abs(c.YNew[i])));
+            sum += r * r;
+        }
+        double err = c.Nodes == 0 ? 0 : Math.Sqrt(sum / c.Nodes);
+        int ci = c.LaneCase[b];
+        if (err <= 1)
+        {
+            c.CountStep(b, true, 6, o);
+            bool last = hs == t1 - c.T[b];
+            double tNew = last ? t1 : c.T[b] + hs;
+            while (c.HasSampleAtOrBefore(ci, tNew)) c.RecordSample(ci, Dense(c, b, tNew));
+            double factor = err == 0 ? MaxFactor : Math.Min(MaxFactor, Safety * Math.Pow(err, -0.2));
+            if (lastRejected[b]) factor = Math.Min(1.0, factor);
+            h[b] = hs * factor;
+            lastRejected[b] = false;
+            c.T[b] = tNew;
+            CopyLane(c, c.YNew, c.Y, b);
+            CopyLane(c, c.K[6], c.K[0], b);
+            return last;
+        }
+        c.CountStep(b, false, 6, o);
+        h[b] = hs * (double.IsNaN(err) ? MinFactor : Math.Max(MinFactor, Safety * Math.Pow(err, -0.2)));
+        lastRejected[b] = true;
+        if (!(h[b] > 1e-14 * Math.Max(1.0, Math.Abs(c.T[b]))))
+            throw c.Failure(ci, $"Dopri5 step size underflow at t={c.T[b].ToString("R", System.Globalization.CultureInfo.InvariantCulture)} (state not finite or too stiff for the tolerance)");
+        return false;
     }
 
     /// <summary>Hairer's dense output of order 4 for lane b at time t inside the step just taken.</summary>
     private static double[] Dense(Chunk c, int b, double tNew)
     {
-        double ts = c.NextSampleTime(b), h = c.Hs[b];
+        double ts = c.NextSampleTime(c.LaneCase[b]), h = c.Hs[b];
         if (ts >= tNew) return c.LaneState(c.YNew, b);
         double th = (ts - c.T[b]) / h, th1 = 1 - th;
         var k = c.K;
@@ -129,27 +202,31 @@ internal static class Dopri5
         return s;
     }
 
-    /// <summary>Hairer's starting step (Solving ODEs I, II.4), per lane, from f0 in K[0]; one extra evaluation.</summary>
-    private static void InitialStep(Chunk c, Kcl f, double span, SolverOptions o, double[] h)
+    // Hairer's starting step (Solving ODEs I, II.4), per lane, from f0 in K[0]: a guess h0, then one trial evaluation at y0 + h0 f0.
+    private static double StartingGuess(Chunk c, double span, SolverOptions o, int b, out double d1)
     {
-        var (f0, f1, scale) = (c.K[0], c.K[1], c.K[2]);
-        for (int i = 0; i < scale.Length; i++) scale[i] = o.AbsTol + o.RelTol * Math.Abs(c.Y[i]);
-        var d1 = new double[c.Width];
-        for (int b = 0; b < c.Lanes; b++)
+        double s0 = 0, s1 = 0;
+        for (int i = c.Width + b; i < c.Y.Length; i += c.Width)
         {
-            double d0 = c.Rms(c.Y, scale, b);
-            d1[b] = c.Rms(f0, scale, b);
-            c.Hs[b] = Math.Min(span, d0 < 1e-5 || d1[b] < 1e-5 ? 1e-6 : 0.01 * d0 / d1[b]);
+            double scale = o.AbsTol + o.RelTol * Math.Abs(c.Y[i]), r0 = c.Y[i] / scale, r1 = c.K[0][i] / scale;
+            s0 += r0 * r0;
+            s1 += r1 * r1;
         }
-        for (int b = c.Lanes; b < c.Width; b++) c.Hs[b] = 0;
-        c.Stage(c.Tmp, c.Y, c.Hs, [(1.0, f0)]);
-        c.Eval(f, c.Tmp, f1);
-        for (int i = 0; i < f1.Length; i++) f1[i] -= f0[i];
-        for (int b = 0; b < c.Lanes; b++)
+        double d0 = c.Nodes == 0 ? 0 : Math.Sqrt(s0 / c.Nodes);
+        d1 = c.Nodes == 0 ? 0 : Math.Sqrt(s1 / c.Nodes);
+        return Math.Min(span, d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1);
+    }
+
+    private static double StartingStep(Chunk c, double[] f1, double span, SolverOptions o, int b, double d1)
+    {
+        double sum = 0;
+        for (int i = c.Width + b; i < c.Y.Length; i += c.Width)
         {
-            double h0 = c.Hs[b], d2 = c.Rms(f1, scale, b) / h0, m = Math.Max(d1[b], d2);
-            double h1 = m <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / m, 1.0 / 5);
-            h[b] = Math.Min(Math.Min(100 * h0, h1), span);
+            double r = (f1[i] - c.K[0][i]) / (o.AbsTol + o.RelTol * Math.Abs(c.Y[i]));
+            sum += r * r;
         }
+        double h0 = c.Hs[b], d2 = (c.Nodes == 0 ? 0 : Math.Sqrt(sum / c.Nodes)) / h0, m = Math.Max(d1, d2);
+        double h1 = m <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / m, 1.0 / 5);
+        return Math.Min(Math.Min(100 * h0, h1), span);
     }
 }

@@ -6,8 +6,9 @@ namespace KirchhoffHw.Reference;
 
 /// <summary>
 /// The golden software forward pass: integrates every case through every layer of a design. Cases are cut
-/// into fixed chunks of <see cref="SolverOptions.ChunkSize"/> that run in parallel; every case keeps its own
-/// step size, so a case's answer depends neither on the thread count nor on which other cases share its chunk.
+/// into contiguous blocks that run in parallel, each on batches of <see cref="SolverOptions.ChunkSize"/> lanes;
+/// every case keeps its own step size, so a case's answer depends neither on the thread count nor on which
+/// other cases share its block or batch.
 /// </summary>
 public static class ReferenceSolver
 {
@@ -32,33 +33,37 @@ public static class ReferenceSolver
         var rhs = design.Layers.Select(l => new Kcl(l, design.NodeCount)).ToArray();
         var outputNodes = design.OutputNodes;
         var results = new CaseResult[inputs.Count];
-        int chunks = (inputs.Count + options.ChunkSize - 1) / options.ChunkSize, finished = 0;
+        // Rk4 steps every lane together, so a block is one batch of lanes. Dopri5 refills a lane as soon as its
+        // case leaves the layer, so a block holds many batches' worth of cases: a few blocks per core keep both
+        // the lanes idling at a block's end and the load imbalance between cores small.
+        int batches = (inputs.Count + options.ChunkSize - 1) / options.ChunkSize, finished = 0;
+        int blocks = options.Method == SolverMethod.Rk4 ? batches : Math.Min(batches, 4 * Environment.ProcessorCount);
         long batched = 0;
         try
         {
-            Parallel.For(0, chunks, new ParallelOptions { CancellationToken = cancel }, ci =>
+            Parallel.For(0, blocks, new ParallelOptions { CancellationToken = cancel }, bi =>
             {
-                int first = ci * options.ChunkSize, lanes = Math.Min(options.ChunkSize, inputs.Count - first);
-                var c = new Chunk(design.Name, first, lanes, design.NodeCount, sorted, slot);
+                int first = (int)((long)inputs.Count * bi / blocks), count = (int)((long)inputs.Count * (bi + 1) / blocks) - first;
+                var c = new Chunk(design.Name, first, count, Math.Min(options.ChunkSize, count), design.NodeCount, sorted, slot);
                 c.Load(inputs, design.Input);
-                var boundaries = new List<(double, double[])>[lanes];
-                for (int b = 0; b < lanes; b++) boundaries[b] = [];
+                var boundaries = new List<(double, double[])>[count];
+                for (int i = 0; i < count; i++) boundaries[i] = [];
                 for (int l = 0; l < rhs.Length; l++)
                 {
                     var layer = design.Layers[l];
                     if (options.Method == SolverMethod.Rk4) Rk4.Integrate(c, rhs[l], layer.TStart, layer.TEnd, options, cancel);
                     else Dopri5.Integrate(c, rhs[l], layer.TStart, layer.TEnd, options, cancel);
-                    for (int b = 0; b < lanes; b++) boundaries[b].Add((layer.TEnd, c.LaneState(c.Y, b)));
+                    for (int i = 0; i < count; i++) boundaries[i].Add((layer.TEnd, (double[])c.State[i].Clone()));
                 }
-                for (int b = 0; b < lanes; b++)
+                for (int i = 0; i < count; i++)
                 {
-                    c.RecordSamplesUpTo(b, design.TEnd);
-                    var output = outputNodes.Select(n => c.Y[n * c.Width + b]).ToArray();
-                    results[first + b] = new CaseResult(output, boundaries[b], c.Samples(b),
-                        new SolverStats(c.Accepted[b], c.Rejected[b], c.Rhs[b]));
+                    c.RecordSamplesUpTo(i, design.TEnd);
+                    var output = outputNodes.Select(n => c.State[i][n - 1]).ToArray();
+                    results[first + i] = new CaseResult(output, boundaries[i], c.Samples(i),
+                        new SolverStats(c.Accepted[i], c.Rejected[i], c.Rhs[i]));
                 }
                 Interlocked.Add(ref batched, c.BatchedRhs);
-                casesDone?.Report(Interlocked.Add(ref finished, lanes));
+                casesDone?.Report(Interlocked.Add(ref finished, count));
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count >= 1 && e.InnerExceptions.All(x => x is KirchhoffHwException))

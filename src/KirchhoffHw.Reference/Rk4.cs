@@ -9,7 +9,14 @@ internal static class Rk4
 {
     public static void Integrate(Chunk c, Kcl f, double t0, double t1, SolverOptions o, CancellationToken cancel)
     {
-        for (int b = 0; b < c.Lanes; b++) c.RecordSamplesUpTo(b, t0);
+        // Every case has its own lane here (no refilling), so lane b holds case b throughout.
+        for (int b = 0; b < c.Lanes; b++) c.Assign(b, b, t0);
+        Run(c, f, t0, t1, o, cancel);
+        for (int b = 0; b < c.Lanes; b++) c.Release(b);
+    }
+
+    private static void Run(Chunk c, Kcl f, double t0, double t1, SolverOptions o, CancellationToken cancel)
+    {
         if (!(t1 > t0)) return;
         double steps = Math.Max(1, Math.Ceiling((t1 - t0) / o.Rk4Step * (1 - 1e-12)));
         if (steps > o.MaxSteps) throw c.Failure(0, $"Rk4 needs {steps} steps for [{t0}, {t1}], more than MaxSteps {o.MaxSteps}");
@@ -33,7 +40,7 @@ internal static class Rk4
             {
                 c.T[b] = tn;
                 c.CountStep(b, true, 4, o);
-                c.RecordSamplesUpTo(b, tn);
+                while (c.HasSampleAtOrBefore(b, tn)) c.RecordSample(b, c.LaneState(c.Y, b));
             }
         }
     }
