@@ -12,9 +12,9 @@ public sealed record SolverOptions(SolverMethod Method, double RelTol, double Ab
     public static readonly SolverOptions Default = new(SolverMethod.Dopri5, 1e-3, 1e-3, 1e-3, 1_000_000);
 
     /// <summary>
-    /// Cases integrated together (one SIMD batch, one task). Every case keeps its own step size, so the
-    /// results do not depend on it; it only trades per-edge overhead against lanes idling while the slowest
-    /// case of the chunk finishes.
+    /// Lanes of one SIMD batch: cases integrated together. Every case keeps its own step size, so the results
+    /// do not depend on it; it only trades per-edge overhead against lanes idling at the end of a block
+    /// (Dopri5 refills a lane with the next case as soon as its case leaves the layer; Rk4 does not).
     /// </summary>
     public int ChunkSize { get; init; } = 16;
 
