@@ -227,14 +227,16 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
             string arg = a == 0 ? $"-{V(b, units)}" : $"{V(a, units)} - {V(b, units)}";
             return $"pwl({arg}, {table})";
         }
-        var terms = edges.Select(e =>
+        // A device from b to a counts negatively: subtracted, not added as -law (one operation fewer for ngspice).
+        var sum = new System.Text.StringBuilder();
+        string? va = a == 0 ? null : V(a, units), vb = V(b, units); // null: ground, folded away
+        foreach (var e in edges)
         {
             bool forward = layer.Edges.Source[e] == a;
-            var values = layer.ParametersOf(e).Select(Numbers.Operand).ToList();
-            var law = Syntax.Render(m.Law, forward ? V(a, units) : V(b, units), forward ? V(b, units) : V(a, units), values);
-            return (forward ? "" : "-") + law;
-        });
-        return $"{Numbers.Format(k)} * ({string.Join(" + ", terms)})";
+            var law = Syntax.Render(m.Law, forward ? va : vb, forward ? vb : va, layer.ParametersOf(e));
+            sum.Append(sum.Length == 0 ? (forward ? "" : "-") : (forward ? " + " : " - ")).Append(law);
+        }
+        return $"{Numbers.Format(k)} * ({sum})";
     }
 
     // Template model: every field is finished text.
