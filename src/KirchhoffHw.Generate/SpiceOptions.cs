@@ -36,7 +36,7 @@ public sealed record SpiceOptions
 
     /// <summary>
     /// Largest transient step as a fraction of the shortest layer: a backstop. Accuracy comes from ngspice's
-    /// truncation-error control with trtol=0.3 (see the emitter's options); this cap only keeps a step from
+    /// truncation-error control with trtol=0.15 (see the emitter's options); this cap only keeps a step from
     /// jumping over a whole slice's dynamics. Errors on twomoon were unchanged between caps of 0.05 and 0.2.
     /// </summary>
     public double MaxStepFraction { get; init; } = 0.05;

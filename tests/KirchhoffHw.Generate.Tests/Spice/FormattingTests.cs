@@ -1,5 +1,6 @@
 using KirchhoffHw.Generate.Formatting;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.Devices;
 
 namespace KirchhoffHw.Generate.Tests.Spice;
 
@@ -71,4 +72,20 @@ public class FormattingTests
     [TestCase(7, "n7")]
     public void When_Naming_A_Node_Expect_Ground_Or_N_Number(int node, string expected) =>
         Assert.That(Names.Node(node), Is.EqualTo(expected));
+
+    private static readonly Expr Tanh2 = new ShiftTanh2().Law; // tanh(vs * p0 + vd * p1 + p2)
+
+    [TestCase(null, "v(n1)", new[] { -0.25, 0.5, -0.125 }, "tanh(v(n1) * 0.5 - 0.125)")]
+    [TestCase("v(n1)", null, new[] { -0.25, 0.5, 0.125 }, "tanh(0.125 - v(n1) * 0.25)")]
+    [TestCase("v(n1)", "v(n2)", new[] { 1.0, -0.5, 0.0 }, "tanh(v(n1) - v(n2) * 0.5)")]
+    [TestCase(null, "v(n1)", new[] { 3.0, 0.0, 0.5 }, "0.46211715726000974")]
+    public void When_A_Law_Has_Known_Parameters_Expect_Ground_Zero_And_Unit_Terms_Folded(string? vs, string? vd, double[] p, string expected) =>
+        Assert.That(NgspiceExpressionSyntax.Instance.Render(Tanh2, vs, vd, p), Is.EqualTo(expected));
+
+    [Test]
+    public void When_Parameters_Are_Texts_Expect_Parentheses_Only_Where_The_Grouping_Needs_Them()
+    {
+        var law = Expr.P(0) * (Expr.Vs - (Expr.Vd + Expr.P(1))) + Expr.Vs * Expr.P(1);
+        Assert.That(NgspiceExpressionSyntax.Instance.Render(law, "v(a)", "v(b)", ["x", "y"]), Is.EqualTo("(x * (v(a) - (v(b) + y)) + v(a) * y)"));
+    }
 }
