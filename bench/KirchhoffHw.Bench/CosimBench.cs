@@ -9,6 +9,7 @@ using KirchhoffHw.Import.Cases;
 using KirchhoffHw.Model;
 using KirchhoffHw.Model.IO;
 using KirchhoffHw.Reference;
+using KirchhoffHw.Simulate;
 using KirchhoffHw.Simulate.Ngspice;
 using KirchhoffHw.Verify;
 
@@ -74,8 +75,12 @@ internal static class CosimBench
         var mnistInputs = mnistVectors.Cases.Take(images).Select(c => c.Input).ToList();
         var mnistSpiceOptions = new Dictionary<string, string> { ["reltol"] = mnistReltol };
         if (mnistTrtol is not null) mnistSpiceOptions["trtol"] = mnistTrtol;
-        var mnistReport = Verify(mnist, mnistInputs, SpiceOptions.Default with { SimulatorOptions = mnistSpiceOptions });
-        Console.WriteLine($"mnist: {images} images in {mnistReport.Seconds:F1} s, max logit error {mnistReport.Report.Summary.MaxOutputError:G3}, argmax agreement {mnistReport.Report.Summary.ArgmaxAgreement:P0}");
+        var mnistSpice = SpiceOptions.Default with { SimulatorOptions = mnistSpiceOptions };
+        var floor = LinearFloor(new NgspiceEmitter().WriteToString(mnist, mnistSpice with { Input = mnistVectors.Cases[0].Input }));
+        Console.WriteLine($"mnist linear floor: {floor.SecondsPerPoint:F3} s per time point ({floor.Points} points in {floor.Seconds:F1} s)");
+        var mnistReport = Verify(mnist, mnistInputs, mnistSpice);
+        double mnistPoints = mnistReport.Report.Cases.Average(c => c.TimePoints);
+        Console.WriteLine($"mnist: {images} images in {mnistReport.Seconds:F1} s ({mnistPoints:F0} time points per image), max logit error {mnistReport.Report.Summary.MaxOutputError:G3}, argmax agreement {mnistReport.Report.Summary.ArgmaxAgreement:P0}");
 
         var result = new JsonObject
         {
@@ -88,6 +93,10 @@ internal static class CosimBench
             ["mnist_max_step_fraction"] = SpiceOptions.Default.MaxStepFraction,
             ["mnist_spice_options"] = string.Join(" ", mnistSpiceOptions.Select(kv => $"{kv.Key}={kv.Value}")),
             ["mnist_s_per_image"] = mnistReport.Seconds / images,
+            ["mnist_time_points_per_image"] = mnistPoints,
+            ["mnist_s_per_time_point"] = mnistReport.Seconds / images / mnistPoints,
+            ["mnist_linear_floor_s_per_time_point"] = floor.SecondsPerPoint,
+            ["mnist_linear_floor_points"] = floor.Points,
             ["mnist_max_logit_error"] = Finite(mnistReport.Report.Summary.MaxOutputError),
             ["mnist_argmax_agreement"] = mnistReport.Report.Summary.ArgmaxAgreement,
             ["mnist_pass"] = mnistReport.Report.Pass,
@@ -109,6 +118,28 @@ internal static class CosimBench
         AtomicFile.WriteAllText(outPath, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         Console.WriteLine($"wrote {outPath}");
         return 0;
+    }
+
+    /// <summary>
+    /// What a time point costs ngspice on mnist's node-pair graph whatever the device law: the deck with every merged
+    /// source replaced by a linear conductance (a native G element) between the same two nets. ngspice 39 from
+    /// Debian has no KLU, so Sparse 1.3 refactors the matrix at every Newton iteration; this is the floor that
+    /// no formulation of the device laws over this topology can go below.
+    /// </summary>
+    private static (double SecondsPerPoint, int Points, double Seconds) LinearFloor(string deck)
+    {
+        var linear = string.Join('\n', deck.Split('\n').Select(line =>
+        {
+            if (!line.StartsWith('B')) return line;
+            var f = line.Split(' ', 4);
+            return $"G{f[0][1..]} {f[1]} {f[2]} {f[1]} {f[2]} 1e-3";
+        }));
+        using var simulator = new NgspiceShared();
+        var clock = Stopwatch.StartNew();
+        var run = simulator.Run(new SimulationRequest(linear, ["v(n1)"], TimeSpan.FromHours(1)));
+        double seconds = clock.Elapsed.TotalSeconds;
+        if (!run.IsOk) throw new InvalidOperationException($"linear floor deck failed: {run.Status}: {run.Message}");
+        return (seconds / run.Time.Length, run.Time.Length, seconds);
     }
 
     private static double? Finite(double x) => double.IsFinite(x) ? x : null;

@@ -33,7 +33,7 @@ public sealed class CoSimulation(Design design, VerifyOptions options, NgspiceEm
         var referenceFailures = reference is null ? new[] { $"reference: {referenceFailure}" } : [];
         if (!sim.IsOk || sim.Time.Length == 0)
             return new CaseVerdict(index, input, sim.Status, sim.Message ?? "simulator returned no time points", false,
-                [.. referenceFailures, $"simulation: {sim.Status}: {sim.Message}"], reference?.Output ?? [], null, null, DynamicRange.Zero, null, clock.Elapsed.TotalSeconds);
+                [.. referenceFailures, $"simulation: {sim.Status}: {sim.Message}"], reference?.Output ?? [], null, null, DynamicRange.Zero, null, clock.Elapsed.TotalSeconds, sim.Time.Length);
 
         double tau = units.TimeUnit, vs = units.VoltageScale;
         double timeTol = 1e-9 * design.TEnd * tau;
@@ -51,7 +51,7 @@ public sealed class CoSimulation(Design design, VerifyOptions options, NgspiceEm
         var circuit = new CircuitCase(initial, boundaries, samples, output, time[^1] / tau);
         var range = Range(time, waves);
         if (reference is null)
-            return new CaseVerdict(index, input, SimulationStatus.Ok, null, false, referenceFailures, [], circuit, null, range, null, clock.Elapsed.TotalSeconds);
+            return new CaseVerdict(index, input, SimulationStatus.Ok, null, false, referenceFailures, [], circuit, null, range, null, clock.Elapsed.TotalSeconds, time.Length);
 
         var errors = new CaseErrors(
             Metrics.MaxAbsDiff(initial, expected0),
@@ -73,7 +73,7 @@ public sealed class CoSimulation(Design design, VerifyOptions options, NgspiceEm
 
         var settle = SettleTime(time, outputNodes.Select(n => waves[n - 1]).ToArray(), reference.Output);
         return new CaseVerdict(index, input, SimulationStatus.Ok, null, failures.Count == 0, failures, reference.Output,
-            circuit, errors, range, settle, clock.Elapsed.TotalSeconds);
+            circuit, errors, range, settle, clock.Elapsed.TotalSeconds, time.Length);
     }
 
     /// <summary>Earliest physical time from which every output stays within tolerance of the reference's final output.</summary>

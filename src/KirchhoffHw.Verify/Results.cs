@@ -23,7 +23,8 @@ public sealed record DynamicRange(double MaxNodeVolts, double MaxDeviceAmps)
 
 /// <summary>
 /// The verdict of one case. A case that could not be simulated carries the simulator's status and message
-/// and no circuit data; it fails, and the run goes on with the next case.
+/// and no circuit data; it fails, and the run goes on with the next case. <see cref="TimePoints"/> is how many
+/// time points the simulator kept: with <see cref="ElapsedSeconds"/> it tells a slow run's cost per point.
 /// </summary>
 public sealed record CaseVerdict(
     int Index,
@@ -37,7 +38,8 @@ public sealed record CaseVerdict(
     CaseErrors? Errors,
     DynamicRange Range,
     double? SettleTime,
-    double ElapsedSeconds);
+    double ElapsedSeconds,
+    int TimePoints);
 
 /// <summary>Task-level figures over all cases.</summary>
 public sealed record TaskSummary(

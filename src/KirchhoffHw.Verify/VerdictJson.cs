@@ -112,6 +112,7 @@ public static class VerdictJson
         w.WriteNumber("max_device_a", c.Range.MaxDeviceAmps);
         Number(w, "settle_s", c.SettleTime);
         w.WriteNumber("elapsed_s", c.ElapsedSeconds);
+        w.WriteNumber("time_points", c.TimePoints);
         w.WriteEndObject();
     }
 
@@ -169,7 +170,8 @@ public static class VerdictJson
             Arr(e.GetProperty("reference_output")), circuit, errors,
             new DynamicRange(e.GetProperty("max_node_v").GetDouble(), e.GetProperty("max_device_a").GetDouble()),
             e.GetProperty("settle_s").ValueKind == JsonValueKind.Null ? null : e.GetProperty("settle_s").GetDouble(),
-            e.GetProperty("elapsed_s").GetDouble());
+            e.GetProperty("elapsed_s").GetDouble(),
+            e.TryGetProperty("time_points", out var tp) ? tp.GetInt32() : 0);
     }
 
     private static void Array(Utf8JsonWriter w, string name, IEnumerable<double> values)

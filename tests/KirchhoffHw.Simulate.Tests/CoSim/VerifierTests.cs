@@ -115,9 +115,12 @@ public class VerifierTests
         try
         {
             var design = Spiral.With(units: new Units(1e-12, 1e-9, 0.5));
-            using var sim = new NgspiceShared();
+            int points = 0;
+            using var sim = new Probe(new NgspiceShared(), (_, r) => { points = r.Time.Length; return r; });
             var report = new Verifier(design, VerifyOptions.Default, sim).Run([[0.5, -0.5, 0.25]]);
             VerdictJson.Save(path, report);
+            Assert.That(points, Is.GreaterThan(design.Layers.Count));
+            Assert.That(VerdictJson.Load(path).Cases[0].TimePoints, Is.EqualTo(points), "the verdict keeps the simulator's time point count");
             var set = CaseFile.Read(path);
             Assert.That(set.Cases[0].Input, Is.EqualTo(new[] { 0.5, -0.5, 0.25 }));
             Assert.That(set.Cases[0].Boundaries.Select(b => b.T), Is.EqualTo(design.Layers.Select(l => l.TEnd)));
