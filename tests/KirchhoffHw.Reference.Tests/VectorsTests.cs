@@ -8,10 +8,12 @@ namespace KirchhoffHw.Reference.Tests;
 /// Bounds are |ours - vectors| &lt;= Abs + Rel * |vectors|, set from evidence rather than wished for:
 /// - twomoon: our Dopri5 reproduces scipy's solve_ivp RK45 (same error 3.68e-2 and 1120 evaluations at 1e-3,
 ///   7.95e-9 and 9184 vs our 9172 at 1e-9), so 1e-3 cannot do better than ~4e-2 against these vectors.
-/// - mnist: the vectors themselves are not converged: scipy RK45 at rtol 1e-12 and our RK4 at h = 5e-4 both
-///   land 7.8e-6 from their layer-0 states, and scipy at 1e-10 lands 5e-4 from their layer-1 states, whose
-///   values reach 2009; ReLU kinks also defeat the 5(4) error estimate, so error shrinks slowly with tolerance
-///   (at 1e-9 we measure up to 4.2e-3 on a node near 22 V, 1.3e-3 at 1e-10).
+/// - mnist: the vectors are scipy's RK45 at their stated rtol 1e-8, atol 1e-10 (rerun at those settings it
+///   reproduces their layer-0 states to 7e-9), and they are not converged: scipy at 1e-10/1e-12 and at
+///   1e-12/1e-14 agree within 2.6e-7 (layer 0) and 7.8e-5 (layer 1, states up to 15,320), and our Dopri5 at
+///   1e-10/1e-12 lands within 1.5e-7 and 4.7e-5 of the latter, yet all of them sit up to 7.8e-6 (layer 0) and
+///   1.4e-3 (layer 1) from the vectors. ReLU kinks also defeat the 5(4) error estimate, so error shrinks slowly
+///   with tolerance: at rtol = atol = 1e-9 we are up to 1.3e-5 (layer 0) and 4.1e-3 (layer 1) from the vectors.
 ///   At 1e-3 the hidden nodes are off by up to tens of volts, yet the logits keep their order.
 /// </summary>
 public class VectorsTests
