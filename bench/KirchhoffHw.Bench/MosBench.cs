@@ -59,7 +59,7 @@ internal static class MosBench
             json["fits"] = new JsonArray(library.Fits.Select(f => (JsonNode)new JsonObject
             {
                 ["cell"] = Characterizer.CellName(f.Topology), ["operation"] = f.Operation.ToString().ToLowerInvariant(),
-                ["range_model"] = f.Range, ["gain_v_per_unit"] = f.Gain, ["scale"] = f.Scale,
+                ["range_model"] = f.Range, ["gain_v_per_unit"] = f.Gain, ["scale"] = f.Scale, ["input_trim_v"] = f.Offset,
                 ["rms_error"] = f.RmsError, ["max_error"] = f.MaxError, ["output_voltage_error"] = f.OutputVoltageError,
             }).ToArray());
 

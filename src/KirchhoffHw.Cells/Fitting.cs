@@ -2,21 +2,26 @@ namespace KirchhoffHw.Cells;
 
 /// <summary>
 /// A part's fitted shape: the cell's normalized output as a function of the model-unit input u,
-/// shape(u) = Scale * F(Gain * u), where F is the characterized output per unit bias at differential gate
-/// voltage y = Gain * u. The target is tanh(u) (tanh operation), u (linear transconductor) or relu(u)
+/// shape(u) = Scale * F(Gain * u + Offset), where F is the characterized output per unit bias at differential gate
+/// voltage y = Gain * u + Offset. Offset (V) is the input trim that puts the cell's zero (the OTA's crossing, the
+/// rectifier's knee) where the target has it; the input network realizes it as part of its constant term. The target is tanh(u) (tanh operation), u (linear transconductor) or relu(u)
 /// (rectifier) over |u| &lt;= Range. Errors are of the shape, in model units per unit amplitude.
 /// Linear and rectifier targets are homogeneous, so they are fitted once over |u| &lt;= 1 and a device whose
 /// input spans |u| &lt;= U uses gain Gain / U and scale Scale * U (errors scale by U); tanh has its own scale.
-/// <see cref="Y"/>, <see cref="F"/>: the characterized curve itself on a uniform grid (what macro laws interpolate).
+/// <see cref="Y"/>, <see cref="F"/>: the characterized curve with the trim applied, F(y + Offset), on a uniform grid
+/// symmetric about y = 0 (what macro laws interpolate; a grid point sits at the trimmed zero).
 /// </summary>
-public sealed record PartFit(Topology Topology, Operation Operation, double Range, double Gain, double Scale,
+public sealed record PartFit(Topology Topology, Operation Operation, double Range, double Gain, double Scale, double Offset,
     double[] U, double[] Shape, double RmsError, double MaxError, double OutputVoltageError, double[] Y, double[] F)
 {
+    /// <summary>The trim as a shift of the device's constant input term c (model units) at a device gain.</summary>
+    public double InputTrim(double deviceGain) => Offset / deviceGain;
+
     public double DeviceGain(double range) => Operation == Operation.Tanh ? Gain : Gain / range;
     public double DeviceScale(double range) => Operation == Operation.Tanh ? Scale : Scale * range;
     public double DeviceError(double error, double range) => Operation == Operation.Tanh ? error : error * range;
 
-    /// <summary>The characterized output per unit bias at differential input y (flat beyond the sweep).</summary>
+    /// <summary>The trimmed characterized output per unit bias at differential input y (flat beyond the sweep).</summary>
     public double Cell(double y) => Interpolate(Y, F, y);
 
     /// <summary>The ideal shape of this part.</summary>
@@ -50,13 +55,16 @@ public static class Fitter
         if (!(range > 0)) range = 1;
         var y = c.Y;
         var f = c.Shape;
-        double yMax = Math.Min(-y[0], y[^1]);
-        double Cost(double gain, out double scale, out double max)
+        // the trim never moves the cell's zero by more than 10 % of the sweep
+        double trimMax = 0.1 * Math.Min(-y[0], y[^1]);
+        double yMax = Math.Min(-y[0], y[^1]) - trimMax;
+        var us = Enumerable.Range(0, 201).Select(i => -range + 2 * range * i / 200.0).ToArray();
+        var ts = us.Select(u => Target(c.Topology, op, u)).ToArray();
+        var fs = new double[us.Length];
+        double Residual(double gain, double offset, out double scale, out double max)
         {
-            // closed-form scale for this gain (least squares), then the residual over a fine u grid
-            var us = Enumerable.Range(0, 201).Select(i => -range + 2 * range * i / 200.0).ToArray();
-            var fs = us.Select(u => PartFit.Interpolate(y, f, gain * u)).ToArray();
-            var ts = us.Select(u => Target(c.Topology, op, u)).ToArray();
+            // closed-form scale for this gain and trim (least squares), then the residual over a fine u grid
+            for (int i = 0; i < us.Length; i++) fs[i] = PartFit.Interpolate(y, f, gain * us[i] + offset);
             double num = 0, den = 0;
             for (int i = 0; i < us.Length; i++) { num += fs[i] * ts[i]; den += fs[i] * fs[i]; }
             scale = den > 0 ? num / den : 0;
@@ -64,7 +72,18 @@ public static class Fitter
             for (int i = 0; i < us.Length; i++) { double e = scale * fs[i] - ts[i]; sum += e * e; max = Math.Max(max, Math.Abs(e)); }
             return Math.Sqrt(sum / us.Length);
         }
-        double best = double.NaN, bestScale = 0;
+        double TrimOf(double gain)
+        {
+            double a = -trimMax, b = trimMax;
+            for (int iter = 0; iter < 60; iter++)
+            {
+                double m1 = a + (b - a) / 3, m2 = b - (b - a) / 3;
+                if (Residual(gain, m1, out _, out _) < Residual(gain, m2, out _, out _)) b = m2; else a = m1;
+            }
+            return 0.5 * (a + b);
+        }
+        double Cost(double gain, out double scale, out double max) => Residual(gain, TrimOf(gain), out scale, out max);
+        double best, bestScale;
         if (op == Operation.Tanh)
         {
             // the tanh's own scale: search the gain that best matches the whole curve (within the swept input)
@@ -101,22 +120,23 @@ public static class Fitter
                 }
             best = Math.Exp(okLog);
         }
-        double rms = Cost(best, out bestScale, out var maxErr);
+        double trim = TrimOf(best);
+        double rms = Residual(best, trim, out bestScale, out var maxErr);
         // the table covers the characterized input range in u: beyond it the cell is saturated (flat)
         double uMax = yMax / best;
         var u = Enumerable.Range(0, TablePoints).Select(i => -uMax + 2 * uMax * i / (TablePoints - 1)).ToArray();
-        var shape = u.Select(x => bestScale * PartFit.Interpolate(y, f, best * x)).ToArray();
+        var shape = u.Select(x => bestScale * PartFit.Interpolate(y, f, best * x + trim)).ToArray();
         // output compliance: how far the output currents move when the outputs swing over the characterized voltages
         double vErr = 0;
         for (int k = 0; k < c.OutputVolts.Length; k++)
             for (int i = 0; i < y.Length; i++)
             {
-                if (Math.Abs(y[i]) > best * range) continue;
+                if (Math.Abs(y[i] - trim) > best * range) continue;
                 vErr = Math.Max(vErr, bestScale * Math.Max(Math.Abs(c.To[k][i] - f[i]), Math.Abs(c.From[k][i] - f[i])));
             }
         var yGrid = Enumerable.Range(0, TablePoints).Select(i => -yMax + 2 * yMax * i / (TablePoints - 1)).ToArray();
-        var fGrid = yGrid.Select(v => PartFit.Interpolate(y, f, v)).ToArray();
-        return new PartFit(c.Topology, op, range, best, bestScale, u, shape, rms, maxErr, vErr, yGrid, fGrid);
+        var fGrid = yGrid.Select(v => PartFit.Interpolate(y, f, v + trim)).ToArray();
+        return new PartFit(c.Topology, op, range, best, bestScale, trim, u, shape, rms, maxErr, vErr, yGrid, fGrid);
     }
 
     private static double Target(Topology t, Operation op, double u) => op == Operation.Tanh ? Math.Tanh(u)

@@ -156,7 +156,8 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
                         ["cell"] = Characterizer.CellName(part.Topology),
                         ["a"] = Numbers.Format(a / units.VoltageScale),
                         ["b"] = Numbers.Format(b / units.VoltageScale),
-                        ["c"] = Numbers.Format(c),
+                        // the fit's input trim rides on the constant term: the cell's zero lands where the law's is
+                        ["c"] = Numbers.Format(c + library.FitOf(part).InputTrim(sizes[j].Gain)),
                         ["hg"] = Numbers.Format(sizes[j].Gain / 2),
                         ["k"] = Numbers.Format(sizes[j].WidthScale),
                     });

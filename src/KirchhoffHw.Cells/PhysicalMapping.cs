@@ -122,7 +122,7 @@ public sealed class PhysicalMapping
                 w.WriteStartObject();
                 w.WriteString("cell", Characterizer.CellName(f.Topology));
                 w.WriteString("operation", f.Operation.ToString().ToLowerInvariant());
-                w.WriteNumber("range_model", f.Range); w.WriteNumber("gain_v_per_unit", f.Gain); w.WriteNumber("scale", f.Scale);
+                w.WriteNumber("range_model", f.Range); w.WriteNumber("gain_v_per_unit", f.Gain); w.WriteNumber("scale", f.Scale); w.WriteNumber("input_trim_v", f.Offset);
                 w.WriteNumber("rms_error", f.RmsError); w.WriteNumber("max_error", f.MaxError); w.WriteNumber("output_voltage_error", f.OutputVoltageError);
                 w.WriteEndObject();
             }

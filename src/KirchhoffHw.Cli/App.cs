@@ -25,7 +25,8 @@ public static class App
             "  kirchhoffhw generate designs/spiral.yaml --capacitance 1p --time-unit 1n --output out/spiral.cir\n" +
             "  kirchhoffhw verify ../shared/models/twomoon/model.pth --inputs ../shared/models/twomoon/vectors.json \\\n" +
             "      --capacitance 1p --time-unit 1n --output verdict.json\n" +
-            "  kirchhoffhw flow designs/spiral.yaml --capacitance 1p --time-unit 1n --out out/spiral   # everything, ending in report.html");
+            "  kirchhoffhw flow designs/spiral.yaml --capacitance 1p --time-unit 1n --out out/spiral   # everything, ending in report.html\n" +
+            "  kirchhoffhw tolerance ../shared/models/twomoon/model.pth --random 100 --seed 1   # what the cells must meet");
         root.Subcommands.Add(ImportCommand.Create(output));
         root.Subcommands.Add(InfoCommand.Create(output));
         root.Subcommands.Add(RunCommand.Create(output));
@@ -33,6 +34,7 @@ public static class App
         root.Subcommands.Add(VerifyCommand.Create(output));
         root.Subcommands.Add(FlowCommand.Create(output));
         root.Subcommands.Add(ReportCommand.Create(output));
+        root.Subcommands.Add(ToleranceCommand.Create(output));
 
         try
         {
@@ -61,4 +63,17 @@ public static class App
 public sealed record Console(TextWriter Out, TextWriter Err)
 {
     public bool Interactive => ReferenceEquals(Err, System.Console.Error) && !System.Console.IsErrorRedirected;
+
+    /// <summary>Writes a table (or any Spectre renderable) to <see cref="Out"/>: colours on a terminal, plain text in logs and tests.</summary>
+    public void Render(Spectre.Console.Rendering.IRenderable renderable)
+    {
+        var ansi = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Out = new Spectre.Console.AnsiConsoleOutput(Out),
+            Ansi = Interactive ? Spectre.Console.AnsiSupport.Detect : Spectre.Console.AnsiSupport.No,
+            ColorSystem = Interactive ? Spectre.Console.ColorSystemSupport.Detect : Spectre.Console.ColorSystemSupport.NoColors,
+            Interactive = Spectre.Console.InteractionSupport.No,
+        });
+        ansi.Write(renderable);
+    }
 }

@@ -199,9 +199,9 @@ public static class CellPlots
             int style = 0;
             foreach (var fit in library.Fits.Where(f => f.Topology == topology).OrderBy(f => f.Operation))
             {
-                // The fit maps u (model units) to y = Gain * u and the cell's output to Scale * I / I_unit = target(u).
-                var ys = c.Y.Where(y => Math.Abs(y / fit.Gain) <= fit.Range).ToArray();
-                var target = plt.Add.Scatter(ys, ys.Select(y => fit.Target(y / fit.Gain) / fit.Scale).ToArray());
+                // The fit maps u (model units) to y = Gain * u + Offset and the cell's output to Scale * I / I_unit = target(u).
+                var ys = c.Y.Where(y => Math.Abs((y - fit.Offset) / fit.Gain) <= fit.Range).ToArray();
+                var target = plt.Add.Scatter(ys, ys.Select(y => fit.Target((y - fit.Offset) / fit.Gain) / fit.Scale).ToArray());
                 target.MarkerSize = 0; target.LineWidth = 3; target.Color = style++ == 0 ? Colors.Black : Colors.Magenta;
                 target.LinePattern = LinePattern.Dashed;
                 string law = fit.Operation == Operation.Tanh ? "tanh" : fit.Topology == Topology.Rectifier ? "relu" : "linear";

@@ -20,12 +20,15 @@ public sealed record SoftwareComparison(
     /// </summary>
     public static SoftwareComparison Run(Design design, Design circuit, string fidelity, IReadOnlyList<double[]> inputs, SolverOptions solver, CancellationToken cancel = default)
     {
-        var clock = Stopwatch.StartNew();
         var reference = ReferenceSolver.Solve(design, inputs, solver, cancel: cancel);
-        double tRef = clock.Elapsed.TotalSeconds;
-        clock.Restart();
+        return Against(design, reference, circuit, fidelity, inputs, solver, cancel);
+    }
+
+    /// <summary>As <see cref="Run"/> against a reference already solved (with the same solver), so a sweep solves it once.</summary>
+    public static SoftwareComparison Against(Design design, ReferenceResult reference, Design circuit, string fidelity, IReadOnlyList<double[]> inputs, SolverOptions solver, CancellationToken cancel = default)
+    {
         var lowered = ReferenceSolver.Solve(circuit, inputs, solver, cancel: cancel);
-        double tCircuit = clock.Elapsed.TotalSeconds;
+        double tRef = reference.Elapsed.TotalSeconds, tCircuit = lowered.Elapsed.TotalSeconds;
         var r = reference.Cases.Select(c => c.Output).ToList();
         var c = lowered.Cases.Select(c => c.Output).ToList();
         double maxErr = r.Zip(c, (a, b) => Metrics.MaxAbsDiff(a, b)).DefaultIfEmpty(0).Max();

@@ -46,8 +46,8 @@ public class CharacterizationTests
             for (int i = 0; i <= 400; i++)
             {
                 double u = -fit.Range + 2 * fit.Range * i / 400;
-                // the characterized curve itself (at full sweep resolution), mapped by the fit's gain and scale
-                double measured = fit.Scale * PartFitTestAccess.Interpolate(c.Y, c.Shape, fit.Gain * u);
+                // the characterized curve itself (at full sweep resolution), mapped by the fit's gain, trim and scale
+                double measured = fit.Scale * PartFitTestAccess.Interpolate(c.Y, c.Shape, fit.Gain * u + fit.Offset);
                 worst = Math.Max(worst, Math.Abs(measured - fit.Target(u)));
                 Assert.That(Math.Abs(fit.Evaluate(u) - fit.Target(u)), Is.LessThanOrEqualTo(fit.MaxError * 1.05 + 2e-3), $"{fit.Topology}/{fit.Operation} table at u = {u}");
             }

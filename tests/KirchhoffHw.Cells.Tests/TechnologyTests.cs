@@ -30,6 +30,38 @@ public class TechnologyTests
     }
 
     [Test]
+    public void When_DefaultCardSimulated_Expect_45nmHighPerformanceDrive()
+    {
+        // BSIM4 defaults a reduced card must override as the PTM cards do (lpe0 = 1.74e-7 m by default) raise the
+        // threshold of short devices by hundreds of mV: a 45 nm nMOS then drives 1e-7 A instead of ~1 mA per um
+        var deck = Path.Combine(_dir, "drive.cir");
+        File.WriteAllText(deck, $"""
+            * drive of the default card, W = 1 um, |Vgs| = |Vds| = 1 V
+            .include "{Shared.Tech.Models.Path}"
+            Vn dn 0 1
+            Mn45 dn dn 0 0 ptm45_nmos w=1u l=45n
+            Vn2 dn2 0 1
+            Mn100 dn2 dn2 0 0 ptm45_nmos w=1u l=100n
+            Vp dp 0 -1
+            Mp45 dp dp 0 0 ptm45_pmos w=1u l=45n
+            .control
+            op
+            print i(Vn) i(Vn2) i(Vp)
+            .endc
+            .end
+            """);
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ngspice", ["-b", deck]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        double Current(string source) => Math.Abs(double.Parse(System.Text.RegularExpressions.Regex.Match(output, $@"i\({source}\) = (\S+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        double n45 = Current("vn"), n100 = Current("vn2"), p45 = Current("vp");
+        TestContext.Out.WriteLine($"nMOS 45 nm {n45:G3} A, 100 nm {n100:G3} A; pMOS 45 nm {p45:G3} A");
+        Assert.That(n45, Is.InRange(0.8e-3, 2.5e-3), "nMOS drive per um at 45 nm");
+        Assert.That(p45, Is.InRange(0.4e-3, 1.5e-3), "pMOS drive per um at 45 nm");
+        Assert.That(n45, Is.GreaterThan(1.5 * n100), "a shorter channel drives more");
+    }
+
+    [Test]
     public void When_FieldsAreBad_Expect_EveryProblemWithItsLine()
     {
         var text = DefaultText.Replace("vss: -0.5", "vss: 0.2").Replace("name: ptm45hp", "name: ptm45hp\nbogus: 1").Replace("nmos_width: 500n", "nmos_width: 1km");

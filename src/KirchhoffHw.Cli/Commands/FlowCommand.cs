@@ -110,18 +110,11 @@ internal static class FlowCommand
     /// <summary>The closing table: headline figures, verdict per fidelity and time per stage.</summary>
     public static void Summary(Console console, ChipReport report, IReadOnlyList<(string Stage, TimeSpan Elapsed)> stages)
     {
-        var ansi = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(console.Out),
-            Ansi = console.Interactive ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = console.Interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
         var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{report.Design}: chip report")).AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());
         foreach (var h in report.Headlines) table.AddRow(Markup.Escape(h.Label), Markup.Escape(Format.Quantity(h.Value, h.Unit)));
         table.AddRow("bias range", report.BiasFeasible ? "feasible" : $"[red]{report.Counts.OutOfRange} devices outside[/]");
         foreach (var v in report.Verification) table.AddRow(Markup.Escape($"verification ({v.Fidelity})"), v.Status == "FAIL" ? "[red]FAIL[/]" : Markup.Escape(v.Status));
         foreach (var (stage, elapsed) in stages) table.AddRow(Markup.Escape($"time: {stage}"), $"{elapsed.TotalSeconds:F1} s");
-        ansi.Write(table);
+        console.Render(table);
     }
 }

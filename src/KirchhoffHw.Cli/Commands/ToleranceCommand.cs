@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Globalization;
+using KirchhoffHw.Cells;
+using KirchhoffHw.Generate.Formatting;
+using KirchhoffHw.Model;
+using KirchhoffHw.Reference;
+using KirchhoffHw.Report;
+using Spectre.Console;
+
+namespace KirchhoffHw.Cli.Commands;
+
+internal static class ToleranceCommand
+{
+    public static Command Create(Console console)
+    {
+        var io = new ModelInputs();
+        var kinds = new Option<string?>("--imperfections")
+        {
+            Description = "Comma-separated imperfections to sweep (default: all): " +
+                string.Join(", ", Tolerances.All.Select(k => $"{Tolerances.Name(k)} ({Tolerances.Describe(k)})")) +
+                ". U is each device's input range over the inputs, the range its cell is sized for.",
+        };
+        var strengths = new Option<string?>("--strengths")
+        {
+            Description = "Comma-separated strengths s, each tried in ascending order until the task fails (default: 1e-5,1e-4,1e-3,1e-2,1e-1).",
+        };
+        var rtol = new Option<double>("--reference-tol") { Description = "rtol = atol of the solver, for the ideal and every perturbed law alike.", DefaultValueFactory = _ => 1e-6 };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the sweep as JSON: per imperfection its points (strength, holds, task figures) and the largest tolerated strength." };
+        var command = new Command("tolerance",
+            "What the trained network tolerates of its cells: every device's law is perturbed at once (random gain and offset " +
+            "mismatch, a systematic offset, a soft ReLU knee, curvature), solved by the software reference, and judged on the " +
+            "task: classes kept (classifiers), mean per-sample error within 5 % of the reference std (generative models). " +
+            "The largest strength that holds is the specification a cell must meet.\n\n" +
+            "Example:\n  kirchhoffhw tolerance ../shared/models/mnist/model.pth --random 32 --seed 1 -o tolerance.json");
+        io.AddTo(command);
+        foreach (var o in new Option[] { kinds, strengths, rtol, output }) command.Options.Add(o);
+        command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
+        return command;
+
+        int Execute(ParseResult r, CancellationToken cancel)
+        {
+            var imported = io.Load(r);
+            var design = imported.Design;
+            var (inputs, origin) = io.Read(r, design);
+            var which = r.GetValue(kinds) is { } k ? k.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Tolerances.Parse).ToList() : Tolerances.All.ToList();
+            var levels = ParseStrengths(r.GetValue(strengths));
+            double tol = r.GetValue(rtol);
+            if (!(tol > 0)) throw new KirchhoffHwException("<options>", $"--reference-tol must be positive, got {tol}");
+            foreach (var layer in design.Layers)
+                if (!SupportsCells(layer.Model)) throw new KirchhoffHwException(imported.Source, $"device model {layer.Model.Name} has no cell mapping, so it has no cell imperfections to sweep");
+
+            var result = new ProgressReporter(console, "tolerance", which.Count * levels.Count).Run(report =>
+                ToleranceAnalysis.Run(design, inputs, origin, which, levels, SolverOptions.Dopri5(tol), r.GetValue(io.Seed), (done, _, note) => report(done, note), cancel));
+
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("imperfection");
+            foreach (var s in levels) table.AddColumn(new TableColumn(Format(s)).RightAligned());
+            table.AddColumn(new TableColumn("tolerated").RightAligned());
+            foreach (var kind in result.Kinds)
+            {
+                var cells = new List<string> { Tolerances.Name(kind) };
+                foreach (var s in levels)
+                {
+                    var p = result.Points.FirstOrDefault(p => p.Kind == kind && p.Strength == s);
+                    cells.Add(p is null ? "-" : (p.Holds ? "[green]" : "[red]") + Markup.Escape(Figure(p)) + "[/]");
+                }
+                cells.Add(result.Tolerated(kind) is { } t ? Format(t) : "< " + Format(levels[0]));
+                table.AddRow(cells.ToArray());
+            }
+            console.Render(table);
+            foreach (var kind in result.Kinds) console.Err.WriteLine($"{Tolerances.Name(kind)}: {Tolerances.Describe(kind)}");
+            console.Err.WriteLine($"criterion: {result.Criterion}; {result.Cases} inputs ({origin}); cells: a figure is " +
+                (design.Task == TaskKind.Classification ? "the share of inputs keeping their class" : design.Task == TaskKind.Generation ? "mean per-sample error / reference std" : "max output error"));
+            if (r.GetValue(output) is { } path)
+            {
+                result.Write(path);
+                console.Err.WriteLine($"wrote {path}");
+            }
+            return App.ExitOk;
+        }
+    }
+
+    private static bool SupportsCells(Model.Devices.DeviceModel model)
+    {
+        try { CellKind.For(model); return true; }
+        catch (NotSupportedException) { return false; }
+    }
+
+    private static string Figure(TolerancePoint p) => p.ArgmaxAgreement is { } a ? a.ToString("P0", CultureInfo.InvariantCulture)
+        : p.MeanSampleError is { } m && p.ReferenceStd is > 0 ? (m / p.ReferenceStd.Value).ToString("P1", CultureInfo.InvariantCulture)
+        : p.MaxOutputError.ToString("G3", CultureInfo.InvariantCulture);
+
+    private static string Format(double s) => s.ToString("G3", CultureInfo.InvariantCulture);
+
+    private static IReadOnlyList<double> ParseStrengths(string? text)
+    {
+        if (text is null) return ToleranceAnalysis.DefaultStrengths;
+        var values = new List<double>();
+        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (Numbers.ParseEngineering(item) is not { } v || !(v > 0) || double.IsInfinity(v))
+                throw new KirchhoffHwException("<options>", $"--strengths: '{Names.CommentText(item)}' is not a positive number (example: 1e-4,1e-3,1e-2)");
+            values.Add(v);
+        }
+        if (values.Count == 0) throw new KirchhoffHwException("<options>", "--strengths is empty");
+        return values.Distinct().OrderBy(v => v).ToList();
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+
+namespace KirchhoffHw.Cli.Tests;
+
+/// <summary>`kirchhoffhw tolerance` on twomoon: a sweep that holds at small strengths and fails at large ones, written as JSON.</summary>
+public class ToleranceTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void SetUp() => Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), $"kh-tol-{Guid.NewGuid():N}"));
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    private static readonly string Twomoon = RepoPaths.Model("twomoon", "model.pth");
+
+    [Test]
+    public void When_TwomoonSwept_Expect_HoldsSmallFailsLargeAndToleratedInBetween()
+    {
+        var json = Path.Combine(_dir, "tol.json");
+        var (code, output, err) = CliRun.Run("tolerance", Twomoon, "--random", "40", "--seed", "2", "--imperfections", "gain,offset",
+            "--strengths", "1e-4,1e-2,0.3", "-o", json);
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(output, Does.Contain("gain").And.Contain("tolerated"));
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        Assert.That(root.GetProperty("cases").GetInt32(), Is.EqualTo(40));
+        Assert.That(root.GetProperty("criterion").GetString(), Does.Contain("5 %"));
+        foreach (var kind in root.GetProperty("imperfections").EnumerateArray())
+        {
+            var points = kind.GetProperty("points").EnumerateArray().ToList();
+            Assert.That(points[0].GetProperty("holds").GetBoolean(), Is.True, $"{kind.GetProperty("name")} at 1e-4");
+            Assert.That(points[^1].GetProperty("holds").GetBoolean(), Is.False, $"{kind.GetProperty("name")}: the sweep ends at its first failure");
+            double tolerated = kind.GetProperty("tolerated").GetDouble();
+            Assert.That(tolerated, Is.LessThan(points[^1].GetProperty("strength").GetDouble()));
+            var errors = points.Select(p => p.GetProperty("mean_sample_error").GetDouble()).ToList();
+            Assert.That(errors, Is.Ordered, "a stronger imperfection of the same draw costs more");
+        }
+        Assert.That(root.GetProperty("imperfections").EnumerateArray().Select(k => k.GetProperty("name").GetString()), Is.EquivalentTo(new[] { "gain", "offset" }));
+    }
+
+    [Test]
+    public void When_ImperfectionOrStrengthBad_Expect_OneErrorLineExit2NothingWritten()
+    {
+        var json = Path.Combine(_dir, "tol.json");
+        var (code, _, err) = CliRun.Run("tolerance", Twomoon, "--random", "4", "--imperfections", "gain,wobble", "-o", json);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("wobble").And.Contain("systematic-offset"));
+        (code, _, err) = CliRun.Run("tolerance", Twomoon, "--random", "4", "--strengths", "1e-3,-1", "-o", json);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("--strengths").And.Contain("-1"));
+        Assert.That(File.Exists(json), Is.False);
+    }
+}
