@@ -63,8 +63,9 @@ public static class Fitter
         var fs = new double[us.Length];
         double Residual(double gain, double offset, out double scale, out double max)
         {
-            // closed-form scale for this gain and trim (least squares), then the residual over a fine u grid
-            for (int i = 0; i < us.Length; i++) fs[i] = PartFit.Interpolate(y, f, gain * us[i] + offset);
+            // closed-form scale for this gain and trim (least squares), then the residual over a fine u grid; the cell
+            // is read as its table reads it (flat beyond +-yMax), so the reported error is the macro law's
+            for (int i = 0; i < us.Length; i++) fs[i] = PartFit.Interpolate(y, f, Math.Clamp(gain * us[i], -yMax, yMax) + offset);
             double num = 0, den = 0;
             for (int i = 0; i < us.Length; i++) { num += fs[i] * ts[i]; den += fs[i] * fs[i]; }
             scale = den > 0 ? num / den : 0;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using KirchhoffHw.Cells;
 using KirchhoffHw.Model;
 using KirchhoffHw.Model.IO;
@@ -34,44 +35,43 @@ public sealed record ToleranceResult(string Design, TaskKind Task, string Inputs
 
     public IEnumerable<Imperfection> Kinds => Points.Select(p => p.Kind).Distinct();
 
-    public void Write(string path) => AtomicFile.Write(path, stream =>
+    /// <summary>The sweep as JSON: per imperfection its model, the tolerated strength (null: below the smallest tried) and its points.</summary>
+    public JsonObject ToJson()
     {
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteString("design", Design);
-        w.WriteString("task", Task.ToString().ToLowerInvariant());
-        w.WriteString("inputs", Inputs);
-        w.WriteNumber("cases", Cases);
-        w.WriteNumber("seed", Seed);
-        w.WriteString("criterion", Criterion);
-        w.WriteString("solver", Solver);
-        w.WriteNumber("reference_s", ReferenceSeconds);
-        w.WriteStartArray("imperfections");
+        var kinds = new JsonArray();
         foreach (var kind in Kinds)
-        {
-            w.WriteStartObject();
-            w.WriteString("name", Tolerances.Name(kind));
-            w.WriteString("model", Tolerances.Describe(kind));
-            if (Tolerated(kind) is { } t) w.WriteNumber("tolerated", t); else w.WriteNull("tolerated");
-            w.WriteStartArray("points");
-            foreach (var p in Points.Where(p => p.Kind == kind))
+            kinds.Add(new JsonObject
             {
-                w.WriteStartObject();
-                w.WriteNumber("strength", p.Strength);
-                w.WriteBoolean("holds", p.Holds);
-                if (p.ArgmaxAgreement is { } a) w.WriteNumber("argmax_agreement", a);
-                w.WriteNumber("max_output_error", p.MaxOutputError);
-                if (p.MeanSampleError is { } m) w.WriteNumber("mean_sample_error", m);
-                if (p.ReferenceStd is { } s) w.WriteNumber("reference_std", s);
-                w.WriteNumber("seconds", p.Seconds);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
-    });
+                ["name"] = Tolerances.Name(kind),
+                ["model"] = Tolerances.Describe(kind),
+                ["tolerated"] = Tolerated(kind),
+                ["points"] = new JsonArray(Points.Where(p => p.Kind == kind).Select(p => (JsonNode)new JsonObject
+                {
+                    ["strength"] = p.Strength,
+                    ["holds"] = p.Holds,
+                    ["argmax_agreement"] = p.ArgmaxAgreement,
+                    ["max_output_error"] = p.MaxOutputError,
+                    ["mean_sample_error"] = p.MeanSampleError,
+                    ["reference_std"] = p.ReferenceStd,
+                    ["seconds"] = p.Seconds,
+                }).ToArray()),
+            });
+        return new JsonObject
+        {
+            ["design"] = Design,
+            ["task"] = Task.ToString().ToLowerInvariant(),
+            ["inputs"] = Inputs,
+            ["cases"] = Cases,
+            ["seed"] = Seed,
+            ["criterion"] = Criterion,
+            ["solver"] = Solver,
+            ["reference_s"] = ReferenceSeconds,
+            ["imperfections"] = kinds,
+        };
+    }
+
+    public void Write(string path) =>
+        AtomicFile.WriteAllText(path, ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 }
 
 public static class ToleranceAnalysis

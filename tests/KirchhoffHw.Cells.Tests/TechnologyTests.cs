@@ -64,7 +64,7 @@ public class TechnologyTests
     [Test]
     public void When_FieldsAreBad_Expect_EveryProblemWithItsLine()
     {
-        var text = DefaultText.Replace("vss: -0.5", "vss: 0.2").Replace("name: ptm45hp", "name: ptm45hp\nbogus: 1").Replace("nmos_width: 500n", "nmos_width: 1km");
+        var text = DefaultText.Replace("vss: -0.5", "vss: 0.2").Replace("name: ptm45hp", "name: ptm45hp\nbogus: 1").Replace("nmos_width: 100n", "nmos_width: 1km");
         var path = Path.Combine(_dir, "bad.yaml");
         File.WriteAllText(path, text);
         File.Copy(Path.Combine(RepoPaths.Root, "designs", "tech", "ptm45hp.lib"), Path.Combine(_dir, "ptm45hp.lib"));
