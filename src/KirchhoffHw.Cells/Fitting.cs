@@ -4,8 +4,9 @@ namespace KirchhoffHw.Cells;
 /// A part's fitted shape: the cell's normalized output as a function of the model-unit input u,
 /// shape(u) = Scale * F(Gain * u + Offset), where F is the characterized output per unit bias at differential gate
 /// voltage y = Gain * u + Offset. Offset (V) is the input trim that puts the cell's zero (the OTA's crossing, the
-/// rectifier's knee) where the target has it; the input network realizes it as part of its constant term. The target is tanh(u) (tanh operation), u (linear transconductor) or relu(u)
-/// (rectifier) over |u| &lt;= Range. Errors are of the shape, in model units per unit amplitude.
+/// rectifier's knee) where the target has it; the input network realizes it as part of its constant term.
+/// The target is tanh(u) (tanh operation), u (linear transconductor) or relu(u) (rectifier) over |u| &lt;= Range.
+/// Errors are of the shape, in model units per unit amplitude.
 /// Linear and rectifier targets are homogeneous, so they are fitted once over |u| &lt;= 1 and a device whose
 /// input spans |u| &lt;= U uses gain Gain / U and scale Scale * U (errors scale by U); tanh has its own scale.
 /// <see cref="Y"/>, <see cref="F"/>: the characterized curve with the trim applied, F(y + Offset), on a uniform grid
