@@ -129,8 +129,7 @@ internal static class MosBench
         int random = Env("BENCH_MOS_MNIST_IMAGES", 64);
         double vscale = EnvD("BENCH_MOS_MNIST_VSCALE", 1e-3);
         var design = CheckpointImporter.Load(Path.Combine(models, "mnist", "model.pth")).Design.With(units: new Units(1e-12, 1e-9, vscale));
-        var cases = CaseFile.Read(Path.Combine(models, "mnist", "vectors.json")).Cases.Select(c => c.Input.ToArray()).ToList();
-        var inputs = cases.Concat(InputReader.Random(random, design.Input.Width, 1, RandomInputKind.Uniform01)).ToList();
+        var (cases, inputs) = MnistInputs(models, design, random);
         var ranges = OperatingRange.Of(design, inputs);
         var clock = Stopwatch.StartNew();
         var lowered = Lowering.Lower(design, Fidelity.Macro, library, ranges);
@@ -167,12 +166,9 @@ internal static class MosBench
         foreach (var (name, random) in new[] { ("twomoon", 100), ("mnist", 29) })
         {
             var design = CheckpointImporter.Load(Path.Combine(models, name, "model.pth")).Design;
-            var kind = design.Task == TaskKind.Classification ? RandomInputKind.Uniform01 : RandomInputKind.StandardNormal;
-            var inputs = name == "mnist"
-                ? CaseFile.Read(Path.Combine(models, name, "vectors.json")).Cases.Select(c => c.Input.ToArray()).Concat(InputReader.Random(random, design.Input.Width, 1, kind)).ToList()
-                : InputReader.Random(random, design.Input.Width, 1, kind).ToList();
+            var inputs = name == "mnist" ? MnistInputs(models, design, random).Inputs : InputReader.Random(random, design.Input.Width, 1, RandomInputKind.StandardNormal).ToList();
             var clock = Stopwatch.StartNew();
-            var sweep = Report.ToleranceAnalysis.Run(design, inputs, name == "mnist" ? "vectors.json (3) + 29 uniform [0,1], seed 1" : "100 standard normal, seed 1",
+            var sweep = Report.ToleranceAnalysis.Run(design, inputs, name == "mnist" ? $"vectors.json (3) + {random} uniform [0,1], seed 1" : $"{random} standard normal, seed 1",
                 Tolerances.All, Report.ToleranceAnalysis.DefaultStrengths, SolverOptions.Dopri5(1e-6), seed: 1);
             var entry = sweep.ToJson();
             entry["wall_s"] = clock.Elapsed.TotalSeconds;
@@ -181,5 +177,12 @@ internal static class MosBench
             result[name] = entry;
         }
         json["tolerance"] = result;
+    }
+
+    /// <summary>mnist's bench inputs: the cases of vectors.json, then <paramref name="random"/> seeded uniform images.</summary>
+    private static (List<double[]> Cases, List<double[]> Inputs) MnistInputs(string models, Design design, int random)
+    {
+        var cases = CaseFile.Read(Path.Combine(models, "mnist", "vectors.json")).Cases.Select(c => c.Input.ToArray()).ToList();
+        return (cases, cases.Concat(InputReader.Random(random, design.Input.Width, 1, RandomInputKind.Uniform01)).ToList());
     }
 }

@@ -61,6 +61,7 @@ public static class Tolerances
     public static Design Apply(Design ideal, NodeRanges ranges, Imperfection kind, double strength, int seed)
     {
         if (!(strength >= 0) || double.IsInfinity(strength)) throw new ArgumentOutOfRangeException(nameof(strength), "strength must be finite and >= 0");
+        Check(ideal);
         var layers = ideal.Layers.Select((layer, li) =>
         {
             var model = new PerturbedCellModel(layer.Model);
@@ -88,6 +89,23 @@ public static class Tolerances
             return new Layer(layer.TStart, layer.TEnd, model, layer.Edges, theta);
         }).ToList();
         return ideal.With(layers: layers);
+    }
+
+    /// <summary>Refuses a design with a device model no cell maps (it has no cell imperfections to perturb).</summary>
+    public static void Check(Design design)
+    {
+        foreach (var layer in design.Layers)
+        {
+            try
+            {
+                CellKind.For(layer.Model);
+                if (layer.Edges.Count > 0) CellKind.Affine(layer.Model, layer.ParametersOf(0));
+            }
+            catch (NotSupportedException e)
+            {
+                throw new KirchhoffHwException(design.Name, $"device model {layer.Model.Name}: {e.Message}, so it has no cell imperfections to sweep");
+            }
+        }
     }
 
     private static double Normal(Random r)

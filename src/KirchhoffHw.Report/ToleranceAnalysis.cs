@@ -90,6 +90,7 @@ public static class ToleranceAnalysis
         IReadOnlyList<double> strengths, SolverOptions solver, int seed, Action<int, int, string>? progress = null, CancellationToken cancel = default)
     {
         if (inputs.Count == 0) throw new KirchhoffHwException("<options>", "the tolerance analysis needs inputs: give --inputs FILE or --random N");
+        Tolerances.Check(design);
         var ranges = OperatingRange.Of(design, inputs);
         var reference = ReferenceSolver.Solve(design, inputs, solver, cancel: cancel);
         bool rectifiers = design.Layers.Any(l => CellKind.For(l.Model).Parts.Any(p => p.Topology == Topology.Rectifier));

@@ -46,8 +46,6 @@ internal static class ToleranceCommand
             var levels = ParseStrengths(r.GetValue(strengths));
             double tol = r.GetValue(rtol);
             if (!(tol > 0)) throw new KirchhoffHwException("<options>", $"--reference-tol must be positive, got {tol}");
-            foreach (var layer in design.Layers)
-                if (!SupportsCells(layer.Model)) throw new KirchhoffHwException(imported.Source, $"device model {layer.Model.Name} has no cell mapping, so it has no cell imperfections to sweep");
 
             var result = new ProgressReporter(console, "tolerance", which.Count * levels.Count).Run(report =>
                 ToleranceAnalysis.Run(design, inputs, origin, which, levels, SolverOptions.Dopri5(tol), r.GetValue(io.Seed), (done, _, note) => report(done, note), cancel));
@@ -77,12 +75,6 @@ internal static class ToleranceCommand
             }
             return App.ExitOk;
         }
-    }
-
-    private static bool SupportsCells(Model.Devices.DeviceModel model)
-    {
-        try { CellKind.For(model); return true; }
-        catch (NotSupportedException) { return false; }
     }
 
     private static string Figure(TolerancePoint p) => p.ArgmaxAgreement is { } a ? a.ToString("P0", CultureInfo.InvariantCulture)
