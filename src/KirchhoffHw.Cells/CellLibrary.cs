@@ -48,19 +48,23 @@ public sealed record CellKind(DeviceModel Model, IReadOnlyList<CellPart> Parts)
     /// </summary>
     public static double SupplyFactor(Topology t) => t == Topology.Ota ? 4.0 : 3.0;
 
-    /// <summary>True when the device's law needs a powered cell for these parameters: somewhere current flows
-    /// against the voltage drop (a negative slope, an offset), which no passive two-terminal element does.</summary>
-    public static bool NeedsActiveCell(DeviceModel model, ReadOnlySpan<double> p) => model switch
+    /// <summary>
+    /// True when the device's law needs a powered cell for these parameters: somewhere its current flows against the
+    /// voltage drop (I * (vs - vd) &lt; 0) or without one, which no passive two-terminal element does. For
+    /// I = amp * act(a*vs + b*vd + c) that is passive exactly when b = -a (the law sees only vs - vd) and the current
+    /// follows the drop's sign: c = 0 and amp * a &gt;= 0 for tanh, linear and leaky ReLU; c &lt;= 0 and amp * a &gt;= 0 for ReLU.
+    /// </summary>
+    public static bool NeedsActiveCell(DeviceModel model, ReadOnlySpan<double> p)
     {
-        Conductance => p[0] < 0,
-        ShiftRelu1 or ShiftLeakyRelu1 => p[1] < 0 || p[0] < 0,
-        ShiftTanh1 => p[0] != 0 || p[1] < 0,
-        // vs and vd enter with their own weights: passive only if the law depends on vs - vd with a positive slope through 0.
-        ShiftTanh2 or ShiftRelu2 or ShiftLeakyRelu2 => !(p[0] >= 0 && p[1] == -p[0] && p[2] == 0),
-        _ => true,
-    };
+        var f = AffineOf(model, p);
+        if (f.Amplitude == 0) return false;
+        bool followsDrop = f.B == -f.A && f.A * f.Amplitude >= 0;
+        return !(followsDrop && (model.Family == DeviceFamily.Relu ? f.C <= 0 : f.C == 0));
+    }
 
-    public static CellKind For(DeviceModel model) => model.Family switch
+    public static CellKind For(DeviceModel model) => !model.HasAffineForm
+        ? throw new NotSupportedException($"no cell for device model {model.Name}: its law is not amplitude * act(a*vs + b*vd + c)")
+        : model.Family switch
     {
         DeviceFamily.Tanh => new(model, [new CellPart(Topology.Ota, Operation.Tanh, 1.0)]),
         DeviceFamily.Relu => new(model, [new CellPart(Topology.Rectifier, Operation.Linear, 1.0)]),
@@ -71,16 +75,10 @@ public sealed record CellKind(DeviceModel Model, IReadOnlyList<CellPart> Parts)
     };
 
     /// <summary>
-    /// The affine input of the cell, u = a*vs + b*vd + c (model units), the output amplitude in model units
-    /// (the law is amplitude * shape(u), shape ~ tanh or relu or identity) and whether the output runs dst -> src.
+    /// The affine input of the cell, u = a*vs + b*vd + c (model units), and the output amplitude in model units (the law
+    /// is amplitude * shape(u), shape ~ tanh or relu or identity; a negative amplitude runs the output dst -> src).
     /// </summary>
-    public static (double A, double B, double C, double Amplitude) Affine(DeviceModel model, ReadOnlySpan<double> p) => model switch
-    {
-        ShiftTanh1 => (p[1], -p[1], p[0], 1.0),
-        ShiftTanh2 => (p[0], p[1], p[2], 1.0),
-        ShiftRelu1 or ShiftLeakyRelu1 => (1.0, -1.0, -p[0], p[1]),
-        ShiftRelu2 or ShiftLeakyRelu2 => (p[0], p[1], p[2], 1.0),
-        Conductance => (1.0, -1.0, 0.0, p[0]),
-        _ => throw new NotSupportedException($"no cell mapping for {model.Name}"),
-    };
+    public static AffineForm AffineOf(DeviceModel model, ReadOnlySpan<double> p) => model.HasAffineForm
+        ? model.Affine(p)
+        : throw new NotSupportedException($"no cell mapping for {model.Name}");
 }

@@ -57,7 +57,7 @@ public sealed class CellLibrary
     /// <summary>|u| = |a| Vs + |b| Vd + |c| at the largest node voltages the device's terminals see: its input range.</summary>
     public static double InputRange(DeviceModel model, ReadOnlySpan<double> p, double sourceRange, double destinationRange)
     {
-        var (a, b, c, _) = CellKind.Affine(model, p);
+        var (a, b, c, _) = CellKind.AffineOf(model, p);
         return Math.Max(1e-6, Math.Abs(a) * sourceRange + Math.Abs(b) * destinationRange + Math.Abs(c));
     }
 
@@ -68,7 +68,7 @@ public sealed class CellLibrary
     public PartSizing[] Size(DeviceModel model, ReadOnlySpan<double> p, Units units, double range)
     {
         var kind = CellKind.For(model);
-        var (_, _, _, amplitude) = CellKind.Affine(model, p);
+        var (_, _, _, amplitude) = CellKind.AffineOf(model, p);
         var sizes = new PartSizing[kind.Parts.Count];
         var c = Tech.Cells;
         double kMin = Math.Max(Tech.MinBiasCurrent / c.UnitCurrent, Tech.MinWidth / Math.Min(c.NmosWidth, c.PmosWidth));
@@ -137,7 +137,7 @@ public sealed class CellLibrary
     public double MacroCurrent(DeviceModel model, double vs, double vd, ReadOnlySpan<double> p, Units units, double range)
     {
         var kind = CellKind.For(model);
-        var (a, b, cc, amplitude) = CellKind.Affine(model, p);
+        var (a, b, cc, amplitude) = CellKind.AffineOf(model, p);
         var sizes = Size(model, p, units, range);
         double u = a * vs + b * vd + cc, sum = 0;
         for (int j = 0; j < sizes.Length; j++)

@@ -52,7 +52,7 @@ public static class Lowering
             Parallel.For(0, n, e =>
             {
                 var p = layer.ParametersOf(e);
-                var (a, b, c, amplitude) = CellKind.Affine(layer.Model, p);
+                var (a, b, c, amplitude) = CellKind.AffineOf(layer.Model, p);
                 var sizes = library.Size(layer.Model, p, units, DeviceRange(layer, e, p, nodeRange));
                 theta[0 * n + e] = a;
                 theta[1 * n + e] = b;
@@ -111,7 +111,7 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
             for (int e = 0; e < layer.Edges.Count; e++)
             {
                 var p = layer.ParametersOf(e);
-                var (_, _, _, amplitude) = CellKind.Affine(layer.Model, p);
+                var (_, _, _, amplitude) = CellKind.AffineOf(layer.Model, p);
                 var sizes = library.Size(layer.Model, p, design.Units, Lowering.DeviceRange(layer, e, p, nodeRange));
                 int from = amplitude < 0 ? layer.Edges.Destination[e] : layer.Edges.Source[e];
                 int to = amplitude < 0 ? layer.Edges.Source[e] : layer.Edges.Destination[e];
@@ -139,7 +139,7 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
             for (int e = 0; e < layer.Edges.Count; e++)
             {
                 var p = layer.ParametersOf(e);
-                var (a, b, c, amplitude) = CellKind.Affine(layer.Model, p);
+                var (a, b, c, amplitude) = CellKind.AffineOf(layer.Model, p);
                 var sizes = library.Size(layer.Model, p, units, Lowering.DeviceRange(layer, e, p, nodeRange));
                 string src = Names.Node(layer.Edges.Source[e]), dst = Names.Node(layer.Edges.Destination[e]);
                 bool reverse = amplitude < 0; // the cell drives from -> to; a negative amplitude runs it dst -> src

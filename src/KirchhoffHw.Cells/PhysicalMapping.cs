@@ -175,7 +175,7 @@ public sealed class PhysicalMapping
             {
                 var p = layer.ParametersOf(e);
                 var sizes = _library.Size(layer.Model, p, _design.Units, RangeOf(li, e, p));
-                var (_, _, _, amplitude) = CellKind.Affine(layer.Model, p);
+                var (_, _, _, amplitude) = CellKind.AffineOf(layer.Model, p);
                 var (rms, max) = FitError(li, e);
                 yield return new Row(li, e, layer.Edges.Source[e], layer.Edges.Destination[e], layer.Model.Name, p, cell, sizes,
                     amplitude < 0, CellKind.NeedsActiveCell(layer.Model, p), rms, max);

@@ -72,7 +72,7 @@ public static class Tolerances
             for (int e = 0; e < n; e++)
             {
                 var p = layer.ParametersOf(e);
-                var (a, b, c, amplitude) = CellKind.Affine(layer.Model, p);
+                var (a, b, c, amplitude) = CellKind.AffineOf(layer.Model, p);
                 double range = Lowering.DeviceRange(layer, e, p, nodeRange), z = Normal(random);
                 double gain = 1, offset = 0, knee = 0, compression = 0;
                 switch (kind)
@@ -99,7 +99,7 @@ public static class Tolerances
             try
             {
                 CellKind.For(layer.Model);
-                if (layer.Edges.Count > 0) CellKind.Affine(layer.Model, layer.ParametersOf(0));
+                if (layer.Edges.Count > 0) CellKind.AffineOf(layer.Model, layer.ParametersOf(0));
             }
             catch (NotSupportedException e)
             {

@@ -77,13 +77,13 @@ public sealed class Kcl
             for (int e = 0; e < n; e++) _edgeMajorTheta[e * pc + i] = row[e];
         }
 
-        _activation = useModelKernel ? Activation.Generic : layer.Model switch
+        // Any law of the affine form runs fused; everything else (fitted cell tables, pin-level cells) calls its own kernel.
+        _activation = useModelKernel || !layer.Model.HasAffineForm || layer.Model.IsPinLevel ? Activation.Generic : layer.Model.Family switch
         {
-            ShiftTanh1 or ShiftTanh2 => Activation.Tanh,
-            ShiftRelu1 or ShiftRelu2 => Activation.Relu,
-            ShiftLeakyRelu1 or ShiftLeakyRelu2 => Activation.Leaky,
-            Conductance => Activation.Identity,
-            _ => Activation.Generic,
+            DeviceFamily.Tanh => Activation.Tanh,
+            DeviceFamily.Relu => Activation.Relu,
+            DeviceFamily.LeakyRelu => Activation.Leaky,
+            _ => Activation.Identity,
         };
         // Sorted by node pair (stably, so a pair's devices keep their order) to make each pair one run.
         var order = Enumerable.Range(0, _activation == Activation.Generic ? 0 : n)
@@ -93,14 +93,8 @@ public sealed class Kcl
         for (int i = 0; i < order.Length; i++)
         {
             int e = order[i];
-            var p = _edgeMajorTheta.AsSpan(e * pc, pc);
-            var (a, c, k, s) = layer.Model switch
-            {
-                ShiftTanh1 => (p[1], -p[1], p[0], 1.0),
-                ShiftRelu1 or ShiftLeakyRelu1 => (1.0, -1.0, -p[0], p[1]),
-                Conductance => (1.0, -1.0, 0.0, p[0]),
-                _ => (p[0], p[1], p[2], 1.0), // the "2" variants: act(vs * p0 + vd * p1 + p2)
-            };
+            var f = layer.Model.Affine(_edgeMajorTheta.AsSpan(e * pc, pc));
+            var (a, c, k, s) = (f.A, f.B, f.C, f.Amplitude);
             _terms[i] = new Term(a, c, k, s);
             if (runs.Count > 0 && runs[^1].Src == edges.Source[e] && runs[^1].Dst == edges.Destination[e]) runs[^1] = runs[^1] with { End = i + 1 };
             else runs.Add(new Run(edges.Source[e], edges.Destination[e], i + 1));
@@ -156,7 +150,7 @@ public sealed class Kcl
 
     private struct LeakyAct : IAct
     {
-        private const double Slope = ShiftLeakyRelu1.Slope;
+        private const double Slope = Activations.LeakySlope;
         public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : struct => TS.SelectPositive(x, x, TS.Multiply(x, TS.Create(Slope)));
         public static double Apply(double x) => x > 0 ? x : x * Slope;
     }
@@ -215,13 +209,17 @@ public sealed class Kcl
         var model = Layer.Model;
         var edges = Layer.Edges;
         int pc = model.ParameterCount;
-        var current = Scratch(width).AsSpan(0, width);
+        var scratch = Scratch(2 * width);
+        Span<double> current = scratch.AsSpan(0, width), into = scratch.AsSpan(width, width);
+        bool pins = model.IsPinLevel;
         for (int e = 0; e < edges.Count; e++)
         {
             int s = edges.Source[e] * width, d = edges.Destination[e] * width;
-            model.Current(state.Slice(s, width), state.Slice(d, width), _edgeMajorTheta.AsSpan(e * pc, pc), current);
+            var p = _edgeMajorTheta.AsSpan(e * pc, pc);
+            if (pins) model.PinCurrents(state.Slice(s, width), state.Slice(d, width), p, current, into);
+            else model.Current(state.Slice(s, width), state.Slice(d, width), p, current);
             TensorPrimitives.Subtract(derivative.Slice(s, width), current, derivative.Slice(s, width));
-            TensorPrimitives.Add(derivative.Slice(d, width), current, derivative.Slice(d, width));
+            TensorPrimitives.Add(derivative.Slice(d, width), pins ? into : current, derivative.Slice(d, width));
         }
     }
 

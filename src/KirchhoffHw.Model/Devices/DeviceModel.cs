@@ -2,8 +2,37 @@ using System.Numerics;
 
 namespace KirchhoffHw.Model.Devices;
 
-/// <summary>Circuit family of a law: decides which transistor cell can realize it.</summary>
+/// <summary>
+/// The activation of a law: for the built-in models I = Amplitude * act(A*vs + B*vd + C) (<see cref="AffineForm"/>).
+/// It decides which transistor cell can realize the law and which fused kernel the reference runs.
+/// </summary>
 public enum DeviceFamily { Tanh, Relu, LeakyRelu, Linear }
+
+/// <summary>A parameter column read as I = Amplitude * act(A*vs + B*vd + C), act the model's <see cref="DeviceFamily"/>.</summary>
+public readonly record struct AffineForm(double A, double B, double C, double Amplitude);
+
+public static class Activations
+{
+    /// <summary>Negative slope of the leaky ReLU (PyTorch's default, as the authors train with it).</summary>
+    public const double LeakySlope = 0.01;
+
+    public static double Apply(DeviceFamily family, double x) => family switch
+    {
+        DeviceFamily.Tanh => Math.Tanh(x),
+        DeviceFamily.Relu => x > 0 ? x : 0.0,
+        DeviceFamily.LeakyRelu => x > 0 ? x : LeakySlope * x,
+        _ => x,
+    };
+
+    /// <summary>d act / dx; at a kink the derivative for x &gt; 0 is used only when x &gt; 0 (as <see cref="DeviceModel.Gradient"/>).</summary>
+    public static double Derivative(DeviceFamily family, double x) => family switch
+    {
+        DeviceFamily.Tanh => 1 - Math.Tanh(x) * Math.Tanh(x),
+        DeviceFamily.Relu => x > 0 ? 1.0 : 0.0,
+        DeviceFamily.LeakyRelu => x > 0 ? 1.0 : LeakySlope,
+        _ => 1.0,
+    };
+}
 
 /// <summary>
 /// A learnable two-terminal device: current I = g(vs, vd; theta) flowing from source to destination, in model
@@ -45,6 +74,68 @@ public abstract class DeviceModel
     public virtual void Current(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p, Span<double> current)
     {
         for (int b = 0; b < current.Length; b++) current[b] = Current(vs[b], vd[b], p);
+    }
+
+    /// <summary>
+    /// True when every parameter column reads as <see cref="Affine"/>: then the reference's fused kernel and the cell
+    /// library lower the law from that form alone, with no knowledge of the model's type.
+    /// </summary>
+    public virtual bool HasAffineForm => false;
+
+    /// <summary>The law of parameter column <paramref name="p"/> as Amplitude * act(A*vs + B*vd + C); only when <see cref="HasAffineForm"/>.</summary>
+    public virtual AffineForm Affine(ReadOnlySpan<double> p) =>
+        throw new NotSupportedException($"device model {Name} is not of the form amplitude * act(a*vs + b*vd + c)");
+
+    /// <summary>
+    /// dI/dp_k for every parameter k (<paramref name="dIdp"/> has <see cref="ParameterCount"/> values), the sensitivity
+    /// the adjoint needs. Built-in laws override it exactly; this fallback is a central difference for models that do not.
+    /// </summary>
+    public virtual void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
+    {
+        Span<double> q = stackalloc double[p.Length];
+        p.CopyTo(q);
+        for (int k = 0; k < p.Length; k++)
+        {
+            double h = 1e-6 * Math.Max(1, Math.Abs(p[k]));
+            q[k] = p[k] + h; double up = Current(vs, vd, q);
+            q[k] = p[k] - h; double down = Current(vs, vd, q);
+            q[k] = p[k];
+            dIdp[k] = (up - down) / (2 * h);
+        }
+    }
+
+    /// <summary>
+    /// True when the device's two pins carry different currents (a real cell: mirror mismatch, output conductance
+    /// that depends on each pin's own voltage). KCL then takes <see cref="PinCurrents(double, double, ReadOnlySpan{double})"/>
+    /// out of the source node and into the destination node instead of one current.
+    /// </summary>
+    public virtual bool IsPinLevel => false;
+
+    /// <summary>(current out of the source pin, current into the destination pin); a two-terminal law has one current.</summary>
+    public virtual (double OutOfSource, double IntoDestination) PinCurrents(double vs, double vd, ReadOnlySpan<double> p)
+    {
+        double i = Current(vs, vd, p);
+        return (i, i);
+    }
+
+    /// <summary>Batched <see cref="PinCurrents(double, double, ReadOnlySpan{double})"/>, for the reference's generic kernel.</summary>
+    public virtual void PinCurrents(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination)
+    {
+        for (int b = 0; b < outOfSource.Length; b++) (outOfSource[b], intoDestination[b]) = PinCurrents(vs[b], vd[b], p);
+    }
+
+    /// <summary>Jacobian of the pin currents: d(out of source)/d(vs, vd) and d(into destination)/d(vs, vd).</summary>
+    public virtual (double SrcDVs, double SrcDVd, double DstDVs, double DstDVd) PinGradient(double vs, double vd, ReadOnlySpan<double> p)
+    {
+        var (dvs, dvd) = Gradient(vs, vd, p);
+        return (dvs, dvd, dvs, dvd);
+    }
+
+    /// <summary>Parameter sensitivities of the pin currents (each span has <see cref="ParameterCount"/> values).</summary>
+    public virtual void PinParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination)
+    {
+        ParameterGradient(vs, vd, p, outOfSource);
+        outOfSource.CopyTo(intoDestination);
     }
 
     public override string ToString() => Name;

@@ -11,6 +11,14 @@ public sealed class ShiftTanh1 : DeviceModel
     public override IReadOnlyList<string> ParameterNames { get; } = ["p0", "p1"];
     public override DeviceFamily Family => DeviceFamily.Tanh;
     public override bool DependsOnDifferenceOnly => true;
+    public override bool HasAffineForm => true;
+    public override AffineForm Affine(ReadOnlySpan<double> p) => new(p[1], -p[1], p[0], 1.0);
+    public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
+    {
+        double t = Math.Tanh((vs - vd) * p[1] + p[0]), s = 1 - t * t;
+        dIdp[0] = s;
+        dIdp[1] = s * (vs - vd);
+    }
     public override Expr Law { get; } = Expr.Tanh((Expr.Vs - Expr.Vd) * Expr.P(1) + Expr.P(0));
     public override double Current(double vs, double vd, ReadOnlySpan<double> p) => Math.Tanh((vs - vd) * p[1] + p[0]);
     public override (double DVs, double DVd) Gradient(double vs, double vd, ReadOnlySpan<double> p)
@@ -33,6 +41,15 @@ public sealed class ShiftTanh2 : DeviceModel
     public override IReadOnlyList<string> ParameterNames { get; } = ["p0", "p1", "p2"];
     public override DeviceFamily Family => DeviceFamily.Tanh;
     public override bool DependsOnDifferenceOnly => false;
+    public override bool HasAffineForm => true;
+    public override AffineForm Affine(ReadOnlySpan<double> p) => new(p[0], p[1], p[2], 1.0);
+    public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
+    {
+        double t = Math.Tanh(vs * p[0] + vd * p[1] + p[2]), s = 1 - t * t;
+        dIdp[0] = s * vs;
+        dIdp[1] = s * vd;
+        dIdp[2] = s;
+    }
     public override Expr Law { get; } = Expr.Tanh(Expr.Vs * Expr.P(0) + Expr.Vd * Expr.P(1) + Expr.P(2));
     public override double Current(double vs, double vd, ReadOnlySpan<double> p) => Math.Tanh(vs * p[0] + vd * p[1] + p[2]);
     public override (double DVs, double DVd) Gradient(double vs, double vd, ReadOnlySpan<double> p)
@@ -55,6 +72,14 @@ public sealed class ShiftRelu1 : DeviceModel
     public override IReadOnlyList<string> ParameterNames { get; } = ["p0", "p1"];
     public override DeviceFamily Family => DeviceFamily.Relu;
     public override bool DependsOnDifferenceOnly => true;
+    public override bool HasAffineForm => true;
+    public override AffineForm Affine(ReadOnlySpan<double> p) => new(1.0, -1.0, -p[0], p[1]);
+    public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
+    {
+        double x = vs - vd - p[0];
+        dIdp[0] = x > 0 ? -p[1] : 0.0;
+        dIdp[1] = Math.Max(x, 0.0);
+    }
     public override Expr Law { get; } = Expr.P(1) * Expr.Relu(Expr.Vs - Expr.Vd - Expr.P(0));
     public override double Current(double vs, double vd, ReadOnlySpan<double> p) => p[1] * Math.Max(vs - vd - p[0], 0.0);
     public override double[]? Kinks(ReadOnlySpan<double> p) => [p[0]];
@@ -75,6 +100,15 @@ public sealed class ShiftRelu2 : DeviceModel
     public override IReadOnlyList<string> ParameterNames { get; } = ["p0", "p1", "p2"];
     public override DeviceFamily Family => DeviceFamily.Relu;
     public override bool DependsOnDifferenceOnly => false;
+    public override bool HasAffineForm => true;
+    public override AffineForm Affine(ReadOnlySpan<double> p) => new(p[0], p[1], p[2], 1.0);
+    public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
+    {
+        double on = vs * p[0] + vd * p[1] + p[2] > 0 ? 1.0 : 0.0;
+        dIdp[0] = on * vs;
+        dIdp[1] = on * vd;
+        dIdp[2] = on;
+    }
     public override Expr Law { get; } = Expr.Relu(Expr.Vs * Expr.P(0) + Expr.Vd * Expr.P(1) + Expr.P(2));
     public override double Current(double vs, double vd, ReadOnlySpan<double> p) => Math.Max(vs * p[0] + vd * p[1] + p[2], 0.0);
     public override (double DVs, double DVd) Gradient(double vs, double vd, ReadOnlySpan<double> p) =>
@@ -89,12 +123,20 @@ public sealed class ShiftRelu2 : DeviceModel
 /// <summary>p1 * leaky_relu(vs - vd - p0), negative slope 0.01 (PyTorch's default).</summary>
 public sealed class ShiftLeakyRelu1 : DeviceModel
 {
-    public const double Slope = 0.01;
+    public const double Slope = Activations.LeakySlope;
     public override string Name => "ShiftLeakyRelu1";
     public override string Equation => "p1 * leaky_relu(vs - vd - p0), slope 0.01";
     public override IReadOnlyList<string> ParameterNames { get; } = ["p0", "p1"];
     public override DeviceFamily Family => DeviceFamily.LeakyRelu;
     public override bool DependsOnDifferenceOnly => true;
+    public override bool HasAffineForm => true;
+    public override AffineForm Affine(ReadOnlySpan<double> p) => new(1.0, -1.0, -p[0], p[1]);
+    public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
+    {
+        double x = vs - vd - p[0];
+        dIdp[0] = -p[1] * (x > 0 ? 1.0 : Slope);
+        dIdp[1] = x > 0 ? x : Slope * x;
+    }
     public override Expr Law { get; } = Expr.P(1) * Expr.LeakyRelu(Expr.Vs - Expr.Vd - Expr.P(0), Slope);
     public override double[]? Kinks(ReadOnlySpan<double> p) => [p[0]];
     public override double Current(double vs, double vd, ReadOnlySpan<double> p)
@@ -117,12 +159,21 @@ public sealed class ShiftLeakyRelu1 : DeviceModel
 /// <summary>leaky_relu(vs * p0 + vd * p1 + p2), negative slope 0.01.</summary>
 public sealed class ShiftLeakyRelu2 : DeviceModel
 {
-    public const double Slope = 0.01;
+    public const double Slope = Activations.LeakySlope;
     public override string Name => "ShiftLeakyRelu2";
     public override string Equation => "leaky_relu(vs * p0 + vd * p1 + p2), slope 0.01";
     public override IReadOnlyList<string> ParameterNames { get; } = ["p0", "p1", "p2"];
     public override DeviceFamily Family => DeviceFamily.LeakyRelu;
     public override bool DependsOnDifferenceOnly => false;
+    public override bool HasAffineForm => true;
+    public override AffineForm Affine(ReadOnlySpan<double> p) => new(p[0], p[1], p[2], 1.0);
+    public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
+    {
+        double slope = vs * p[0] + vd * p[1] + p[2] > 0 ? 1.0 : Slope;
+        dIdp[0] = slope * vs;
+        dIdp[1] = slope * vd;
+        dIdp[2] = slope;
+    }
     public override Expr Law { get; } = Expr.LeakyRelu(Expr.Vs * Expr.P(0) + Expr.Vd * Expr.P(1) + Expr.P(2), Slope);
     public override double Current(double vs, double vd, ReadOnlySpan<double> p)
     {
@@ -146,6 +197,9 @@ public sealed class Conductance : DeviceModel
     public override IReadOnlyList<string> ParameterNames { get; } = ["p0"];
     public override DeviceFamily Family => DeviceFamily.Linear;
     public override bool DependsOnDifferenceOnly => true;
+    public override bool HasAffineForm => true;
+    public override AffineForm Affine(ReadOnlySpan<double> p) => new(1.0, -1.0, 0.0, p[0]);
+    public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp) => dIdp[0] = vs - vd;
     public override Expr Law { get; } = Expr.P(0) * (Expr.Vs - Expr.Vd);
     public override double Current(double vs, double vd, ReadOnlySpan<double> p) => p[0] * (vs - vd);
     public override double[]? Kinks(ReadOnlySpan<double> p) => [];
