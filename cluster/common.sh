@@ -6,6 +6,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # pid files all live there, nothing under /etc or /var, so it never touches a site's own Slurm.
 dir="${KIRCHHOFFHW_CLUSTER_DIR:-$root/.cluster}"
 conf="$dir/slurm.conf"
+# A unix socket path holds at most 107 bytes; a checkout deep enough to exceed that keeps munge's socket in
+# a short folder of its own instead.
+if [ ${#dir} -le 80 ]; then
+  sockdir="$dir/run"
+else
+  sockdir="/tmp/kirchhoffhw-munge-$(printf '%s' "$dir" | cksum | cut -d' ' -f1)"
+fi
+socket="$sockdir/munge.socket"
 daemons=(slurmd slurmctld munged)
 
 die() { echo "error: $*" >&2; exit 2; }

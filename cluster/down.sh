@@ -47,7 +47,7 @@ for env in /proc/[0-9]*/environ; do
 done
 
 for d in "${daemons[@]}"; do rm -f "$(pidfile "$d")"; done
-rm -f "$dir/run/munge.socket" "$dir/run/munge.socket.lock"
+rm -f "$socket" "$socket.lock"
 if [ ${#up[@]} -eq 0 ]; then
   echo "Slurm cluster was not running ($dir)"
 else

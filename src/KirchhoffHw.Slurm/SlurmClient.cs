@@ -101,7 +101,7 @@ public sealed class SlurmClient(SlurmOptions? options = null)
     }
 
     /// <summary>
-    /// Polls until every task has finished (or Slurm no longer knows the job), reporting progress whenever a
+    /// Polls until every task has finished (or Slurm does not know the job), reporting progress whenever a
     /// count changes. A slurmctld that stops answering for a few polls in a row ends the follow with its error.
     /// </summary>
     public ArrayJobResult Follow(SlurmArrayJob job, IProgress<ArrayProgress>? progress = null, CancellationToken cancel = default)
@@ -130,9 +130,10 @@ public sealed class SlurmClient(SlurmOptions? options = null)
             if (tasks.All(t => t.State.IsFinished())) return new ArrayJobResult(job, tasks);
             var known = tasks.Any(t => t.State != TaskState.Unknown);
             everSeen |= known;
-            // Forgotten by slurmctld (MinJobAge passed while nobody followed) and no accounting to ask.
-            vanished = known || !everSeen ? 0 : vanished + 1;
-            if (vanished >= 3) return new ArrayJobResult(job, tasks);
+            // Forgotten by slurmctld (MinJobAge passed while nobody followed) with no accounting to ask, or
+            // never known: nothing more will come.
+            vanished = known ? 0 : vanished + 1;
+            if (vanished >= (everSeen ? 3 : 10)) return new ArrayJobResult(job, tasks);
             Wait(cancel);
         }
     }
