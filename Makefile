@@ -30,7 +30,7 @@ endef
 .PHONY: help deps bench-deps restore build cli test demo bench clean cluster cluster-down
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 deps: ## install ngspice (CLI + shared library) and ADMS from Debian if missing
 	$(call apt_install,$(DEBIAN_DEPS))

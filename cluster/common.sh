@@ -25,8 +25,9 @@ pidfile() { echo "$dir/run/$1.pid"; }
 running_pid() {
   local file pid comm
   file="$(pidfile "$1")"
+  # The daemon may remove its pid file between the test and the read.
   [ -s "$file" ] || return 1
-  pid="$(tr -dc '0-9' <"$file")"
+  pid="$(tr -dc '0-9' 2>/dev/null <"$file")" || return 1
   [ -n "$pid" ] && [ -r "/proc/$pid/comm" ] || return 1
   comm="$(cat "/proc/$pid/comm" 2>/dev/null)" || return 1
   [ "$comm" = "$1" ] || return 1

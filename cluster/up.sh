@@ -7,6 +7,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+# slurmd starts each job as its owner, which only root can do.
+[ "$(id -u)" = 0 ] || die "the Slurm daemons run as root: run \`sudo make cluster\`"
 for program in munged slurmctld slurmd sinfo sbatch; do
   command -v "$program" >/dev/null || die "$program not found: run \`make cluster\` (it installs Debian's slurm-wlm and munge)"
 done
