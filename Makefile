@@ -35,8 +35,8 @@ help: ## list the targets
 deps: ## install ngspice (CLI + shared library) and ADMS from Debian if missing
 	$(call apt_install,$(DEBIAN_DEPS))
 
-bench-deps: deps ## also install the benchmark peers' Python packages
-	$(call apt_install,$(BENCH_DEPS))
+bench-deps: deps ## also install the benchmark peers' Python packages (and Slurm for the slurm bench)
+	$(call apt_install,$(BENCH_DEPS) $(CLUSTER_DEPS))
 
 restore:
 	$(DOTNET) restore KirchhoffHw.sln
