@@ -26,14 +26,17 @@ internal static class Bash
     }
 }
 
-/// <summary>A fresh folder under the system temp folder, removed afterwards.</summary>
+/// <summary>A fresh folder under the system temp folder (optionally a named one inside it), removed afterwards.</summary>
 internal sealed class TempFolder : IDisposable
 {
+    private readonly string _root;
+
     public string Path { get; }
 
     public TempFolder(string? name = null)
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "kirchhoffhw-slurm-" + Guid.NewGuid().ToString("N")[..12], name ?? "");
+        _root = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "kirchhoffhw-slurm-" + Guid.NewGuid().ToString("N")[..12]);
+        Path = System.IO.Path.Combine(_root, name ?? "");
         Directory.CreateDirectory(Path);
     }
 
@@ -41,6 +44,6 @@ internal sealed class TempFolder : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
