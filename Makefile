@@ -10,6 +10,8 @@ DEBIAN_DEPS := ngspice libngspice0 libngspice0-dev adms fonts-dejavu-core
 # chromium: the HTML report test opens report.html in Debian's headless Chromium (Playwright never downloads one).
 TEST_DEPS   := chromium
 BENCH_DEPS  := python3-numpy python3-scipy
+# slurm-wlm + munge: `make cluster` runs a single-node Slurm cluster for the job-array tests and scale-out runs.
+CLUSTER_DEPS := slurm-wlm munge
 OUT         ?= out
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
@@ -25,16 +27,16 @@ define apt_install
 	fi
 endef
 
-.PHONY: help deps bench-deps restore build cli test demo bench clean
+.PHONY: help deps bench-deps restore build cli test demo bench clean cluster cluster-down
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 deps: ## install ngspice (CLI + shared library) and ADMS from Debian if missing
 	$(call apt_install,$(DEBIAN_DEPS))
 
-bench-deps: deps ## also install the benchmark peers' Python packages
-	$(call apt_install,$(BENCH_DEPS))
+bench-deps: deps ## also install the benchmark peers' Python packages (and Slurm for the slurm bench)
+	$(call apt_install,$(BENCH_DEPS) $(CLUSTER_DEPS))
 
 restore:
 	$(DOTNET) restore KirchhoffHw.sln
@@ -42,7 +44,7 @@ restore:
 build: restore ## build everything
 	$(DOTNET) build KirchhoffHw.sln -c $(CONFIG) --no-restore -nologo -clp:ErrorsOnly
 
-test: deps build ## run every test (ngspice, ADMS and headless Chromium run for real)
+test: deps build cluster ## run every test (ngspice, ADMS, headless Chromium and Slurm run for real)
 	$(call apt_install,$(TEST_DEPS))
 	$(DOTNET) test KirchhoffHw.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=minimal"
 
@@ -57,6 +59,13 @@ demo: deps cli ## the whole flow on designs/spiral.yaml at 1 pF / 1 ns, ending i
 
 bench: bench-deps build ## measurements: bench/results/*.json
 	$(DOTNET) run -c $(CONFIG) --project bench/KirchhoffHw.Bench -- all
+
+cluster: ## start this checkout's single-node Slurm cluster (config, state, logs in .cluster/); a no-op when it is up
+	$(call apt_install,$(CLUSTER_DEPS))
+	cluster/up.sh
+
+cluster-down: ## stop the Slurm cluster and every job in it
+	cluster/down.sh
 
 clean:
 	$(DOTNET) clean KirchhoffHw.sln -nologo -v q; rm -rf $(OUT)
