@@ -8,6 +8,13 @@ namespace KirchhoffHw.Cells;
 /// <summary>The circuit a fidelity asks for: the design whose laws the deck writes, and the netlist replacing its banks (transistor only).</summary>
 public sealed record Lowered(Fidelity Fidelity, Design Circuit, IDeviceNetlist? Netlist, CellLibrary? Library)
 {
+    /// <summary>The fidelity the circuit was built at, with the technology and corner of its cells.</summary>
+    public CircuitFidelity Built => Library is null || Fidelity == Fidelity.Ideal ? CircuitFidelity.Ideal
+        : CircuitFidelity.Of(Fidelity, Library.Tech.Name, Library.Tech.Corner);
+
+    /// <summary>The supply rails (V, from node 0) the node voltages must stay inside: the technology's for MOS cells, none for ideal laws.</summary>
+    public (double Low, double High)? Rails => Built.UsesCells ? (Library!.Tech.Vss, Library.Tech.Vdd) : null;
+
     /// <summary>
     /// Spice options with the transistor netlist attached when there is one. Its phase edges are at least 1e-3 of a
     /// time unit: a transistor tail switched in femtoseconds (the ideal deck's 1e-6) stalls ngspice's step control.
@@ -153,7 +160,7 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
                         ["ina"] = src, ["inb"] = dst,
                         ["from"] = reverse ? dst : src, ["to"] = reverse ? src : dst,
                         ["gate"] = "g" + Names.Phase(li),
-                        ["cell"] = Characterizer.CellName(part.Topology),
+                        ["cell"] = part.Topology.CellName,
                         ["a"] = Numbers.Format(a / units.VoltageScale),
                         ["b"] = Numbers.Format(b / units.VoltageScale),
                         // the fit's input trim rides on the constant term: the cell's zero lands where the law's is
@@ -166,8 +173,7 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
         }
         var model = new Dictionary<string, object>(CellTemplates.Common(tech))
         {
-            ["ota_ratio"] = Numbers.Format(library.Characterizations[Topology.Ota].OutputRatio),
-            ["rect_ratio"] = Numbers.Format(library.Characterizations[Topology.Rectifier].OutputRatio),
+            ["cells"] = library.Characterizations.Select(kv => CellTemplates.Cell(kv.Key, kv.Value.OutputRatio)).ToList(),
             ["devices"] = Numbers.Format((int)design.DeviceCount),
             ["vdd"] = Numbers.Format(tech.Vdd),
             ["vss"] = Numbers.Format(tech.Vss),

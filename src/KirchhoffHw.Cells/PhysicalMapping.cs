@@ -76,7 +76,7 @@ public sealed class PhysicalMapping
             bad[e] = sizes.Any(s => s.Problem is not null) ? 1 : 0;
             omitted[e] = sizes.All(s => s.WidthScale == 0) ? 1 : 0;
             for (int j = 0; j < sizes.Length; j++)
-                if (sizes[j].WidthScale > 0) transistors[e] += CellKind.TransistorsOf(kind.Parts[j].Topology);
+                if (sizes[j].WidthScale > 0) transistors[e] += kind.Parts[j].Topology.Transistors;
             current[e] = _library.BiasCurrent(layer.Model, p, units, range);
             area[e] = _library.CellArea(layer.Model, p, units, range);
             (rms[e], max[e]) = FitError(li, e);
@@ -120,7 +120,7 @@ public sealed class PhysicalMapping
             foreach (var f in _library.Fits)
             {
                 w.WriteStartObject();
-                w.WriteString("cell", Characterizer.CellName(f.Topology));
+                w.WriteString("cell", f.Topology.CellName);
                 w.WriteString("operation", f.Operation.ToString().ToLowerInvariant());
                 w.WriteNumber("range_model", f.Range); w.WriteNumber("gain_v_per_unit", f.Gain); w.WriteNumber("scale", f.Scale); w.WriteNumber("input_trim_v", f.Offset);
                 w.WriteNumber("rms_error", f.RmsError); w.WriteNumber("max_error", f.MaxError); w.WriteNumber("output_voltage_error", f.OutputVoltageError);
@@ -170,7 +170,7 @@ public sealed class PhysicalMapping
         {
             var layer = _design.Layers[li];
             var kind = CellKind.For(layer.Model);
-            string cell = string.Join("+", kind.Parts.Select(p => Characterizer.CellName(p.Topology)));
+            string cell = string.Join("+", kind.Parts.Select(p => p.Topology.CellName));
             for (int e = 0; e < layer.Edges.Count; e++)
             {
                 var p = layer.ParametersOf(e);
