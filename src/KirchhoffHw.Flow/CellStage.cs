@@ -63,8 +63,8 @@ public sealed class CellStage
     private readonly Dictionary<ReferenceRun, PhysicalMapping> _mappings = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>How far each node swings in each layer on the reference's inputs: what the cells are fitted and sized over.</summary>
-    public static NodeRanges Ranges(ReferenceRun reference) => OperatingRange.Of(reference.Design, reference.Inputs);
+    public static NodeRanges Ranges(ReferenceRun reference) => OperatingRange.Of(reference);
 
     /// <summary>The times a reference run must record for <see cref="Ranges"/>.</summary>
-    public static IReadOnlyList<double> RangeTimes(Design design) => [];
+    public static IReadOnlyList<double> RangeTimes(Design design) => OperatingRange.SampleTimes(design);
 }

@@ -3,7 +3,8 @@
 # they write. Byte-identical except the report timestamp, wall-clock fields and the tree's own path.
 #
 #   tests/compat/compare.sh run  TREE DEST    run the command set with TREE's built CLI, results into DEST
-#   tests/compat/compare.sh diff A B          compare two result folders (exit 1 on any difference)
+#   tests/compat/compare.sh diff A B          compare two result folders (exit 1 on any difference;
+#                                             KH_COMPAT_NUMERIC=1 also sizes each text file's numeric differences)
 #   tests/compat/compare.sh BASE_COMMIT       build BASE_COMMIT in a scratch folder, run both it and this tree, diff
 #
 # TREE is a repository root whose CLI is built (make cli). Every run writes into one fixed scratch path and is moved
@@ -72,6 +73,9 @@ diff_dirs() {
     if cmp -s "$a/$rel" "$b/$rel"; then continue; fi
     if grep -qI . "$a/$rel" 2>/dev/null && diff -q <(normalize "$a/$rel") <(normalize "$b/$rel") >/dev/null; then continue; fi
     echo "differs: $rel"; status=1
+    if [ -n "${KH_COMPAT_NUMERIC:-}" ] && grep -qI . "$a/$rel" 2>/dev/null; then
+      python3 "$(dirname "$0")/numdiff.py" <(normalize "$a/$rel") <(normalize "$b/$rel") || true
+    fi
   done < <(cd "$a" && find . -type f | sed 's#^\./##' | sort)
   while IFS= read -r rel; do
     case "$rel" in commands.txt|*.stdout|*.stderr) continue;; esac
