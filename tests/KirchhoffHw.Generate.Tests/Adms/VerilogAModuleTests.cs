@@ -86,7 +86,7 @@ public class VerilogAModuleTests
     public void When_TwomoonTopIsParsedByAdms_Expect_EveryInstanceWithItsNetsAndExactParameters()
     {
         var design = ModelLoader.Load(Path.Combine(RepoPaths.Models, "twomoon", "model.pth")).Design;
-        var files = VerilogAmsEmitter.FileNames(design);
+        var files = VerilogAmsEmitter.GetFileNames(design);
         var parse = AdmsXml.Parse([
             (files.Devices, Emitter.FormatDevices(Netlister.GetModels(design), design.Name)),
             (files.Top, Emitter.FormatTop(design)),

@@ -28,7 +28,7 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null) : Netlister
     /// <summary>Writes the three files into <paramref name="outputDirectory"/>, each atomically; returns their paths.</summary>
     public IReadOnlyList<string> WriteAll(Design design, VerilogAmsOptions options, string outputDirectory)
     {
-        var files = FileNames(design);
+        var files = GetFileNames(design);
         var paths = new[] { files.Devices, files.Top, files.Testbench }.Select(f => Path.Combine(outputDirectory, f)).ToList();
         // Render the testbench first: it is the one that validates the input, so bad input writes nothing.
         var testbench = new StringWriter { NewLine = "\n" };
@@ -39,7 +39,7 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null) : Netlister
         return paths;
     }
 
-    public static (string Devices, string Top, string Testbench) FileNames(Design design)
+    public static (string Devices, string Top, string Testbench) GetFileNames(Design design)
     {
         var id = VerilogNames.Design(design.Name);
         return (id + "_devices.va", id + "_top.vams", id + "_tb.vams");
@@ -77,7 +77,7 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null) : Netlister
         {
             Design = VerilogNames.Comment(design.Name),
             Module = VerilogNames.TopModule(design.Name),
-            DevicesFile = FileNames(design).Devices,
+            DevicesFile = GetFileNames(design).Devices,
             Nodes = design.NodeCount,
             Devices = design.DeviceCount,
             Layers = design.Layers.Count,
@@ -163,8 +163,8 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null) : Netlister
             Design = VerilogNames.Comment(design.Name),
             Module = VerilogNames.TestbenchModule(design.Name),
             Top = VerilogNames.TopModule(design.Name),
-            DevicesFile = FileNames(design).Devices,
-            TopFile = FileNames(design).Top,
+            DevicesFile = GetFileNames(design).Devices,
+            TopFile = GetFileNames(design).Top,
             NodeNets = Wrap(nodes),
             PhaseNets = Wrap(phases),
             Levels = Wrap(phases.Select(p => p + "_level").Prepend("pre_level")),
