@@ -20,7 +20,10 @@ public sealed record NodePair(int A, int B, IReadOnlyList<int>?[] DevicesByLayer
 /// </summary>
 public abstract class Netlister(TemplateSet? templates)
 {
-    protected TemplateSet Templates { get; } = templates ?? TemplateSet.Default;
+    // The default set is found on first use, so a dialect can be named (a backend registry) before any template is needed.
+    private TemplateSet? _templates = templates;
+
+    protected TemplateSet Templates => _templates ??= TemplateSet.Default;
 
     /// <summary>How this dialect spells a device law.</summary>
     protected abstract ExpressionSyntax Syntax { get; }
