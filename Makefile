@@ -54,7 +54,7 @@ cli: ## build only the kirchhoffhw CLI (and the stages it uses)
 demo: deps cli ## the whole flow on designs/spiral.yaml at 1 pF / 1 ns, ending in a chip report (path printed last)
 	$(CLI) info designs/spiral.yaml
 	@# exit code 1 (a failed verification) still leaves a report that shows the failure; print its path either way
-	$(CLI) flow designs/spiral.yaml --random 8 --seed 7 --capacitance 1p --time-unit 1n --out $(OUT)/demo; code=$$?; \
+	$(CLI) flow designs/spiral.yaml --random 8 --seed 7 --capacitance 1p --time-unit 1n -o $(OUT)/demo; code=$$?; \
 	  echo "HTML report: $$(realpath $(OUT)/demo/report.html)"; exit $$code
 
 bench: bench-deps build ## measurements: bench/results/*.json

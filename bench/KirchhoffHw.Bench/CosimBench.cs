@@ -76,7 +76,7 @@ internal static class CosimBench
         var mnistSpiceOptions = new Dictionary<string, string> { ["reltol"] = mnistReltol };
         if (mnistTrtol is not null) mnistSpiceOptions["trtol"] = mnistTrtol;
         var mnistSpice = SpiceOptions.Default with { SimulatorOptions = mnistSpiceOptions };
-        var floor = LinearFloor(new NgspiceEmitter().WriteToString(mnist, mnistSpice with { Input = mnistVectors.Cases[0].Input }));
+        var floor = LinearFloor(new NgspiceEmitter().FormatDeck(mnist, mnistSpice with { Input = mnistVectors.Cases[0].Input }));
         Console.WriteLine($"mnist linear floor: {floor.SecondsPerPoint:F3} s per time point ({floor.Points} points in {floor.Seconds:F1} s)");
         var mnistReport = Verify(mnist, mnistInputs, mnistSpice);
         double mnistPoints = mnistReport.Report.Cases.Average(c => c.TimePoints);

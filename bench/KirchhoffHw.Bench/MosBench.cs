@@ -40,27 +40,27 @@ internal static class MosBench
         {
             var ch = new Characterizer(tech, cache);
             var cells = new JsonObject();
-            foreach (var t in new[] { Topology.Ota, Topology.Rectifier })
+            foreach (var t in CellTopologies.All)
             {
                 var c = ch.Get(t);
                 var clock = Stopwatch.StartNew();
                 var again = ch.Get(t);
-                cells[Characterizer.CellName(t)] = new JsonObject
+                cells[t.CellName] = new JsonObject
                 {
                     ["characterization_s"] = c.Seconds,
                     ["cached_rerun_s"] = clock.Elapsed.TotalSeconds,
                     ["rerun_from_cache"] = again.FromCache,
-                    ["transistors"] = CellKind.TransistorsOf(t),
+                    ["transistors"] = t.Transistors,
                     ["output_mirror_trim"] = c.OutputRatio,
                     ["output_capacitance_f"] = new JsonArray(c.ToCapacitance[0], c.FromCapacitance[0]),
                 };
-                Console.WriteLine($"{Characterizer.CellName(t)}: characterized in {c.Seconds:F1} s, cached rerun {clock.Elapsed.TotalSeconds:F3} s");
+                Console.WriteLine($"{t.CellName}: characterized in {c.Seconds:F1} s, cached rerun {clock.Elapsed.TotalSeconds:F3} s");
             }
             json["cells"] = cells;
             var library = CellLibrary.Build(tech, ch);
             json["fits"] = new JsonArray(library.Fits.Select(f => (JsonNode)new JsonObject
             {
-                ["cell"] = Characterizer.CellName(f.Topology), ["operation"] = f.Operation.ToString().ToLowerInvariant(),
+                ["cell"] = f.Topology.CellName, ["operation"] = f.Operation.ToString().ToLowerInvariant(),
                 ["range_model"] = f.Range, ["gain_v_per_unit"] = f.Gain, ["scale"] = f.Scale, ["input_trim_v"] = f.Offset,
                 ["rms_error"] = f.RmsError, ["max_error"] = f.MaxError, ["output_voltage_error"] = f.OutputVoltageError,
             }).ToArray());
@@ -91,7 +91,7 @@ internal static class MosBench
         var options = VerifyOptions.Default with
         {
             Circuit = lowered.Circuit,
-            Fidelity = "transistor",
+            Fidelity = lowered.Built,
             Rails = (library.Tech.Vss, library.Tech.Vdd),
             // accuracy here is the cells', not the integrator's: reltol 1e-3 takes 477 time points where 1e-4 takes 1,222 and moves
             // the outputs by 5e-5 (2026-12-01, 2 samples), against cell errors of order 0.1
@@ -168,8 +168,8 @@ internal static class MosBench
             var design = CheckpointImporter.Load(Path.Combine(models, name, "model.pth")).Design;
             var inputs = name == "mnist" ? MnistInputs(models, design, random).Inputs : InputReader.Random(random, design.Input.Width, 1, RandomInputKind.StandardNormal).ToList();
             var clock = Stopwatch.StartNew();
-            var sweep = Report.ToleranceAnalysis.Run(design, inputs, name == "mnist" ? $"vectors.json (3) + {random} uniform [0,1], seed 1" : $"{random} standard normal, seed 1",
-                Tolerances.All, Report.ToleranceAnalysis.DefaultStrengths, SolverOptions.Dopri5(1e-6), seed: 1);
+            var sweep = Flow.ToleranceAnalysis.Run(design, inputs, name == "mnist" ? $"vectors.json (3) + {random} uniform [0,1], seed 1" : $"{random} standard normal, seed 1",
+                Tolerances.All, Flow.ToleranceAnalysis.DefaultStrengths, SolverOptions.Dopri5(1e-6), seed: 1);
             var entry = sweep.ToJson();
             entry["wall_s"] = clock.Elapsed.TotalSeconds;
             foreach (var k in sweep.Kinds)

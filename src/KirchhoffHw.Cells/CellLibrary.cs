@@ -3,82 +3,135 @@ using KirchhoffHw.Model.Devices;
 
 namespace KirchhoffHw.Cells;
 
-/// <summary>Transistor-level circuits a device can be built from.</summary>
-public enum Topology
-{
-    /// <summary>Differential pair into mirrors: I = I1 - I2, both signs, tanh-like (linear for small inputs).</summary>
-    Ota,
-    /// <summary>The same transconductor into a one-sided current switch: max(I1 - I2, 0).</summary>
-    Rectifier,
-}
-
-/// <summary>How a part of a cell uses its topology: as a saturating tanh or in its linear range.</summary>
-public enum Operation { Tanh, Linear }
-
-/// <summary>One transistor circuit of a device's cell, carrying <see cref="Weight"/> of its output.</summary>
-public sealed record CellPart(Topology Topology, Operation Operation, double Weight);
+/// <summary>What one part of one device's cell is built as, and whether the technology allows it.</summary>
+/// <param name="BiasCurrent">Tail current (A) of the part as built (after any clamping to the limits).</param>
+/// <param name="RequiredBias">Tail current (A) the trained amplitude asks for.</param>
+/// <param name="WidthScale">Widths of the unit cell multiplied by this.</param>
+/// <param name="Problem">Why the part is not realizable as trained within the technology limits (null when it is).</param>
+/// <param name="Gain">Input-network gain (V of differential gate voltage per model unit of u).</param>
+public readonly record struct PartSizing(double BiasCurrent, double RequiredBias, double WidthScale, double NmosWidth, double PmosWidth, string? Problem, double Gain);
 
 /// <summary>
-/// Which cell realizes a device model: its parts (leaky ReLU = 0.99 rectifier + 0.01 linear transconductor),
-/// transistor counts and switches. Everything here is fixed by the topology; what depends on trained
-/// parameters (bias currents, widths) needs a characterized library (<see cref="CellLibrary"/>).
+/// The cells of one technology, characterized in ngspice and fitted: per device model its parts, fitted
+/// shapes, and per device its sizes, biases and fit error. This is the lookup a report uses for area and power.
 /// </summary>
-public sealed record CellKind(DeviceModel Model, IReadOnlyList<CellPart> Parts)
+public sealed class CellLibrary
 {
-    /// <summary>Transistors per part, including the bias diode and the phase switch in the tail.</summary>
-    public static int TransistorsOf(Topology t) => t == Topology.Ota ? 15 : 16;
+    public Technology Tech { get; }
+    /// <summary>Every registered topology's characterization, in registry order.</summary>
+    public IReadOnlyDictionary<CellTopology, Characterization> Characterizations { get; }
+    private readonly Dictionary<(CellTopology, Operation), PartFit> _fits;
 
-    /// <summary>pMOS among <see cref="TransistorsOf"/> (the rest are nMOS).</summary>
-    public static int PmosOf(Topology t) => 6;
+    /// <summary>Largest |u| the tanh fits cover: tanh(3) is within 0.5 % of its saturation.</summary>
+    public const double TanhRange = 3.0;
 
-    /// <summary>MOS transistors in one device's cell (all parts).</summary>
-    public int TransistorCount => Parts.Sum(p => TransistorsOf(p.Topology));
-
-    /// <summary>Phase switches per device (one in each part's tail): the bank conducts only in its time slice.</summary>
-    public int PhaseSwitchesPerDevice => Parts.Count;
-
-    /// <summary>Precharge switches per node: one transmission gate (2 transistors) loads the input voltage before t = 0.</summary>
-    public const int PrechargeSwitchesPerNode = 1;
-    public const int TransistorsPerPrechargeSwitch = 2;
-
-    /// <summary>
-    /// Quiescent supply current of a part per ampere of its bias (tail) current: the reference branch (1), the pair
-    /// (1) and, at balance, two mirror branches of I/2 per output side (2 for the transconductor; the
-    /// rectifier's two input mirrors carry 1, its output mirrors nothing at rest).
-    /// </summary>
-    public static double SupplyFactor(Topology t) => t == Topology.Ota ? 4.0 : 3.0;
-
-    /// <summary>
-    /// True when the device's law needs a powered cell for these parameters: somewhere its current flows against the
-    /// voltage drop (I * (vs - vd) &lt; 0) or without one, which no passive two-terminal element does. For
-    /// I = amp * act(a*vs + b*vd + c) that is passive exactly when b = -a (the law sees only vs - vd) and the current
-    /// follows the drop's sign: c = 0 and amp * a &gt;= 0 for tanh, linear and leaky ReLU; c &lt;= 0 and amp * a &gt;= 0 for ReLU.
-    /// </summary>
-    public static bool NeedsActiveCell(DeviceModel model, ReadOnlySpan<double> p)
+    private CellLibrary(Technology tech, IReadOnlyDictionary<CellTopology, Characterization> chars, Dictionary<(CellTopology, Operation), PartFit> fits)
     {
-        var f = AffineOf(model, p);
-        if (f.Amplitude == 0) return false;
-        bool followsDrop = f.B == -f.A && f.A * f.Amplitude >= 0;
-        return !(followsDrop && (model.Family == DeviceFamily.Relu ? f.C <= 0 : f.C == 0));
+        Tech = tech;
+        Characterizations = chars;
+        _fits = fits;
     }
 
-    public static CellKind For(DeviceModel model) => !model.HasAffineForm
-        ? throw new NotSupportedException($"no cell for device model {model.Name}: its law is not amplitude * act(a*vs + b*vd + c)")
-        : model.Family switch
+    /// <summary>
+    /// Characterizes (or reads from the cache) every registered topology and fits each operation it realizes: a tanh
+    /// over its own saturating range, a linear operation over |u| &lt;= 1 (it scales to each device's range).
+    /// </summary>
+    public static CellLibrary Build(Technology tech, ICharacterizer? characterizer = null)
     {
-        DeviceFamily.Tanh => new(model, [new CellPart(Topology.Ota, Operation.Tanh, 1.0)]),
-        DeviceFamily.Relu => new(model, [new CellPart(Topology.Rectifier, Operation.Linear, 1.0)]),
-        DeviceFamily.LeakyRelu => new(model, [new CellPart(Topology.Rectifier, Operation.Linear, 1.0 - 0.01),
-                                              new CellPart(Topology.Ota, Operation.Linear, 0.01)]),
-        DeviceFamily.Linear => new(model, [new CellPart(Topology.Ota, Operation.Linear, 1.0)]),
-        _ => throw new NotSupportedException($"no cell for device family {model.Family}"),
-    };
+        characterizer ??= new Characterizer(tech);
+        var chars = new Dictionary<CellTopology, Characterization>();
+        var fits = new Dictionary<(CellTopology, Operation), PartFit>();
+        foreach (var topology in CellTopologies.All)
+        {
+            var c = chars[topology] = characterizer.Get(topology);
+            foreach (var (_, operation) in topology.Realizes)
+                fits[(topology, operation)] = Fitter.Fit(c, operation, operation == Operation.Tanh ? TanhRange : 1.0);
+        }
+        return new CellLibrary(tech, chars, fits);
+    }
+
+    public PartFit FitOf(CellPart part) => _fits[(part.Topology, part.Operation)];
+    public IEnumerable<PartFit> Fits => _fits.Values;
+
+    /// <summary>|u| = |a| Vs + |b| Vd + |c| at the largest node voltages the device's terminals see: its input range.</summary>
+    public static double InputRange(DeviceModel model, ReadOnlySpan<double> p, double sourceRange, double destinationRange)
+    {
+        var (a, b, c, _) = CellKind.AffineOf(model, p);
+        return Math.Max(1e-6, Math.Abs(a) * sourceRange + Math.Abs(b) * destinationRange + Math.Abs(c));
+    }
 
     /// <summary>
-    /// The affine input of the cell, u = a*vs + b*vd + c (model units), and the output amplitude in model units (the law
-    /// is amplitude * shape(u), shape ~ tanh or relu or identity; a negative amplitude runs the output dst -> src).
+    /// Sizes of each part of one device's cell; <paramref name="p"/> is the device's trained parameter column and
+    /// <paramref name="range"/> its input range (<see cref="InputRange"/>; linear parts are scaled to it).
     /// </summary>
-    public static AffineForm AffineOf(DeviceModel model, ReadOnlySpan<double> p) => model.HasAffineForm
-        ? model.Affine(p)
-        : throw new NotSupportedException($"no cell mapping for {model.Name}");
+    public PartSizing[] Size(DeviceModel model, ReadOnlySpan<double> p, Units units, double range)
+    {
+        var kind = CellKind.For(model);
+        var (_, _, _, amplitude) = CellKind.AffineOf(model, p);
+        var sizes = new PartSizing[kind.Parts.Count];
+        var c = Tech.Cells;
+        double kMin = Math.Max(Tech.MinBiasCurrent / c.UnitCurrent, Tech.MinWidth / Math.Min(c.NmosWidth, c.PmosWidth));
+        double kMax = Math.Min(Tech.MaxBiasCurrent / c.UnitCurrent, Tech.MaxWidth / Math.Max(c.NmosWidth, c.PmosWidth));
+        for (int j = 0; j < sizes.Length; j++)
+        {
+            var part = kind.Parts[j];
+            double required = Math.Abs(amplitude) * part.Weight * FitOf(part).DeviceScale(range) * units.CurrentScale;
+            double k = required / c.UnitCurrent;
+            string? problem = null;
+            if (required == 0) k = 0; // a zero device needs no cell at all
+            else if (k < kMin)
+            {
+                problem = $"bias {required:G3} A is below what the technology allows ({kMin * c.UnitCurrent:G3} A: min bias {Tech.MinBiasCurrent:G3} A, min width {Tech.MinWidth:G3} m); built at the minimum";
+                k = kMin;
+            }
+            else if (k > kMax)
+            {
+                problem = $"bias {required:G3} A is above what the technology allows ({kMax * c.UnitCurrent:G3} A: max bias {Tech.MaxBiasCurrent:G3} A, max width {Tech.MaxWidth:G3} m); built at the maximum";
+                k = kMax;
+            }
+            sizes[j] = new PartSizing(k * c.UnitCurrent, required, k, k * c.NmosWidth, k * c.PmosWidth, problem, FitOf(part).DeviceGain(range));
+        }
+        return sizes;
+    }
+
+    /// <summary>Quiescent supply current (A) of one device's cell: the static power is this times the supply span.</summary>
+    public double BiasCurrent(DeviceModel model, ReadOnlySpan<double> p, Units units, double range)
+    {
+        var kind = CellKind.For(model);
+        var sizes = Size(model, p, units, range);
+        double sum = 0;
+        for (int j = 0; j < sizes.Length; j++) sum += sizes[j].BiasCurrent * kind.Parts[j].Topology.SupplyFactor;
+        return sum;
+    }
+
+    /// <summary>Layout area (m^2) of one device's cell: every transistor by the technology's area rule.</summary>
+    public double CellArea(DeviceModel model, ReadOnlySpan<double> p, Units units, double range)
+    {
+        var kind = CellKind.For(model);
+        var sizes = Size(model, p, units, range);
+        double area = 0, l = Tech.Cells.Length;
+        for (int j = 0; j < sizes.Length; j++)
+        {
+            if (sizes[j].WidthScale == 0) continue;
+            int n = kind.Parts[j].Topology.Transistors;
+            int pmos = kind.Parts[j].Topology.Pmos;
+            area += pmos * Tech.TransistorArea(sizes[j].PmosWidth, l) + (n - pmos) * Tech.TransistorArea(sizes[j].NmosWidth, l);
+        }
+        return area;
+    }
+
+    /// <summary>
+    /// The fitted law of one device, in model units, as the macro model computes it: per part, realized
+    /// amplitude (bias / current scale) x the characterized cell curve at the part's gain x the affine input.
+    /// </summary>
+    public double MacroCurrent(DeviceModel model, double vs, double vd, ReadOnlySpan<double> p, Units units, double range)
+    {
+        var kind = CellKind.For(model);
+        var (a, b, cc, amplitude) = CellKind.AffineOf(model, p);
+        var sizes = Size(model, p, units, range);
+        double u = a * vs + b * vd + cc, sum = 0;
+        for (int j = 0; j < sizes.Length; j++)
+            sum += Math.Sign(amplitude) * sizes[j].BiasCurrent / units.CurrentScale * FitOf(kind.Parts[j]).Cell(sizes[j].Gain * u);
+        return sum;
+    }
 }

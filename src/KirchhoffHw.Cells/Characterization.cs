@@ -20,7 +20,7 @@ namespace KirchhoffHw.Cells;
 /// <param name="ToCapacitance">Capacitance (F) the unit cell's `to` pin adds to its node: [conducting, switched off].</param>
 /// <param name="FromCapacitance">The same for `from`.</param>
 /// <param name="OutputRatio">Width trim of the output mirror that balances `to` against `from` (found by the characterization).</param>
-public sealed record Characterization(Topology Topology, string Tech, string Corner, double[] Y, double[] OutputVolts,
+public sealed record Characterization(CellTopology Topology, string Tech, string Corner, double[] Y, double[] OutputVolts,
     double[][] To, double[][] From, double[] ToCapacitance, double[] FromCapacitance, double OutputRatio, double Seconds, bool FromCache)
 {
     /// <summary>The copy with outputs at 0 V (mid-rail: where the circuit's node voltages centre).</summary>
@@ -30,11 +30,17 @@ public sealed record Characterization(Topology Topology, string Tech, string Cor
     public double[] Shape => Y.Select((_, i) => 0.5 * (To[Centre][i] + From[Centre][i])).ToArray();
 }
 
+/// <summary>What measures a topology in a technology; the stages take one, so a run that needs no cells can prove it asked for none.</summary>
+public interface ICharacterizer
+{
+    Characterization Get(CellTopology topology, bool useCache = true);
+}
+
 /// <summary>
 /// Runs the characterization sweeps in ngspice (the batch backend, through the Simulate stage) and caches them
 /// on disk by (cell, technology fingerprint, corner), so a rerun does not repeat them.
 /// </summary>
-public sealed class Characterizer(Technology tech, string? cacheDir = null, TemplateSet? templates = null, Func<ISpiceSimulator>? simulators = null)
+public sealed class Characterizer(Technology tech, string? cacheDir = null, TemplateSet? templates = null, Func<ISpiceSimulator>? simulators = null) : ICharacterizer
 {
     public const double SweepVolts = 0.4;
     public static readonly double[] OutputVolts = [-0.3, -0.15, 0.0, 0.15, 0.3];
@@ -54,8 +60,8 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
     }
 
     /// <summary>Keyed by cell, technology and corner; the hash also covers the cell templates, so an edited cell is re-characterized.</summary>
-    public string CachePath(Topology t) =>
-        Path.Combine(CacheDir, "cells", $"{t.ToString().ToLowerInvariant()}-{Names.Identifier(tech.Name)}-{Names.Identifier(tech.Corner)}-{tech.Fingerprint()}-{TemplatesHash()}.json");
+    public string CachePath(CellTopology t) =>
+        Path.Combine(CacheDir, "cells", $"{t.Key}-{Names.Identifier(tech.Name)}-{Names.Identifier(tech.Corner)}-{tech.Fingerprint()}-{TemplatesHash()}.json");
 
     private string TemplatesHash()
     {
@@ -66,7 +72,7 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
         return Convert.ToHexString(sha.GetHashAndReset())[..12].ToLowerInvariant();
     }
 
-    public Characterization Get(Topology topology, bool useCache = true)
+    public Characterization Get(CellTopology topology, bool useCache = true)
     {
         var path = CachePath(topology);
         if (useCache && File.Exists(path))
@@ -79,42 +85,27 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
         return c;
     }
 
-    private Characterization Run(Topology topology)
+    private Characterization Run(CellTopology topology)
     {
         var clock = Stopwatch.StartNew();
         // Pass 1 measures how far `to` and `from` disagree with untrimmed mirrors; pass 2 is the cell with its
         // output mirror trimmed to cancel that (a mismatch is a current injected into both of the cell's nodes,
         // and a node sums it over every cell it has).
-        double ratio = 1;
-        var (y, to, from, model) = Sweep(topology, ratio);
+        var (y, to, from, model) = Sweep(topology, 1);
         int centre = Array.IndexOf(OutputVolts, 0.0);
-        if (topology == Topology.Ota)
-        {
-            // to - from = (1 - n) x (I1 + I2) with n the nMOS mirror gain and I1 + I2 ~ the unit bias
-            double mismatch = y.Select((_, i) => to[centre][i] - from[centre][i]).Average();
-            double sum = y.Select((_, i) => Math.Abs(to[centre][i]) + Math.Abs(from[centre][i])).Max() / 2;
-            ratio = 1 / (1 - mismatch / Math.Max(sum, 0.5));
-        }
-        else
-        {
-            // the rectifier's `to` is a pMOS copy of the current `from` carries: trim its gain to 1
-            var on = Enumerable.Range(0, y.Length).Where(i => from[centre][i] > 0.3).ToList();
-            if (on.Count > 0) ratio = on.Average(i => from[centre][i] / to[centre][i]);
-        }
+        double ratio = topology.OutputRatio(y, to[centre], from[centre]);
         (y, to, from, model) = Sweep(topology, ratio);
         var (cTo, cFrom) = Capacitance(topology, model);
         return new Characterization(topology, tech.Name, tech.Corner, y, OutputVolts, to, from, cTo, cFrom, ratio, clock.Elapsed.TotalSeconds, false);
     }
 
-    private (double[] Y, double[][] To, double[][] From, Dictionary<string, object> Model) Sweep(Topology topology, double ratio)
+    private (double[] Y, double[][] To, double[][] From, Dictionary<string, object> Model) Sweep(CellTopology topology, double ratio)
     {
         var deck = new StringWriter { NewLine = "\n" };
-        var cell = CellName(topology);
+        var cell = topology.CellName;
         var model = new Dictionary<string, object>(CellTemplates.Common(tech))
         {
-            ["cell"] = cell,
-            ["cell_template"] = CellTemplates.TemplateOf(topology),
-            [topology == Topology.Ota ? "ota_ratio" : "rect_ratio"] = Numbers.Format(ratio),
+            ["cell"] = CellTemplates.Cell(topology, ratio),
             ["vdd"] = Numbers.Format(tech.Vdd),
             ["vss"] = Numbers.Format(tech.Vss),
             ["sweep_from"] = Numbers.Format(-SweepVolts),
@@ -137,7 +128,7 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
     }
 
     /// <summary>Output-pin capacitances of the unit cell, conducting and off, from a fast up-down ramp of both outputs.</summary>
-    private (double[] To, double[] From) Capacitance(Topology topology, Dictionary<string, object> model)
+    private (double[] To, double[] From) Capacitance(CellTopology topology, Dictionary<string, object> model)
     {
         const double low = -0.1, high = 0.1, ramp = 1e-9;
         model["ramp_low"] = Numbers.Format(low);
@@ -151,7 +142,7 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
         using var sim = _simulators();
         var result = sim.Run(new SimulationRequest(deck.ToString(), names, TimeSpan.FromMinutes(5)));
         if (!result.IsOk)
-            throw new KirchhoffHwException(tech.File, $"measuring the output capacitance of {CellName(topology)} failed in ngspice: {result.Status}: {result.Message}");
+            throw new KirchhoffHwException(tech.File, $"measuring the output capacitance of {topology.CellName} failed in ngspice: {result.Status}: {result.Message}");
         double slope = (high - low) / ramp;
         // at the ramp's mid-voltage, once on the way up (t = ramp/2) and once on the way down (t = 3 ramp/2)
         double C(string name)
@@ -177,8 +168,6 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
         if (c.Y.Length < 10 || c.To.Length != c.OutputVolts.Length || c.ToCapacitance is not { Length: 2 } || c.FromCapacitance is not { Length: 2 }) throw new JsonException("incomplete");
         return c with { FromCache = true, Seconds = 0 };
     }
-
-    public static string CellName(Topology t) => t == Topology.Ota ? "kh_ota" : "kh_rect";
 }
 
 /// <summary>Names and numbers the cell templates share, computed once from the technology.</summary>
@@ -186,7 +175,14 @@ internal static class CellTemplates
 {
     public const string Characterize = "spice/cells/characterize.sbn";
     public const string Capacitance = "spice/cells/capacitance.sbn";
-    public static string TemplateOf(Topology t) => t == Topology.Ota ? "ota.sbn" : "rect.sbn";
+
+    /// <summary>What a cell template reads as `cell`: its subcircuit name, its template and its output-mirror trim.</summary>
+    public static Dictionary<string, object> Cell(CellTopology topology, double ratio) => new()
+    {
+        ["name"] = topology.CellName,
+        ["template"] = topology.Template,
+        ["ratio"] = Numbers.Format(ratio),
+    };
 
     public static Dictionary<string, object> Common(Technology tech) => new()
     {
@@ -201,10 +197,6 @@ internal static class CellTemplates
         ["nmos_width"] = Numbers.Format(tech.Cells.NmosWidth),
         ["pmos_width"] = Numbers.Format(tech.Cells.PmosWidth),
         ["common_mode"] = Numbers.Format(tech.Cells.InputCommonMode),
-        ["ota_name"] = Characterizer.CellName(Topology.Ota),
-        ["rect_name"] = Characterizer.CellName(Topology.Rectifier),
-        ["ota_ratio"] = "1",
-        ["rect_ratio"] = "1",
     };
 
     /// <summary>`.include "path"` or `.lib "path" section`. The path was checked at load (printable, no quotes) and is quoted here.</summary>

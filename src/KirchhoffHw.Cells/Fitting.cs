@@ -12,7 +12,7 @@ namespace KirchhoffHw.Cells;
 /// <see cref="Y"/>, <see cref="F"/>: the characterized curve with the trim applied, F(y + Offset), on a uniform grid
 /// symmetric about y = 0 (what macro laws interpolate; a grid point sits at the trimmed zero).
 /// </summary>
-public sealed record PartFit(Topology Topology, Operation Operation, double Range, double Gain, double Scale, double Offset,
+public sealed record PartFit(CellTopology Topology, Operation Operation, double Range, double Gain, double Scale, double Offset,
     double[] U, double[] Shape, double RmsError, double MaxError, double OutputVoltageError, double[] Y, double[] F)
 {
     /// <summary>The trim as a shift of the device's constant input term c (model units) at a device gain.</summary>
@@ -26,8 +26,10 @@ public sealed record PartFit(Topology Topology, Operation Operation, double Rang
     public double Cell(double y) => Interpolate(Y, F, y);
 
     /// <summary>The ideal shape of this part.</summary>
-    public double Target(double u) => Operation == Operation.Tanh ? Math.Tanh(u)
-        : Topology == Topology.Rectifier ? Math.Max(u, 0) : u;
+    public double Target(double u) => Topology.Target(Operation, u);
+
+    /// <summary>The ideal shape this part is fitted to.</summary>
+    public Model.Devices.Shape TargetShape => Topology.ShapeOf(Operation);
 
     /// <summary>The fitted cell's shape at u: table interpolation, flat beyond the characterized input range (saturation).</summary>
     public double Evaluate(double u) => Interpolate(U, Shape, u);
@@ -60,7 +62,7 @@ public static class Fitter
         double trimMax = 0.1 * Math.Min(-y[0], y[^1]);
         double yMax = Math.Min(-y[0], y[^1]) - trimMax;
         var us = Enumerable.Range(0, 201).Select(i => -range + 2 * range * i / 200.0).ToArray();
-        var ts = us.Select(u => Target(c.Topology, op, u)).ToArray();
+        var ts = us.Select(u => c.Topology.Target(op, u)).ToArray();
         var fs = new double[us.Length];
         double Residual(double gain, double offset, out double scale, out double max)
         {
@@ -140,7 +142,4 @@ public static class Fitter
         var fGrid = yGrid.Select(v => PartFit.Interpolate(y, f, v + trim)).ToArray();
         return new PartFit(c.Topology, op, range, best, bestScale, trim, u, shape, rms, maxErr, vErr, yGrid, fGrid);
     }
-
-    private static double Target(Topology t, Operation op, double u) => op == Operation.Tanh ? Math.Tanh(u)
-        : t == Topology.Rectifier ? Math.Max(u, 0) : u;
 }

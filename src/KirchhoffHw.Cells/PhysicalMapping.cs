@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using KirchhoffHw.Model;
 using KirchhoffHw.Model.IO;
-using KirchhoffHw.Reference;
 
 namespace KirchhoffHw.Cells;
 
@@ -76,7 +75,7 @@ public sealed class PhysicalMapping
             bad[e] = sizes.Any(s => s.Problem is not null) ? 1 : 0;
             omitted[e] = sizes.All(s => s.WidthScale == 0) ? 1 : 0;
             for (int j = 0; j < sizes.Length; j++)
-                if (sizes[j].WidthScale > 0) transistors[e] += CellKind.TransistorsOf(kind.Parts[j].Topology);
+                if (sizes[j].WidthScale > 0) transistors[e] += kind.Parts[j].Topology.Transistors;
             current[e] = _library.BiasCurrent(layer.Model, p, units, range);
             area[e] = _library.CellArea(layer.Model, p, units, range);
             (rms[e], max[e]) = FitError(li, e);
@@ -120,7 +119,7 @@ public sealed class PhysicalMapping
             foreach (var f in _library.Fits)
             {
                 w.WriteStartObject();
-                w.WriteString("cell", Characterizer.CellName(f.Topology));
+                w.WriteString("cell", f.Topology.CellName);
                 w.WriteString("operation", f.Operation.ToString().ToLowerInvariant());
                 w.WriteNumber("range_model", f.Range); w.WriteNumber("gain_v_per_unit", f.Gain); w.WriteNumber("scale", f.Scale); w.WriteNumber("input_trim_v", f.Offset);
                 w.WriteNumber("rms_error", f.RmsError); w.WriteNumber("max_error", f.MaxError); w.WriteNumber("output_voltage_error", f.OutputVoltageError);
@@ -170,7 +169,7 @@ public sealed class PhysicalMapping
         {
             var layer = _design.Layers[li];
             var kind = CellKind.For(layer.Model);
-            string cell = string.Join("+", kind.Parts.Select(p => Characterizer.CellName(p.Topology)));
+            string cell = string.Join("+", kind.Parts.Select(p => p.Topology.CellName));
             for (int e = 0; e < layer.Edges.Count; e++)
             {
                 var p = layer.ParametersOf(e);
@@ -184,53 +183,4 @@ public sealed class PhysicalMapping
     }
 
     private static string Quote(string s) => s.Length == 0 ? "" : "\"" + s.Replace("\"", "\"\"") + "\"";
-}
-
-/// <summary>Largest |voltage| (model units) of each node 0..N during each layer's time slice (ground is 0).</summary>
-public sealed record NodeRanges(double[][] ByLayer)
-{
-    public IReadOnlyList<double> For(int layer) => ByLayer[layer];
-    public double Max => ByLayer.Length == 0 ? 0 : ByLayer.Max(r => r.Max());
-}
-
-/// <summary>
-/// The dynamic-range analysis the fits need: how far each node swings while each layer's bank is connected,
-/// from the reference. Per layer, because a layer's cells only ever see its own slice (mnist's nodes stay below
-/// ~50 in layer 0 and reach ~15,000 in layer 1: one range for both would give layer 0's cells no resolution).
-/// </summary>
-public static class OperatingRange
-{
-    /// <summary>From the reference on up to <paramref name="maxInputs"/> inputs, at each layer's ends and 8 points inside; with no inputs, 1 everywhere.</summary>
-    public static NodeRanges Of(Design design, IReadOnlyList<double[]> inputs, int maxInputs = 16)
-    {
-        if (inputs.Count == 0) return Uniform(design, 1.0);
-        var some = inputs.Take(maxInputs).ToList();
-        var samples = design.Layers.SelectMany(l => Enumerable.Range(1, 8).Select(i => l.TStart + l.Duration * i / 9.0)).ToList();
-        var result = ReferenceSolver.Solve(design, some, SolverOptions.Dopri5(1e-6), samples);
-        int layers = design.Layers.Count;
-        var ranges = Enumerable.Range(0, layers).Select(_ => new double[design.NodeCount + 1]).ToArray();
-        void Take(int li, double[] s) { for (int k = 0; k < s.Length; k++) ranges[li][k + 1] = Math.Max(ranges[li][k + 1], Math.Abs(s[k])); }
-        int LayerOf(double t) { for (int li = 0; li < layers; li++) if (t <= design.Layers[li].TEnd) return li; return layers - 1; }
-        var state = new double[design.NodeCount];
-        foreach (var x in some) { Array.Clear(state); design.Input.Apply(x, state); Take(0, state); }
-        foreach (var c in result.Cases)
-        {
-            for (int li = 0; li < c.Boundaries.Count; li++)
-            {
-                Take(li, c.Boundaries[li].State);                       // end of layer li
-                if (li + 1 < layers) Take(li + 1, c.Boundaries[li].State); // start of the next
-            }
-            foreach (var (t, s) in c.Samples) Take(LayerOf(t), s);
-        }
-        // a node that never moved still needs a nonzero range for its devices' gains
-        foreach (var r in ranges) for (int k = 1; k < r.Length; k++) r[k] = Math.Max(r[k], 1e-3);
-        return new NodeRanges(ranges);
-    }
-
-    public static NodeRanges Uniform(Design design, double volts) => new(design.Layers.Select(_ =>
-    {
-        var r = Enumerable.Repeat(volts, design.NodeCount + 1).ToArray();
-        r[0] = 0;
-        return r;
-    }).ToArray());
 }

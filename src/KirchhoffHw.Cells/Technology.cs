@@ -55,9 +55,6 @@ public sealed record Technology
     public double TransistorArea(double width, double length) =>
         (width + 2 * GateExtension) * (length + 2 * DiffusionExtension);
 
-    /// <summary>Area (m^2) of a capacitor of <paramref name="farads"/> at this density.</summary>
-    public double CapacitorArea(double farads) => farads / CapacitorDensity;
-
     public double Supply => Vdd - Vss;
 
     /// <summary>The shipped default technology file under a repository root.</summary>
@@ -72,8 +69,6 @@ public sealed record Technology
             if (System.IO.File.Exists(DefaultPath(dir.FullName))) return DefaultPath(dir.FullName);
         return beside;
     }
-
-    public static Technology LoadDefault() => Load(DefaultPath());
 
     /// <summary>A stable hash of everything that changes a cell's characterization (cache key).</summary>
     public string Fingerprint()

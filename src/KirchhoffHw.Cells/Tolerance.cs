@@ -121,12 +121,12 @@ public static class Tolerances
 /// </summary>
 public sealed class PerturbedCellModel : DeviceModel
 {
-    private readonly CellPart[] _parts;
+    private readonly (Model.Devices.Shape Shape, double Weight)[] _parts;
 
     public PerturbedCellModel(DeviceModel ideal)
     {
         Ideal = ideal;
-        _parts = CellKind.For(ideal).Parts.ToArray();
+        _parts = CellKind.For(ideal).Parts.Select(p => (p.Topology.ShapeOf(p.Operation), p.Weight)).ToArray();
         Name = ideal.Name + "_perturbed";
     }
 
@@ -143,12 +143,8 @@ public sealed class PerturbedCellModel : DeviceModel
     private double Shape(double u, ReadOnlySpan<double> p)
     {
         double knee = p[5], q = p[6], range = p[7], sum = 0;
-        foreach (var part in _parts)
-        {
-            double t = part.Operation == Operation.Tanh ? Math.Tanh(u)
-                : part.Topology == Topology.Rectifier ? Relu(u, knee) : u;
-            sum += part.Weight * t;
-        }
+        foreach (var (shape, weight) in _parts)
+            sum += weight * (shape == Model.Devices.Shape.Relu ? Relu(u, knee) : Shapes.Apply(shape, u));
         if (q != 0) sum *= Math.Max(0, 1 - q * (u / range) * (u / range));
         return sum;
     }

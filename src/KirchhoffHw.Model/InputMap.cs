@@ -58,6 +58,3 @@ public sealed record Readout(ReadoutKind Kind, int Count = 0)
         return null;
     }
 }
-
-/// <summary>What the outputs mean; the verifier picks its verdicts from it.</summary>
-public enum TaskKind { Regression, Classification, Generation }

@@ -10,6 +10,8 @@ public sealed record SolverStats(long Accepted, long Rejected, long RhsEvaluatio
     public static readonly SolverStats Zero = new(0, 0, 0);
     public static SolverStats operator +(SolverStats a, SolverStats b) =>
         new(a.Accepted + b.Accepted, a.Rejected + b.Rejected, a.RhsEvaluations + b.RhsEvaluations);
+    public static SolverStats operator -(SolverStats a, SolverStats b) =>
+        new(a.Accepted - b.Accepted, a.Rejected - b.Rejected, a.RhsEvaluations - b.RhsEvaluations);
 }
 
 /// <summary>
@@ -20,7 +22,14 @@ public sealed record CaseResult(
     double[] Output,
     IReadOnlyList<(double T, double[] State)> Boundaries,
     IReadOnlyList<(double T, double[] State)> Samples,
-    SolverStats Stats);
+    SolverStats Stats)
+{
+    /// <summary>
+    /// The work of each layer alone (they sum to <see cref="Stats"/>). Every layer starts its step control afresh,
+    /// so a layer's figures are what a solve of the design cut after that layer would add for it.
+    /// </summary>
+    public IReadOnlyList<SolverStats> LayerStats { get; init; } = [];
+}
 
 /// <param name="BatchedRhsEvaluations">Batched right-hand-side calls actually made, summed over chunks (each covers a whole chunk).</param>
 public sealed record ReferenceResult(

@@ -4,14 +4,31 @@ using KirchhoffHw.Model;
 
 namespace KirchhoffHw.Reference;
 
+/// <summary>What solves the reference: the stages take one, so a run can be counted or replaced.</summary>
+public interface IReferenceSolver
+{
+    /// <summary>Integrates every input through every layer; <paramref name="sampleTimes"/> are extra states to record, in the order given.</summary>
+    ReferenceResult Solve(Design design, IReadOnlyList<double[]> inputs, SolverOptions options,
+        IReadOnlyList<double>? sampleTimes = null, IProgress<int>? casesDone = null, CancellationToken cancel = default);
+}
+
 /// <summary>
 /// The golden software forward pass: integrates every case through every layer of a design. Cases are cut
 /// into contiguous blocks that run in parallel, each on batches of <see cref="SolverOptions.ChunkSize"/> lanes;
 /// every case keeps its own step size, so a case's answer depends neither on the thread count nor on which
 /// other cases share its block or batch.
 /// </summary>
-public static class ReferenceSolver
+public sealed class ReferenceSolver : IReferenceSolver
 {
+    /// <summary>The solver as an <see cref="IReferenceSolver"/>, for the stages that take one.</summary>
+    public static IReferenceSolver Default { get; } = new ReferenceSolver();
+
+    private ReferenceSolver() { }
+
+    ReferenceResult IReferenceSolver.Solve(Design design, IReadOnlyList<double[]> inputs, SolverOptions options,
+        IReadOnlyList<double>? sampleTimes, IProgress<int>? casesDone, CancellationToken cancel) =>
+        Solve(design, inputs, options, sampleTimes, casesDone, cancel);
+
     public static ReferenceResult Solve(Design design, IReadOnlyList<double[]> inputs, SolverOptions options,
         IReadOnlyList<double>? sampleTimes = null, IProgress<int>? casesDone = null, CancellationToken cancel = default)
     {
@@ -47,20 +64,25 @@ public static class ReferenceSolver
                 var c = new Chunk(design.Name, first, count, Math.Min(options.ChunkSize, count), design.NodeCount, sorted, slot);
                 c.Load(inputs, design.Input);
                 var boundaries = new List<(double, double[])>[count];
-                for (int i = 0; i < count; i++) boundaries[i] = [];
+                var layerStats = new List<SolverStats>[count];
+                for (int i = 0; i < count; i++) (boundaries[i], layerStats[i]) = ([], []);
                 for (int l = 0; l < rhs.Length; l++)
                 {
                     var layer = design.Layers[l];
                     if (options.Method == SolverMethod.Rk4) Rk4.Integrate(c, rhs[l], layer.TStart, layer.TEnd, options, cancel);
                     else Dopri5.Integrate(c, rhs[l], layer.TStart, layer.TEnd, options, cancel);
-                    for (int i = 0; i < count; i++) boundaries[i].Add((layer.TEnd, (double[])c.State[i].Clone()));
+                    for (int i = 0; i < count; i++)
+                    {
+                        boundaries[i].Add((layer.TEnd, (double[])c.State[i].Clone()));
+                        layerStats[i].Add(new SolverStats(c.Accepted[i], c.Rejected[i], c.Rhs[i]) - layerStats[i].Aggregate(SolverStats.Zero, (a, b) => a + b));
+                    }
                 }
                 for (int i = 0; i < count; i++)
                 {
                     c.RecordSamplesUpTo(i, design.TEnd);
                     var output = outputNodes.Select(n => c.State[i][n - 1]).ToArray();
                     results[first + i] = new CaseResult(output, boundaries[i], c.Samples(i),
-                        new SolverStats(c.Accepted[i], c.Rejected[i], c.Rhs[i]));
+                        new SolverStats(c.Accepted[i], c.Rejected[i], c.Rhs[i])) { LayerStats = layerStats[i] };
                 }
                 Interlocked.Add(ref batched, c.BatchedRhs);
                 casesDone?.Report(Interlocked.Add(ref finished, count));

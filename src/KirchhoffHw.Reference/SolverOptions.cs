@@ -11,6 +11,9 @@ public sealed record SolverOptions(SolverMethod Method, double RelTol, double Ab
 {
     public static readonly SolverOptions Default = new(SolverMethod.Dopri5, 1e-3, 1e-3, 1e-3, 1_000_000);
 
+    /// <summary>The golden model every circuit is held against: tight enough that its own error is negligible against any tolerance.</summary>
+    public static readonly SolverOptions Golden = Default with { RelTol = 1e-9, AbsTol = 1e-9 };
+
     /// <summary>
     /// Lanes of one SIMD batch: cases integrated together. Every case keeps its own step size, so the results
     /// do not depend on it; it only trades per-edge overhead against lanes idling at the end of a block

@@ -5,10 +5,11 @@ namespace KirchhoffHw.Report;
 /// <summary>One layer's bank in silicon at given units: its devices' supply current when active, their cell area, counts.</summary>
 /// <param name="SupplyCurrent">Sum over the bank's devices of each cell's quiescent supply current (A) while the bank conducts.</param>
 /// <param name="CellArea">Sum over the bank's devices of each cell's layout area (m^2).</param>
-/// <param name="OutOfRange">Devices whose bias current falls outside what the technology can build (they are built clamped).</param>
+/// <param name="OutOfRange">Devices whose bias current falls outside what the technology can build (they are built clamped); null when the cells are not sized.</param>
 /// <param name="MinDeviceBias">Smallest bias current (A) a device with a cell asks for, before any clamping.</param>
 /// <param name="MaxDeviceBias">Largest bias current (A) a device asks for, before any clamping.</param>
-public sealed record LayerCosts(double SupplyCurrent, double CellArea, long Transistors, long PhaseSwitches, long OutOfRange, double MinDeviceBias, double MaxDeviceBias);
+/// <remarks>Without sized cells (<see cref="ICellCosts.Sized"/> false) the currents, areas and biases are NaN: unknown, not zero.</remarks>
+public sealed record LayerCosts(double SupplyCurrent, double CellArea, long Transistors, long PhaseSwitches, long? OutOfRange, double MinDeviceBias, double MaxDeviceBias);
 
 /// <summary>
 /// What devices cost in a technology. The cell library of a characterized technology sizes each device from its
@@ -22,6 +23,28 @@ public interface ICellCosts
     int PhaseSwitchesPerDevice(string model);
     /// <param name="index">The layer's position in the design (cells may be sized per layer).</param>
     LayerCosts Cost(int index, Layer layer, Units units);
+
+    /// <summary>False when cells are counted but not sized (no characterized library): bias, supply current and area are unknown.</summary>
+    bool Sized => true;
+}
+
+/// <summary>
+/// Cells counted but not sized: every device gets its model's cell (<see cref="EstimateInputs.Cells"/>: transistors and
+/// switches follow from the topologies alone), while everything that needs a characterized cell is unknown.
+/// </summary>
+public sealed class UnsizedCells(EstimateInputs inputs) : ICellCosts
+{
+    public string Origin => "cell topologies per device model (inputs.cells); not sized: no characterized cells in this run";
+    public bool Sized => false;
+    public int TransistorsPerDevice(string model) => inputs.Cell(model).TransistorsPerDevice;
+    public int PhaseSwitchesPerDevice(string model) => inputs.Cell(model).SwitchesPerDevice;
+
+    public LayerCosts Cost(int index, Layer layer, Units units)
+    {
+        var cell = inputs.Cell(layer.Model.Name);
+        long n = layer.Edges.Count;
+        return new LayerCosts(double.NaN, double.NaN, n * cell.TransistorsPerDevice, n * cell.SwitchesPerDevice, null, double.NaN, double.NaN);
+    }
 }
 
 /// <summary>

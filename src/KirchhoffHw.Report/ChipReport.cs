@@ -4,9 +4,9 @@ using KirchhoffHw.Verify;
 namespace KirchhoffHw.Report;
 
 /// <summary>One fidelity's verification: its verdict file's content, or why it was not run.</summary>
-public sealed record VerificationRun(string Fidelity, VerifyReport? Result, string? NotRunReason = null, string? VerdictFile = null)
+public sealed record VerificationRun(CircuitFidelity Fidelity, VerifyReport? Result, string? NotRunReason = null, string? VerdictFile = null)
 {
-    public string Status => Result is null ? "not run" : Result.Pass ? "pass" : "FAIL";
+    public VerdictStatus Status => Result is null ? VerdictStatus.NotRun : Result.Status;
 
     /// <summary>What the circuit of every fidelity is held against: the reference always runs the trained (ideal) laws.</summary>
     public string ComparedWith => "the reference run on the trained (ideal) device laws";
@@ -21,8 +21,8 @@ public sealed record Reproducibility(string Command, string InputOrigin, int? Se
 /// <summary>A figure shown at the top of the report; its value is also an estimate, a count or a verdict count in report.json.</summary>
 public sealed record Headline(string Key, string Label, double Value, string Unit);
 
-/// <summary>The rails and bias range against what the circuit actually did.</summary>
-public sealed record RangeCheck(string Fidelity, double MaxNodeVolts, double AllowedSwingVolts, bool NodesWithinRails,
+/// <summary>The rails and bias range against what a circuit (a fidelity's key), or the reference (`reference`), actually did.</summary>
+public sealed record RangeCheck(string Of, double MaxNodeVolts, double AllowedSwingVolts, bool NodesWithinRails,
     double MaxDeviceAmps, double MaxBiasCurrent, bool CurrentsWithinBias);
 
 /// <summary>A chip-level report: counts, estimates with their formulas, the timescale sweep, the digital comparison, verification and plots.</summary>
@@ -37,7 +37,7 @@ public sealed record ChipReport(
     double PeakModelCurrent,
     int OperatingPointCases,
     IReadOnlyList<Estimate> Estimates,
-    bool BiasFeasible,
+    bool? BiasFeasible,
     IReadOnlyList<SweepPoint> Sweep,
     DigitalComparison Digital,
     IReadOnlyList<VerificationRun> Verification,
@@ -50,9 +50,15 @@ public sealed record ChipReport(
 {
     public const string Schema = "kirchhoffhw-report/1";
 
-    public double this[string key] => Estimates.First(e => e.Key == key).Value;
+    /// <summary>An estimate's value; only estimates the report has (without sized cells some are left out).</summary>
+    public double this[EstimateKey key] => Estimates.First(e => e.Key == key).Value;
 
-    /// <summary>Pass when every verification that ran passed and at least one ran; "not verified" when none ran.</summary>
-    public string Verdict => Verification.All(v => v.Result is null) ? "not verified"
-        : Verification.Where(v => v.Result is not null).All(v => v.Result!.Pass) ? "pass" : "FAIL";
+    public bool Has(EstimateKey key) => Estimates.Any(e => e.Key == key);
+
+    /// <summary>Pass when every verification that ran passed and at least one ran; not run when none ran.</summary>
+    public VerdictStatus Verdict => Verification.All(v => v.Result is null) ? VerdictStatus.NotRun
+        : Verification.Where(v => v.Result is not null).All(v => v.Result!.Pass) ? VerdictStatus.Pass : VerdictStatus.Fail;
+
+    /// <summary>The verdict as report.json and the page show it: `pass`, `FAIL` or `not verified`.</summary>
+    public string VerdictText => Verdict == VerdictStatus.NotRun ? "not verified" : Verdict.Text();
 }

@@ -21,7 +21,8 @@ public sealed record DesignCounts(
     IReadOnlyList<ModelCount> Models,
     int PrechargeSwitchesPerNode,
     int TransistorsPerPrechargeSwitch,
-    string CellOrigin)
+    string CellOrigin,
+    bool Sized)
 {
     public long DeviceTransistors => Layers.Sum(l => l.Costs.Transistors);
     public long DeviceSwitches => Layers.Sum(l => l.Costs.PhaseSwitches);
@@ -29,7 +30,8 @@ public sealed record DesignCounts(
     public long PrechargeTransistors => PrechargeSwitches * TransistorsPerPrechargeSwitch;
     public long Switches => DeviceSwitches + PrechargeSwitches;
     public long Transistors => DeviceTransistors + PrechargeTransistors;
-    public long OutOfRange => Layers.Sum(l => l.Costs.OutOfRange);
+    /// <summary>Devices outside the bias range; null when the cells are not sized.</summary>
+    public long? OutOfRange => Sized ? Layers.Sum(l => l.Costs.OutOfRange ?? 0) : null;
 
     public static DesignCounts Of(Design design, ICellCosts cells, EstimateInputs inputs)
     {
@@ -38,6 +40,6 @@ public sealed record DesignCounts(
             .Select(g => new ModelCount(g.Key, g.Sum(l => l.Devices), cells.TransistorsPerDevice(g.Key), cells.PhaseSwitchesPerDevice(g.Key),
                 g.Sum(l => l.Costs.Transistors), g.Sum(l => l.Costs.PhaseSwitches))).ToList();
         return new DesignCounts(design.NodeCount, design.NodeCount, design.DeviceCount, design.OutputNodes.Length, layers, models,
-            inputs.PrechargeSwitchesPerNode, inputs.TransistorsPerPrechargeSwitch, cells.Origin);
+            inputs.PrechargeSwitchesPerNode, inputs.TransistorsPerPrechargeSwitch, cells.Origin, cells.Sized);
     }
 }

@@ -3,7 +3,7 @@ using KirchhoffHw.Model;
 namespace KirchhoffHw.Report;
 
 /// <summary>One estimated figure with the formula that gives it and the value of every symbol in that formula.</summary>
-public sealed record Estimate(string Key, string Name, double Value, string Unit, string Formula, IReadOnlyList<(string Symbol, double Value)> Inputs);
+public sealed record Estimate(EstimateKey Key, string Name, double Value, string Unit, string Formula, IReadOnlyList<(string Symbol, double Value)> Inputs);
 
 /// <summary>Figures at one time unit, holding the capacitance fixed: what a faster or slower chip would need and cost.</summary>
 public sealed record SweepPoint(double TimeUnit, double DeviceCurrent, bool Feasible, double StaticPower, double EnergyPerInference,
@@ -11,7 +11,8 @@ public sealed record SweepPoint(double TimeUnit, double DeviceCurrent, bool Feas
 
 /// <summary>
 /// Chip-level estimates from counts, units and stated inputs. Every figure is a closed formula over numbers that
-/// the report prints (and report.json stores), so a reader or a test can recompute each one.
+/// the report prints (and report.json stores), so a reader or a test can recompute each one. Without sized cells
+/// (<see cref="DesignCounts.Sized"/>) the figures that need a cell's bias or area are left out.
 /// </summary>
 public static class ChipEstimator
 {
@@ -23,63 +24,77 @@ public static class ChipEstimator
         double c = units.Capacitance, tau = units.TimeUnit, supply = x.Supply;
         double tEnd = counts.Layers.Count == 0 ? 0 : counts.Layers[^1].TEnd;
         var list = new List<Estimate>();
-        Estimate Add(string key, string name, double value, string unit, string formula, params (string, double)[] inputs)
+        Estimate Add(EstimateKey key, string name, double value, string unit, string formula, params (string, double)[] inputs)
         {
             var e = new Estimate(key, name, value, unit, formula, inputs);
             list.Add(e);
             return e;
         }
 
-        Add("device_bias_max_a", "Largest bias current of a device", counts.Layers.Select(l => l.Costs.MaxDeviceBias).DefaultIfEmpty(0).Max(), "A",
-            "max over layers l of I_max,l   (counts.layers[].max_device_bias_a)");
-        Add("devices_out_of_range", "Devices outside the bias range", counts.OutOfRange, "",
-            "sum over layers l of n_out,l   (counts.layers[].out_of_range)");
+        bool sized = counts.Sized;
+        if (sized)
+        {
+            Add(EstimateKey.DeviceBiasMax, "Largest bias current of a device", counts.Layers.Select(l => l.Costs.MaxDeviceBias).DefaultIfEmpty(0).Max(), "A",
+                "max over layers l of I_max,l   (counts.layers[].max_device_bias_a)");
+            Add(EstimateKey.DevicesOutOfRange, "Devices outside the bias range", counts.OutOfRange ?? 0, "",
+                "sum over layers l of n_out,l   (counts.layers[].out_of_range)");
+        }
 
         double cellArea = counts.Layers.Sum(l => l.Costs.CellArea);
-        Add("area_cells_m2", "Device cell area", cellArea, "m^2", "A_cells = sum over layers l of A_l   (counts.layers[].cell_area_m2)");
-        double switchArea = Add("area_switches_m2", "Precharge switch area", counts.PrechargeTransistors * x.SwitchAreaM2, "m^2",
+        if (sized) Add(EstimateKey.AreaCells, "Device cell area", cellArea, "m^2", "A_cells = sum over layers l of A_l   (counts.layers[].cell_area_m2)");
+        double switchArea = Add(EstimateKey.AreaSwitches, "Precharge switch area", counts.PrechargeTransistors * x.SwitchAreaM2, "m^2",
             "A_sw = N_pre * T_pre * A_swt   (phase switches sit inside the cells)",
             ("N_pre", counts.PrechargeSwitches), ("T_pre", counts.TransistorsPerPrechargeSwitch), ("A_swt", x.SwitchAreaM2)).Value;
-        double capArea = Add("area_capacitors_m2", "Capacitor area", counts.Capacitors * c / x.CapacitorDensity, "m^2", "A_cap = N_cap * C / rho_C",
+        double capArea = Add(EstimateKey.AreaCapacitors, "Capacitor area", counts.Capacitors * c / x.CapacitorDensity, "m^2", "A_cap = N_cap * C / rho_C",
             ("N_cap", counts.Capacitors), ("C", c), ("rho_C", x.CapacitorDensity)).Value;
-        Add("area_total_m2", "Chip area", (cellArea + switchArea + capArea) * (1 + x.RoutingOverhead), "m^2",
-            "A = (A_cells + A_sw + A_cap) * (1 + r_route)",
-            ("A_cells", cellArea), ("A_sw", switchArea), ("A_cap", capArea), ("r_route", x.RoutingOverhead));
+        if (sized)
+            Add(EstimateKey.AreaTotal, "Chip area", (cellArea + switchArea + capArea) * (1 + x.RoutingOverhead), "m^2",
+                "A = (A_cells + A_sw + A_cap) * (1 + r_route)",
+                ("A_cells", cellArea), ("A_sw", switchArea), ("A_cap", capArea), ("r_route", x.RoutingOverhead));
 
         double busiest = counts.Layers.Select(l => l.Costs.SupplyCurrent).DefaultIfEmpty(0).Max();
-        Add("power_static_w", "Static power (busiest layer)", busiest * supply, "W",
-            "P_static = max over layers l of I_l * (Vdd - Vss)   (only the active bank is biased; I_l = counts.layers[].supply_current_a)",
-            ("I_max", busiest), ("Vdd", x.Vdd), ("Vss", x.Vss));
         double chargePerTau = counts.Layers.Sum(l => l.Costs.SupplyCurrent * (l.TEnd - l.TStart));
-        double eStatic = Add("energy_static_j", "Static energy per inference", chargePerTau * tau * supply, "J",
-            "E_static = sum over layers l of I_l * (t_end,l - t_start,l) * tau * (Vdd - Vss)",
-            ("sum I_l*dt_l", chargePerTau), ("tau", tau), ("Vdd", x.Vdd), ("Vss", x.Vss)).Value;
-        double ePre = Add("energy_precharge_j", "Precharge energy per inference", counts.Capacitors * c * supply * supply, "J",
+        double eStatic = chargePerTau * tau * supply;
+        if (sized)
+        {
+            Add(EstimateKey.PowerStatic, "Static power (busiest layer)", busiest * supply, "W",
+                "P_static = max over layers l of I_l * (Vdd - Vss)   (only the active bank is biased; I_l = counts.layers[].supply_current_a)",
+                ("I_max", busiest), ("Vdd", x.Vdd), ("Vss", x.Vss));
+            Add(EstimateKey.EnergyStatic, "Static energy per inference", eStatic, "J",
+                "E_static = sum over layers l of I_l * (t_end,l - t_start,l) * tau * (Vdd - Vss)",
+                ("sum I_l*dt_l", chargePerTau), ("tau", tau), ("Vdd", x.Vdd), ("Vss", x.Vss));
+        }
+        double ePre = Add(EstimateKey.EnergyPrecharge, "Precharge energy per inference", counts.Capacitors * c * supply * supply, "J",
             "E_pre = N_cap * C * (Vdd - Vss)^2   (bound: charging a node anywhere within the rails from the supply)",
             ("N_cap", counts.Capacitors), ("C", c), ("Vdd", x.Vdd), ("Vss", x.Vss)).Value;
-        double eSw = Add("energy_switching_j", "Switching energy per inference", counts.Switches * x.SwitchGateCapacitance * supply * supply, "J",
+        double eSw = Add(EstimateKey.EnergySwitching, "Switching energy per inference", counts.Switches * x.SwitchGateCapacitance * supply * supply, "J",
             "E_sw = N_sw * C_g * (Vdd - Vss)^2   (every phase and precharge switch turns on and off once per inference)",
             ("N_sw", counts.Switches), ("C_g", x.SwitchGateCapacitance), ("Vdd", x.Vdd), ("Vss", x.Vss)).Value;
-        double eRead = Add("energy_readout_j", "Read-out energy per inference", counts.Outputs * x.ReadoutEnergyPerOutput, "J",
+        double eRead = Add(EstimateKey.EnergyReadout, "Read-out energy per inference", counts.Outputs * x.ReadoutEnergyPerOutput, "J",
             "E_read = N_out * E_adc", ("N_out", counts.Outputs), ("E_adc", x.ReadoutEnergyPerOutput)).Value;
-        double energy = Add("energy_per_inference_j", "Energy per inference", eStatic + ePre + eSw + eRead, "J",
-            "E = E_static + E_pre + E_sw + E_read", ("E_static", eStatic), ("E_pre", ePre), ("E_sw", eSw), ("E_read", eRead)).Value;
+        double energy = eStatic + ePre + eSw + eRead;
+        if (sized)
+            Add(EstimateKey.EnergyPerInference, "Energy per inference", energy, "J",
+                "E = E_static + E_pre + E_sw + E_read", ("E_static", eStatic), ("E_pre", ePre), ("E_sw", eSw), ("E_read", eRead));
 
-        double latency = Add("latency_s", "Latency per inference", x.PrechargeTimeConstants * x.SwitchOnResistance * c + tEnd * tau + x.ReadoutTime, "s",
+        double latency = Add(EstimateKey.Latency, "Latency per inference", x.PrechargeTimeConstants * x.SwitchOnResistance * c + tEnd * tau + x.ReadoutTime, "s",
             "t = k_pre * R_on * C + T * tau + t_adc",
             ("k_pre", x.PrechargeTimeConstants), ("R_on", x.SwitchOnResistance), ("C", c), ("T", tEnd), ("tau", tau), ("t_adc", x.ReadoutTime)).Value;
-        Add("power_average_w", "Average power", energy / latency, "W", "P_avg = E / t", ("E", energy), ("t", latency));
-        Add("throughput_per_s", "Throughput", 1 / latency, "1/s", "1 / t   (one inference at a time)", ("t", latency));
+        if (sized) Add(EstimateKey.PowerAverage, "Average power", energy / latency, "W", "P_avg = E / t", ("E", energy), ("t", latency));
+        Add(EstimateKey.Throughput, "Throughput", 1 / latency, "1/s", "1 / t   (one inference at a time)", ("t", latency));
         return list;
     }
 
-    /// <summary>The estimates again at every time unit of <see cref="SweepTimeUnits"/>, recosting the cells at each (bias scales as 1/tau).</summary>
-    public static IReadOnlyList<SweepPoint> Sweep(Design design, ICellCosts cells, EstimateInputs x) =>
+    /// <summary>
+    /// The estimates again at every time unit of <see cref="SweepTimeUnits"/>, recosting the cells at each (bias scales
+    /// as 1/tau); empty without sized cells, since every figure of the sweep follows from the cells' bias.
+    /// </summary>
+    public static IReadOnlyList<SweepPoint> Sweep(Design design, ICellCosts cells, EstimateInputs x) => !cells.Sized ? [] :
         SweepTimeUnits.Select(tau =>
         {
             var counts = DesignCounts.Of(design.With(units: design.Units with { TimeUnit = tau }), cells, x);
             var e = Compute(counts, design.Units with { TimeUnit = tau }, x).ToDictionary(v => v.Key, v => v.Value);
-            return new SweepPoint(tau, e["device_bias_max_a"], counts.OutOfRange == 0, e["power_static_w"],
-                e["energy_per_inference_j"], e["latency_s"], e["power_average_w"], e["throughput_per_s"]);
+            return new SweepPoint(tau, e[EstimateKey.DeviceBiasMax], counts.OutOfRange == 0, e[EstimateKey.PowerStatic],
+                e[EstimateKey.EnergyPerInference], e[EstimateKey.Latency], e[EstimateKey.PowerAverage], e[EstimateKey.Throughput]);
         }).ToList();
 }

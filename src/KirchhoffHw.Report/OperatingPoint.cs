@@ -5,10 +5,14 @@ namespace KirchhoffHw.Report;
 
 /// <summary>
 /// The reference trajectories of the report's cases on a fine grid, and what they demand of the devices: the
-/// largest |current| any device carries, in model units, which sets every cell's bias current.
+/// largest |current| any device carries, in model units, which sets every cell's bias current; and the largest
+/// |node voltage| they reach, in model units.
 /// </summary>
 public sealed record OperatingPoint(IReadOnlyList<double> Times, IReadOnlyList<double[][]> States, double PeakModelCurrent, SolverOptions Options)
 {
+    /// <summary>Largest |node voltage| on the grid over every case, in model units.</summary>
+    public double PeakModelVoltage => States.SelectMany(c => c).SelectMany(s => s).Select(Math.Abs).DefaultIfEmpty(0).Max();
+
     public const int PointsPerLayer = 32;
 
     /// <summary>Each layer's start, end and <see cref="PointsPerLayer"/> evenly spaced points in between.</summary>
@@ -16,12 +20,14 @@ public sealed record OperatingPoint(IReadOnlyList<double> Times, IReadOnlyList<d
         design.Layers.SelectMany(l => Enumerable.Range(0, PointsPerLayer + 2).Select(i => l.TStart + l.Duration * i / (PointsPerLayer + 1)))
             .Distinct().Order().ToList();
 
-    public static OperatingPoint Compute(Design design, IReadOnlyList<double[]> inputs, SolverOptions options, CancellationToken cancel = default)
+    /// <summary>The grid read from a reference run that recorded it (<see cref="Grid"/>); every case must have a trajectory.</summary>
+    public static OperatingPoint Of(ReferenceRun reference)
     {
+        var design = reference.Design;
         var times = Grid(design);
-        if (inputs.Count == 0) return new OperatingPoint(times, [], 0, options);
-        var result = ReferenceSolver.Solve(design, inputs, options, times, cancel: cancel);
-        var states = result.Cases.Select(c => c.Samples.Select(s => s.State).ToArray()).ToList();
+        for (int i = 0; i < reference.Inputs.Count; i++)
+            if (reference.Cases[i] is null) throw new KirchhoffHwException(new SourceLocation(design.Name), $"case {i}: {reference.Failures[i]}");
+        var states = Enumerable.Range(0, reference.Inputs.Count).Select(i => times.Select(t => reference.StateAt(i, t)).ToArray()).ToList();
         double peak = 0;
         var v = new double[design.NodeCount + 1];
         foreach (var layer in design.Layers)
@@ -43,6 +49,6 @@ public sealed record OperatingPoint(IReadOnlyList<double> Times, IReadOnlyList<d
                 }
             }
         }
-        return new OperatingPoint(times, states, peak, options);
+        return new OperatingPoint(times, states, peak, reference.Options);
     }
 }

@@ -182,7 +182,7 @@ public static class CellPlots
 {
     public static IEnumerable<PlotImage> IvCurves(CellLibrary library)
     {
-        foreach (var (topology, c) in library.Characterizations.OrderBy(kv => kv.Key))
+        foreach (var (topology, c) in library.Characterizations)
         {
             var plt = new Plot();
             plt.Font.Set("DejaVu Sans");
@@ -204,11 +204,11 @@ public static class CellPlots
                 var target = plt.Add.Scatter(ys, ys.Select(y => fit.Target((y - fit.Offset) / fit.Gain) / fit.Scale).ToArray());
                 target.MarkerSize = 0; target.LineWidth = 3; target.Color = style++ == 0 ? Colors.Black : Colors.Magenta;
                 target.LinePattern = LinePattern.Dashed;
-                string law = fit.Operation == Operation.Tanh ? "tanh" : fit.Topology == Topology.Rectifier ? "relu" : "linear";
+                string law = fit.TargetShape switch { Model.Devices.Shape.Tanh => "tanh", Model.Devices.Shape.Relu => "relu", _ => "linear" };
                 target.LegendText = $"fit: {law} target, max error {Format.Number(fit.MaxError)}";
             }
             plt.ShowLegend(Alignment.UpperLeft);
-            yield return new PlotImage($"cell_{topology.ToString().ToLowerInvariant()}", $"{topology} cell I-V over its fits",
+            yield return new PlotImage($"cell_{topology.Key}", $"{topology} cell I-V over its fits",
                 "Measured DC output current per unit bias against the differential gate voltage, one curve per output voltage; dashed: the target laws the fits map onto this cell (tanh or linear or rectified), drawn over the input range each fit covers.",
                 plt.GetImageBytes(Plots.Width, Plots.Height, ImageFormat.Png), Plots.Width, Plots.Height);
         }

@@ -1,25 +1,32 @@
 using KirchhoffHw.Model;
 using KirchhoffHw.Reference;
+using KirchhoffHw.Verify;
 
 namespace KirchhoffHw.Report;
 
-/// <summary>What a report is made from: the design in its chosen units, the estimate inputs, the cases and whatever verification produced.</summary>
+/// <summary>
+/// What a report is made from, all of it computed before: the design in its chosen units, the estimate inputs, the
+/// reference on the report's cases, the digital solve, whatever verification produced and the cells' figures.
+/// </summary>
 public sealed record ReportRequest
 {
     public required Design Design { get; init; }
     public required string Source { get; init; }
     public required EstimateInputs Inputs { get; init; }
-    public required IReadOnlyList<double[]> Cases { get; init; }
+
+    /// <summary>The reference on the report's cases, recording <see cref="OperatingPoint.Grid"/>: the waveforms and the peak device current.</summary>
+    public required ReferenceRun Reference { get; init; }
+
+    /// <summary>The design solved on the report's cases at the digital comparison's tolerance (the model's training tolerance).</summary>
+    public required ReferenceResult Digital { get; init; }
+
     public required Reproducibility Repro { get; init; }
     public IReadOnlyList<VerificationRun> Verification { get; init; } = [];
 
-    /// <summary>Tolerance of the digital forward pass (the model's training tolerance when it has one).</summary>
-    public double DigitalTolerance { get; init; } = 1e-3;
-
-    /// <summary>The reference that draws the waveforms and finds the peak device current.</summary>
-    public SolverOptions Reference { get; init; } = SolverOptions.Dopri5(1e-9);
-
-    /// <summary>The cell costs; null = <see cref="UniformCells"/> from <see cref="Inputs"/> at the reference's peak device current.</summary>
+    /// <summary>
+    /// The cell costs at the reference's peak device current; null = <see cref="UniformCells"/> from <see cref="Inputs"/>.
+    /// <see cref="UnsizedCells"/> when no cells were characterized: the report then shows what needs none.
+    /// </summary>
     public Func<double, ICellCosts>? Cells { get; init; }
 
     public IReadOnlyList<CellFit> CellFits { get; init; } = [];
@@ -32,34 +39,40 @@ public sealed record ReportRequest
 
 public static class ReportBuilder
 {
-    public static ChipReport Build(ReportRequest q, CancellationToken cancel = default)
+    public static ChipReport Build(ReportRequest q)
     {
         var design = q.Design;
         var problems = q.Inputs.Problems().ToList();
         if (problems.Count > 0)
             throw new KirchhoffHwException(problems.Select(p => new Diagnostic(new SourceLocation(q.Inputs.TechSource.Length > 0 ? q.Inputs.TechSource : "<estimate inputs>"), p)).ToList());
-        var op = OperatingPoint.Compute(design, q.Cases, q.Reference, cancel);
+        var op = OperatingPoint.Of(q.Reference);
         var cells = q.Cells?.Invoke(op.PeakModelCurrent) ?? new UniformCells(q.Inputs, op.PeakModelCurrent);
         var counts = DesignCounts.Of(design, cells, q.Inputs);
         var estimates = ChipEstimator.Compute(counts, design.Units, q.Inputs);
         var sweep = ChipEstimator.Sweep(design, cells, q.Inputs);
-        var digital = DigitalComparison.Compute(design, q.Cases, q.DigitalTolerance, q.Inputs.Digital, cancel);
+        var digital = DigitalComparison.Compute(design, q.Digital, q.Inputs.Digital);
 
         // Node voltages are signed and measured from node 0, so they must fit between the rails on both sides.
         double swing = q.Inputs.Vss < 0 ? Math.Min(q.Inputs.Vdd, -q.Inputs.Vss) : q.Inputs.Vdd;
-        var ranges = q.Verification.Where(v => v.Result is not null).Select(v => new RangeCheck(v.Fidelity,
+        var ranges = q.Verification.Where(v => v.Result is not null).Select(v => new RangeCheck(v.Fidelity.Key,
             v.Result!.Range.MaxNodeVolts, swing, v.Result.Range.MaxNodeVolts <= swing,
             v.Result.Range.MaxDeviceAmps, q.Inputs.MaxBiasCurrent, v.Result.Range.MaxDeviceAmps <= q.Inputs.MaxBiasCurrent)).ToList();
+        if (!counts.Sized)
+        {
+            // Without cells the reference still says how far the nodes swing against the rails and how much current a device carries.
+            double volts = op.PeakModelVoltage * design.Units.VoltageScale, amps = op.PeakModelCurrent * design.Units.CurrentScale;
+            ranges.Insert(0, new RangeCheck("reference", volts, swing, volts <= swing, amps, q.Inputs.MaxBiasCurrent, amps <= q.Inputs.MaxBiasCurrent));
+        }
 
         var plots = new List<PlotImage>();
         var first = q.Verification.FirstOrDefault(v => v.Result is not null)?.Result;
-        if (q.Cases.Count > 0) plots.Add(Plots.Waveforms(design, op, first?.Cases.FirstOrDefault(), 0));
+        if (q.Reference.Inputs.Count > 0) plots.Add(Plots.Waveforms(design, op, first?.Cases.FirstOrDefault(), 0));
         foreach (var run in q.Verification.Where(v => v.Result is not null))
         {
-            if (Plots.ErrorHistogram(run.Result!, run.Fidelity) is { } h) plots.Add(h);
-            if (Plots.Samples(run.Result!, run.Fidelity) is { } s) plots.Add(s);
+            if (Plots.ErrorHistogram(run.Result!, run.Fidelity.Key) is { } h) plots.Add(h);
+            if (Plots.Samples(run.Result!, run.Fidelity.Key) is { } s) plots.Add(s);
         }
-        plots.AddRange(Plots.Sweep(sweep, q.Inputs, design.Units.TimeUnit));
+        if (sweep.Count > 0) plots.AddRange(Plots.Sweep(sweep, q.Inputs, design.Units.TimeUnit));
         plots.AddRange(q.CellPlots);
 
         var byKey = estimates.ToDictionary(e => e.Key);
@@ -67,17 +80,23 @@ public static class ReportBuilder
         {
             new("devices", "Devices", counts.Devices, ""),
             new("capacitors", "Capacitors", counts.Capacitors, ""),
-            new("area_total_m2", "Chip area", byKey["area_total_m2"].Value, "m^2"),
-            new("energy_per_inference_j", "Energy per inference", byKey["energy_per_inference_j"].Value, "J"),
-            new("latency_s", "Latency", byKey["latency_s"].Value, "s"),
-            new("power_average_w", "Average power", byKey["power_average_w"].Value, "W"),
-            new("device_bias_max_a", "Largest device bias", byKey["device_bias_max_a"].Value, "A"),
-            new("digital_energy_ratio", "GPU energy / chip energy", digital.EnergyPerInference / byKey["energy_per_inference_j"].Value, ""),
         };
+        void Estimate(EstimateKey key, string label, string unit)
+        {
+            if (byKey.TryGetValue(key, out var e)) headlines.Add(new(key.Json(), label, e.Value, unit));
+        }
+        Estimate(EstimateKey.AreaTotal, "Chip area", "m^2");
+        Estimate(EstimateKey.EnergyPerInference, "Energy per inference", "J");
+        Estimate(EstimateKey.Latency, "Latency", "s");
+        Estimate(EstimateKey.PowerAverage, "Average power", "W");
+        Estimate(EstimateKey.DeviceBiasMax, "Largest device bias", "A");
+        if (byKey.TryGetValue(EstimateKey.EnergyPerInference, out var energy))
+            headlines.Add(new("digital_energy_ratio", "GPU energy / chip energy", digital.EnergyPerInference / energy.Value, ""));
+        if (!counts.Sized) headlines.Add(new("node_swing_v", "Largest node swing (reference)", ranges[0].MaxNodeVolts, "V"));
         foreach (var run in q.Verification.Where(v => v.Result is not null))
-            headlines.Add(new($"passed_{run.Fidelity}", $"Cases passed ({run.Fidelity})", run.Result!.Cases.Count(c => c.Pass), $"of {run.Result.Cases.Count}"));
+            headlines.Add(new($"passed_{run.Fidelity.Key}", $"Cases passed ({run.Fidelity.Key})", run.Result!.Cases.Count(c => c.Pass), $"of {run.Result.Cases.Count}"));
 
-        return new ChipReport(design.Name, q.Source, design.Task, q.Generated, design.Units, q.Inputs, counts, op.PeakModelCurrent, q.Cases.Count,
-            estimates, counts.OutOfRange == 0, sweep, digital, q.Verification, ranges, q.CellFits, q.CellNote, plots, q.Repro, headlines);
+        return new ChipReport(design.Name, q.Source, design.Task, q.Generated, design.Units, q.Inputs, counts, op.PeakModelCurrent, q.Reference.Inputs.Count,
+            estimates, counts.OutOfRange is { } outside ? outside == 0 : null, sweep, digital, q.Verification, ranges, q.CellFits, q.CellNote, plots, q.Repro, headlines);
     }
 }

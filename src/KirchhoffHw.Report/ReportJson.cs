@@ -18,7 +18,7 @@ public static class ReportJson
         w.WriteString("design", r.Design);
         w.WriteString("source", r.Source);
         w.WriteString("task", r.Task.ToString().ToLowerInvariant());
-        w.WriteString("verdict", r.Verdict);
+        w.WriteString("verdict", r.VerdictText);
 
         VerdictJson.WriteUnits(w, r.Units);
 
@@ -44,7 +44,7 @@ public static class ReportJson
         w.WriteNumber("transistors_per_precharge_switch", c.TransistorsPerPrechargeSwitch);
         w.WriteNumber("switches", c.Switches);
         w.WriteNumber("transistors", c.Transistors);
-        w.WriteNumber("out_of_range", c.OutOfRange);
+        NumOrNull(w, "out_of_range", c.OutOfRange);
         w.WriteString("cell_origin", c.CellOrigin);
         w.WriteStartArray("layers");
         foreach (var l in c.Layers)
@@ -54,7 +54,7 @@ public static class ReportJson
             w.WriteNumber("t_start", l.TStart); w.WriteNumber("t_end", l.TEnd);
             var k = l.Costs;
             Num(w, "supply_current_a", k.SupplyCurrent); Num(w, "cell_area_m2", k.CellArea); w.WriteNumber("transistors", k.Transistors);
-            w.WriteNumber("phase_switches", k.PhaseSwitches); w.WriteNumber("out_of_range", k.OutOfRange);
+            w.WriteNumber("phase_switches", k.PhaseSwitches); NumOrNull(w, "out_of_range", k.OutOfRange);
             Num(w, "min_device_bias_a", k.MinDeviceBias); Num(w, "max_device_bias_a", k.MaxDeviceBias);
             w.WriteEndObject();
         }
@@ -101,7 +101,7 @@ public static class ReportJson
         foreach (var e in r.Estimates)
         {
             w.WriteStartObject();
-            w.WriteString("key", e.Key); w.WriteString("name", e.Name); Num(w, "value", e.Value); w.WriteString("unit", e.Unit);
+            w.WriteString("key", e.Key.Json()); w.WriteString("name", e.Name); Num(w, "value", e.Value); w.WriteString("unit", e.Unit);
             w.WriteString("formula", e.Formula);
             w.WriteStartObject("inputs");
             foreach (var (s, v) in e.Inputs) Num(w, s, v);
@@ -109,7 +109,7 @@ public static class ReportJson
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        w.WriteBoolean("bias_feasible", r.BiasFeasible);
+        if (r.BiasFeasible is { } feasible) w.WriteBoolean("bias_feasible", feasible); else w.WriteNull("bias_feasible");
 
         w.WriteStartArray("sweep");
         foreach (var p in r.Sweep)
@@ -149,7 +149,7 @@ public static class ReportJson
         foreach (var g in r.Ranges)
         {
             w.WriteStartObject();
-            w.WriteString("fidelity", g.Fidelity);
+            w.WriteString("fidelity", g.Of);
             w.WriteNumber("max_node_v", g.MaxNodeVolts); w.WriteNumber("allowed_swing_v", g.AllowedSwingVolts); w.WriteBoolean("nodes_within_rails", g.NodesWithinRails);
             w.WriteNumber("max_device_a", g.MaxDeviceAmps); w.WriteNumber("max_bias_current_a", g.MaxBiasCurrent); w.WriteBoolean("currents_within_bias", g.CurrentsWithinBias);
             w.WriteEndObject();
@@ -200,8 +200,8 @@ public static class ReportJson
     private static void WriteRun(Utf8JsonWriter w, VerificationRun v)
     {
         w.WriteStartObject();
-        w.WriteString("fidelity", v.Fidelity);
-        w.WriteString("status", v.Status);
+        w.WriteString("fidelity", v.Fidelity.Key);
+        w.WriteString("status", v.Status.Text());
         if (v.VerdictFile is not null) w.WriteString("verdict_file", v.VerdictFile);
         if (v.Result is not { } r)
         {
@@ -251,6 +251,12 @@ public static class ReportJson
         }
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    private static void NumOrNull(Utf8JsonWriter w, string name, long? value)
+    {
+        if (value is { } v) w.WriteNumber(name, v);
+        else w.WriteNull(name);
     }
 
     // JSON has no NaN or infinity: an undefined figure is null.

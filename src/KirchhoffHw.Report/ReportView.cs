@@ -11,7 +11,7 @@ public sealed record LayerView(string Index, string Model, string Devices, strin
 public sealed record ModelView(string Model, string Devices, string TransistorsPerDevice, string SwitchesPerDevice, string Transistors, string Switches);
 public sealed record SweepView(string TimeUnit, string Current, string Feasible, string StaticPower, string Energy, string Latency, string Power, string Throughput, bool IsCurrent);
 public sealed record DigitalLayerView(string Index, string Model, string Devices, string OpsPerDevice, string Evaluations, string OpsPerEvaluation);
-public sealed record CaseView(string Index, string Status, string Pass, string Initial, string Boundary, string Sample, string Output, string Node, string Current, string Settle, string Failures);
+public sealed record CaseView(string Index, string Status, string Verdict, bool Passed, string Initial, string Boundary, string Sample, string Output, string Node, string Current, string Settle, string Failures);
 public sealed record RunView(string Fidelity, string Status, string StatusClass, string Reason, IReadOnlyList<Row> Summary, IReadOnlyList<CaseView> Cases, IReadOnlyList<string> Failures, bool Ran);
 public sealed record PlotView(string Key, string Title, string Caption, string File, string DataUri, int Width, int Height);
 
@@ -25,7 +25,9 @@ public sealed record ReportView(
     IReadOnlyList<Row> Inputs,
     IReadOnlyList<EstimateView> Estimates,
     string Feasibility,
+    bool Infeasible,
     IReadOnlyList<SweepView> Sweep,
+    string SweepNote,
     IReadOnlyList<Row> Digital,
     IReadOnlyList<DigitalLayerView> DigitalLayers,
     string DigitalFormula,
@@ -47,7 +49,7 @@ public sealed record ReportView(
         var counts = r.Counts;
         return new ReportView(
             r.Design, r.Source, r.Task.ToString().ToLowerInvariant(), r.Generated.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", Inv),
-            r.Verdict, r.Verdict switch { "pass" => "pass", "FAIL" => "fail", _ => "none" },
+            r.VerdictText, ClassOf(r.Verdict),
             r.Headlines.Select(h => new HeadlineView(h.Key, h.Label, Q(h.Value, h.Unit), Format.Raw(h.Value))).ToList(),
             [
                 new("capacitance C", Q(r.Units.Capacitance, "F")), new("time unit tau", Q(r.Units.TimeUnit, "s")),
@@ -65,7 +67,7 @@ public sealed record ReportView(
             ],
             counts.Layers.Select(l => new LayerView(l.Index.ToString(Inv), l.Model, Format.Count(l.Devices),
                 $"[{Format.Number(l.TStart)}, {Format.Number(l.TEnd)}]", Format.Count(l.Costs.Transistors), Q(l.Costs.SupplyCurrent, "A"), Q(l.Costs.CellArea, "m^2"),
-                $"{Q(l.Costs.MinDeviceBias, "A")} .. {Q(l.Costs.MaxDeviceBias, "A")}", Format.Count(l.Costs.OutOfRange))).ToList(),
+                $"{Q(l.Costs.MinDeviceBias, "A")} .. {Q(l.Costs.MaxDeviceBias, "A")}", l.Costs.OutOfRange is { } n ? Format.Count(n) : "-")).ToList(),
             counts.Models.Select(m => new ModelView(m.Model, Format.Count(m.Devices), m.TransistorsPerDevice.ToString(Inv), m.SwitchesPerDevice.ToString(Inv),
                 Format.Count(m.Transistors), Format.Count(m.Switches))).ToList(),
             [
@@ -83,14 +85,19 @@ public sealed record ReportView(
                     $"largest |g| of any device on the reference trajectories of the report's {r.OperatingPointCases} cases"),
                 ..x.Cells.Select(cell => new Row($"cell {cell.Model}", $"T = {cell.TransistorsPerDevice}, S = {cell.SwitchesPerDevice}, A_t = {Q(cell.TransistorAreaM2, "m^2")}", cell.Origin)),
             ],
-            r.Estimates.Select(e => new EstimateView(e.Key, e.Name, Q(e.Value, e.Unit), Format.Raw(e.Value), e.Formula,
+            r.Estimates.Select(e => new EstimateView(e.Key.Json(), e.Name, Q(e.Value, e.Unit), Format.Raw(e.Value), e.Formula,
                 string.Join(", ", e.Inputs.Select(i => $"{i.Symbol} = {Format.Number(i.Value)}")))).ToList(),
-            r.BiasFeasible
-                ? $"feasible: every device's bias current lies within the technology's range {Q(x.MinBiasCurrent, "A")} .. {Q(x.MaxBiasCurrent, "A")}"
-                : $"INFEASIBLE: {Format.Count(counts.OutOfRange)} of {Format.Count(counts.Devices)} devices need a bias current outside the technology's range {Q(x.MinBiasCurrent, "A")} .. {Q(x.MaxBiasCurrent, "A")}; see the timescale sweep for time units that fit",
+            r.BiasFeasible switch
+            {
+                true => $"feasible: every device's bias current lies within the technology's range {Q(x.MinBiasCurrent, "A")} .. {Q(x.MaxBiasCurrent, "A")}",
+                false => $"INFEASIBLE: {Format.Count(counts.OutOfRange ?? 0)} of {Format.Count(counts.Devices)} devices need a bias current outside the technology's range {Q(x.MinBiasCurrent, "A")} .. {Q(x.MaxBiasCurrent, "A")}; see the timescale sweep for time units that fit",
+                null => $"not assessed: device bias currents, cell area and static power need characterized cells; {NeedCells}",
+            },
+            r.BiasFeasible == false,
             r.Sweep.Select(p => new SweepView(Q(p.TimeUnit, "s"), Q(p.DeviceCurrent, "A"), p.Feasible ? "yes" : "no", Q(p.StaticPower, "W"),
                 Q(p.EnergyPerInference, "J"), Q(p.Latency, "s"), Q(p.AveragePower, "W"), Q(p.Throughput, "1/s"),
                 Math.Abs(Math.Log10(p.TimeUnit) - Math.Log10(r.Units.TimeUnit)) < 1e-9)).ToList(),
+            r.Sweep.Count > 0 ? "" : $"Not computed: every figure of the sweep follows from the cells' bias currents, which need characterized cells; {NeedCells}.",
             [
                 new("machine", r.Digital.Machine.Name, r.Digital.Machine.Basis),
                 new("energy per operation e_op", Q(r.Digital.Machine.EnergyPerOpJ, "J")),
@@ -98,8 +105,9 @@ public sealed record ReportView(
                 new("solver", $"{r.Digital.Solver}, rtol = atol = {Format.Number(r.Digital.Tolerance)}", $"evaluations are the mean over {r.Digital.Cases} cases"),
                 new("ops per node per evaluation ops_node", r.Digital.OpsPerNodePerEvaluation.ToString(Inv), "Dormand-Prince stage combination, about six multiply-adds"),
                 new("operations per inference", Format.Number(r.Digital.OpsPerInference)),
-                new("GPU energy per inference", Q(r.Digital.EnergyPerInference, "J"), $"chip: {Q(r[("energy_per_inference_j")], "J")}"),
-                new("GPU time per inference", Q(r.Digital.TimePerInference, "s"), $"chip: {Q(r["latency_s"], "s")}"),
+                new("GPU energy per inference", Q(r.Digital.EnergyPerInference, "J"),
+                    r.Has(EstimateKey.EnergyPerInference) ? $"chip: {Q(r[EstimateKey.EnergyPerInference], "J")}" : "chip: needs characterized cells"),
+                new("GPU time per inference", Q(r.Digital.TimePerInference, "s"), $"chip: {Q(r[EstimateKey.Latency], "s")}"),
             ],
             r.Digital.Layers.Select(l => new DigitalLayerView(l.Index.ToString(Inv), l.Model, Format.Count(l.Devices), l.OpsPerDevice.ToString(Inv),
                 Format.Number(l.EvaluationsPerCase), Format.Number(l.OpsPerEvaluation))).ToList(),
@@ -107,8 +115,8 @@ public sealed record ReportView(
             r.Verification.Select(Run).ToList(),
             r.Ranges.SelectMany(g => new Row[]
             {
-                new($"{g.Fidelity}: largest node swing", Q(g.MaxNodeVolts, "V"), $"{(g.NodesWithinRails ? "within" : "OUTSIDE")} +-{Q(g.AllowedSwingVolts, "V")} about mid-rail"),
-                new($"{g.Fidelity}: largest device current", Q(g.MaxDeviceAmps, "A"), $"{(g.CurrentsWithinBias ? "within" : "ABOVE")} the largest bias current {Q(g.MaxBiasCurrent, "A")}"),
+                new($"{g.Of}: largest node swing", Q(g.MaxNodeVolts, "V"), $"{(g.NodesWithinRails ? "within" : "OUTSIDE")} +-{Q(g.AllowedSwingVolts, "V")} about mid-rail"),
+                new($"{g.Of}: largest device current", Q(g.MaxDeviceAmps, "A"), $"{(g.CurrentsWithinBias ? "within" : "ABOVE")} the largest bias current {Q(g.MaxBiasCurrent, "A")}"),
             }).ToList(),
             r.CellNote,
             r.CellFits.Select(f => new Row($"{f.Model} ({f.Cell})", $"max {Format.Number(f.MaxError)} {f.Unit}", $"rms {Format.Number(f.RmsError)} {f.Unit}")).ToList(),
@@ -118,9 +126,19 @@ public sealed record ReportView(
             r.Repro.Inputs.Select(v => "[" + string.Join(", ", v.Select(Format.Raw)) + "]").ToList());
     }
 
+    /// <summary>What a report needs characterized cells for, and how to ask for them.</summary>
+    public const string NeedCells = "run a MOS fidelity (--fidelity macro or transistor) or give --tech to characterize them";
+
+    private static string ClassOf(VerdictStatus status) => status switch
+    {
+        VerdictStatus.Pass => "pass",
+        VerdictStatus.Fail => "fail",
+        _ => "none",
+    };
+
     private static RunView Run(VerificationRun v)
     {
-        if (v.Result is not { } r) return new RunView(v.Fidelity, v.Status, "none", v.NotRunReason ?? "", [], [], [], false);
+        if (v.Result is not { } r) return new RunView(v.Fidelity.Key, v.Status.Text(), ClassOf(v.Status), v.NotRunReason ?? "", [], [], [], false);
         var s = r.Summary;
         string F(double? d) => d is { } x ? Format.Number(x) : "-";
         var summary = new List<Row>
@@ -133,11 +151,11 @@ public sealed record ReportView(
         };
         if (s.ArgmaxAgreement is { } a) summary.Add(new("argmax agreement", a.ToString("P1", CultureInfo.InvariantCulture), $"smallest reference margin {F(s.MinReferenceMargin)}"));
         if (s.MeanSampleError is { } m) summary.Add(new("mean per-sample error", F(m), $"reference std {F(s.ReferenceStd)}, energy distance {F(s.EnergyDistance)}"));
-        var cases = r.Cases.Select(c => new CaseView(c.Index.ToString(CultureInfo.InvariantCulture), c.Status.ToString(), c.Pass ? "pass" : "FAIL",
+        var cases = r.Cases.Select(c => new CaseView(c.Index.ToString(CultureInfo.InvariantCulture), c.Status.ToString(), VerdictStatusText.Of(c.Pass).Text(), c.Pass,
             F(c.Errors?.Initial), F(c.Errors?.Boundary), F(c.Errors?.Sample), F(c.Errors?.Output),
             Format.Quantity(c.Range.MaxNodeVolts, "V"), Format.Quantity(c.Range.MaxDeviceAmps, "A"),
             c.SettleTime is { } st ? Format.Quantity(st, "s") : "-",
             string.Join("; ", c.Failures.Concat(c.Message is null ? [] : [c.Message]).Distinct()))).ToList();
-        return new RunView(v.Fidelity, v.Status, r.Pass ? "pass" : "fail", "", summary, cases, s.Failures, true);
+        return new RunView(v.Fidelity.Key, v.Status.Text(), ClassOf(v.Status), "", summary, cases, s.Failures, true);
     }
 }

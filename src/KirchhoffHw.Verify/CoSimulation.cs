@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using KirchhoffHw.Generate;
+using KirchhoffHw.Generate.Dialects;
 using KirchhoffHw.Generate.Dialects.Ngspice;
 using KirchhoffHw.Model;
 using KirchhoffHw.Reference;
@@ -8,16 +8,18 @@ using KirchhoffHw.Simulate;
 namespace KirchhoffHw.Verify;
 
 /// <summary>
-/// One case: write the deck for its input, simulate it, convert the waveforms back to model units and hold
-/// them against the reference trajectory. Simulator failures become verdicts, never exceptions.
+/// One case: write the deck for its input in the backend's dialect, simulate it, convert the waveforms back to
+/// model units and hold them against the reference trajectory. Simulator failures become verdicts, never exceptions.
 /// </summary>
-public sealed class CoSimulation(Design design, VerifyOptions options, NgspiceEmitter? emitter = null)
+public sealed class CoSimulation(Design design, VerifyOptions options, ISimulationDialect? dialect = null)
 {
-    private readonly NgspiceEmitter _emitter = emitter ?? new NgspiceEmitter();
+    private readonly ISimulationDialect _dialect = dialect ?? new NgspiceEmitter();
     private readonly double _tolerance = options.ToleranceFor(design.Task);
 
     /// <summary>Model times compared besides the boundaries: evenly inside each layer.</summary>
-    public IReadOnlyList<double> SampleTimes { get; } = design.Layers
+    public IReadOnlyList<double> SampleTimes { get; } = SampleTimesOf(design, options);
+
+    public static IReadOnlyList<double> SampleTimesOf(Design design, VerifyOptions options) => design.Layers
         .SelectMany(l => Enumerable.Range(1, options.SamplesPerLayer).Select(i => l.TStart + l.Duration * i / (options.SamplesPerLayer + 1)))
         .ToList();
 
@@ -27,8 +29,8 @@ public sealed class CoSimulation(Design design, VerifyOptions options, NgspiceEm
     {
         var clock = Stopwatch.StartNew();
         var units = design.Units;
-        var deck = _emitter.WriteToString(options.Circuit ?? design, options.Spice with { Input = input, SampleTimes = SampleTimes });
-        var vectors = Enumerable.Range(1, design.NodeCount).Select(k => $"v(n{k})").ToList();
+        var deck = _dialect.FormatDeck(options.Circuit ?? design, options.Spice with { Input = input, SampleTimes = SampleTimes });
+        var vectors = Enumerable.Range(1, design.NodeCount).Select(_dialect.GetProbe).ToList();
         var sim = simulator.Run(new SimulationRequest(deck, vectors, options.CaseTimeout), cancel);
         var referenceFailures = reference is null ? new[] { $"reference: {referenceFailure}" } : [];
         if (!sim.IsOk || sim.Time.Length == 0)

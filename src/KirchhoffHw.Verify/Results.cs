@@ -59,10 +59,26 @@ public sealed record TaskSummary(
 /// <summary>Whether outputs are ready at T x time unit: the simulated end time, and when outputs settled.</summary>
 public sealed record TimescaleCheck(double ExpectedSeconds, double SimulatedSeconds, double? LatestSettleSeconds, bool Pass);
 
+/// <summary>A verification's outcome as reports show it: passed, failed, or not run at all.</summary>
+public enum VerdictStatus { Pass, Fail, NotRun }
+
+public static class VerdictStatusText
+{
+    /// <summary>`pass`, `FAIL` (capitals: a failure must stand out in a table), `not run`.</summary>
+    public static string Text(this VerdictStatus status) => status switch
+    {
+        VerdictStatus.Pass => "pass",
+        VerdictStatus.Fail => "FAIL",
+        _ => "not run",
+    };
+
+    public static VerdictStatus Of(bool pass) => pass ? VerdictStatus.Pass : VerdictStatus.Fail;
+}
+
 public sealed record VerifyReport(
     string Design,
     string Source,
-    string Fidelity,
+    CircuitFidelity Fidelity,
     string Simulator,
     Units Units,
     TaskKind Task,
@@ -71,4 +87,7 @@ public sealed record VerifyReport(
     TaskSummary Summary,
     TimescaleCheck Timescale,
     DynamicRange Range,
-    bool Pass);
+    bool Pass)
+{
+    public VerdictStatus Status => VerdictStatusText.Of(Pass);
+}

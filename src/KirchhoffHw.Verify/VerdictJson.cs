@@ -35,7 +35,7 @@ public static class VerdictJson
         w.WriteStartObject();
         w.WriteString("design", r.Design);
         w.WriteString("source", r.Source);
-        w.WriteString("fidelity", r.Fidelity);
+        w.WriteString("fidelity", r.Fidelity.ToString());
         w.WriteString("simulator", r.Simulator);
         w.WriteString("task", r.Task.ToString().ToLowerInvariant());
         WriteUnits(w, r.Units);
@@ -137,7 +137,10 @@ public static class VerdictJson
             var t = e.GetProperty("timescale");
             var timescale = new TimescaleCheck(t.GetProperty("expected_s").GetDouble(), t.GetProperty("simulated_s").GetDouble(), N(t, "latest_settle_s"), t.GetProperty("pass").GetBoolean());
             var r = e.GetProperty("dynamic_range");
-            return new VerifyReport(e.GetProperty("design").GetString()!, e.GetProperty("source").GetString()!, e.GetProperty("fidelity").GetString()!,
+            var fidelityText = e.GetProperty("fidelity").GetString()!;
+            var fidelity = CircuitFidelity.Parse(fidelityText)
+                ?? throw new KirchhoffHwException(path, $"fidelity '{Generate.Formatting.Names.CommentText(fidelityText)}' is not ideal, macro (tech, corner) or transistor (tech, corner)");
+            return new VerifyReport(e.GetProperty("design").GetString()!, e.GetProperty("source").GetString()!, fidelity,
                 e.GetProperty("simulator").GetString()!, units, Enum.Parse<TaskKind>(e.GetProperty("task").GetString()!, ignoreCase: true),
                 e.GetProperty("tolerance").GetDouble(), cases, summary, timescale,
                 new DynamicRange(r.GetProperty("max_node_v").GetDouble(), r.GetProperty("max_device_a").GetDouble()), e.GetProperty("pass").GetBoolean());

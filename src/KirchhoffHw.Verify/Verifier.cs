@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using KirchhoffHw.Generate;
+using KirchhoffHw.Generate.Dialects;
+using KirchhoffHw.Generate.Dialects.Ngspice;
 using KirchhoffHw.Model;
 using KirchhoffHw.Reference;
 using KirchhoffHw.Simulate;
@@ -12,38 +13,46 @@ namespace KirchhoffHw.Verify;
 public readonly record struct VerifyProgress(string Stage, int Done, int Total, CaseVerdict? Last = null);
 
 /// <summary>
-/// Runs every case through the circuit and the reference and judges them one by one, then as a task.
-/// Each finished case is appended to a journal beside the output, so an interrupted batch resumes without
-/// redoing finished cases; the journal is keyed by the design, the options and the input, so a changed run
-/// never reuses stale results.
+/// Runs every case through the circuit and holds it against the reference, then judges the run as a task (the
+/// pass rule of every verification lives here and in <see cref="TaskRule"/>). Each finished case is appended to a
+/// journal beside the output, so an interrupted batch resumes without redoing finished cases; the journal is keyed
+/// by the design, the options and the input, so a changed run never reuses stale results. Where cases run is the
+/// <see cref="ICaseRunner"/>'s business.
 /// </summary>
 public sealed class Verifier
 {
     private readonly Design design;
     private readonly VerifyOptions options;
     private readonly Func<ISpiceSimulator> _simulators;
-    private readonly int _jobs;
+    private readonly ICaseRunner _runner;
     private readonly bool _ownsSimulators;
     private readonly string source;
     private readonly string _simulatorName;
+    private readonly ISimulationDialect _dialect;
 
     /// <summary>Runs every case, one after another, on <paramref name="simulator"/> (which the caller owns).</summary>
     public Verifier(Design design, VerifyOptions options, ISpiceSimulator simulator, string source = "")
-        : this(design, options, () => simulator, 1, source, owns: false, simulator.Name) { }
+        : this(design, options, new NgspiceEmitter(), () => simulator, new LocalCaseRunner(1), source, owns: false, simulator.Name) { }
 
     /// <summary>
     /// Runs up to <paramref name="jobs"/> cases at once, each job on its own simulator from <paramref name="simulators"/>:
     /// ngspice keeps global state, so parallel cases need separate simulator processes.
     /// </summary>
     public Verifier(Design design, VerifyOptions options, Func<ISpiceSimulator> simulators, int jobs, string source = "")
-        : this(design, options, simulators, Math.Max(1, jobs), source, owns: true, null) { }
+        : this(design, options, new NgspiceEmitter(), simulators, new LocalCaseRunner(jobs), source, owns: true, null) { }
 
-    private Verifier(Design design, VerifyOptions options, Func<ISpiceSimulator> simulators, int jobs, string source, bool owns, string? name)
+    /// <summary>Runs the cases on <paramref name="backend"/>'s simulators, wherever <paramref name="runner"/> puts them.</summary>
+    public Verifier(Design design, VerifyOptions options, CoSimBackend backend, ICaseRunner runner, string source = "")
+        : this(design, options, backend.Dialect, backend.Simulators, runner, source, owns: true, null) { }
+
+    private Verifier(Design design, VerifyOptions options, ISimulationDialect dialect, Func<ISpiceSimulator> simulators, ICaseRunner runner,
+        string source, bool owns, string? name)
     {
         this.design = design;
         this.options = options;
+        _dialect = dialect;
         _simulators = simulators;
-        _jobs = jobs;
+        _runner = runner;
         _ownsSimulators = owns;
         this.source = source;
         if (name is null)
@@ -54,40 +63,80 @@ public sealed class Verifier
         _simulatorName = name;
     }
 
+    /// <summary>The model times, besides the layer boundaries, at which a verification compares trajectories.</summary>
+    public static IReadOnlyList<double> SampleTimes(Design design, VerifyOptions options) => CoSimulation.SampleTimesOf(design, options);
+
+    /// <summary>Solves the reference on <paramref name="inputs"/>, then verifies against it.</summary>
     public VerifyReport Run(IReadOnlyList<double[]> inputs, string? journalPath = null, IProgress<VerifyProgress>? progress = null,
         CancellationToken cancel = default)
     {
-        var cosim = new CoSimulation(design, options);
         progress?.Report(new VerifyProgress("reference", 0, inputs.Count));
-        var (reference, referenceFailures) = SolveReference(inputs, cosim.SampleTimes, cancel);
+        var reference = ReferenceRun.Solve(design, inputs, options.Reference, SampleTimes(design, options), cancel: cancel);
+        return Run(reference, journalPath, progress, cancel);
+    }
 
+    /// <summary>
+    /// Verifies against a reference already solved on the inputs (<see cref="ReferenceRun"/> of this design at
+    /// <see cref="VerifyOptions.Reference"/>, recording at least <see cref="SampleTimes"/>).
+    /// </summary>
+    public VerifyReport Run(ReferenceRun reference, string? journalPath = null, IProgress<VerifyProgress>? progress = null,
+        CancellationToken cancel = default)
+    {
+        var verdicts = Simulate(reference, journalPath, null, progress, cancel);
+        return Judge(verdicts!);
+    }
+
+    /// <summary>
+    /// Simulates the cases of <paramref name="only"/> (every case when null) that the journal has not finished,
+    /// journals each verdict and returns the verdicts by index (null for cases outside <paramref name="only"/>).
+    /// </summary>
+    public CaseVerdict?[] Simulate(ReferenceRun reference, string? journalPath, IReadOnlySet<int>? only,
+        IProgress<VerifyProgress>? progress = null, CancellationToken cancel = default)
+    {
+        if (!ReferenceEquals(reference.Design, design) && reference.Design.Name != design.Name)
+            throw new ArgumentException($"the reference run is of design {reference.Design.Name}, not {design.Name}", nameof(reference));
+        if (reference.Options != options.Reference)
+            throw new ArgumentException("the reference run was solved with other solver options than the verification's", nameof(reference));
+        var inputs = reference.Inputs;
+        var cosim = new CoSimulation(design, options, _dialect);
         var runKey = RunKey();
         var done = journalPath is null ? new Dictionary<string, CaseVerdict>() : ReadJournal(journalPath);
-        var verdicts = new CaseVerdict[inputs.Count];
-        var pool = new System.Collections.Concurrent.ConcurrentBag<ISpiceSimulator>();
+        var verdicts = new CaseVerdict?[inputs.Count];
+        var pending = new List<PendingCase>();
         var gate = new object();
-        int finished = 0;
-        try
+        int finished = 0, total = only?.Count ?? inputs.Count;
+        for (int i = 0; i < inputs.Count; i++)
         {
-            Parallel.For(0, inputs.Count, new ParallelOptions { MaxDegreeOfParallelism = _jobs, CancellationToken = cancel }, i =>
+            if (only is not null && !only.Contains(i)) continue;
+            var key = CaseKey(runKey, i, inputs[i]);
+            if (done.TryGetValue(key, out var verdict))
             {
-                var key = CaseKey(runKey, i, inputs[i]);
-                if (!done.TryGetValue(key, out var verdict))
-                {
-                    if (!pool.TryTake(out var simulator)) simulator = _simulators();
-                    try { verdict = cosim.Run(simulator, i, inputs[i], reference[i], cancel, referenceFailures[i]); }
-                    finally { pool.Add(simulator); }
-                    if (journalPath is not null) lock (gate) AppendJournal(journalPath, key, verdict);
-                }
                 verdicts[i] = verdict;
-                lock (gate) progress?.Report(new VerifyProgress("simulate", ++finished, inputs.Count, verdict));
-            });
+                progress?.Report(new VerifyProgress("simulate", ++finished, total, verdict));
+            }
+            else pending.Add(new PendingCase(i, inputs[i], key));
         }
-        finally
+        var batch = new CaseBatch(pending, inputs.Count, runKey, journalPath, _simulators, _ownsSimulators,
+            (simulator, c, token) => cosim.Run(simulator, c.Index, c.Input, reference.CaseAt(c.Index, cosim.SampleTimes), token, reference.Failures[c.Index]));
+        var keys = pending.ToDictionary(c => c.Index, c => c.Key);
+        _runner.Run(batch, verdict =>
         {
-            if (_ownsSimulators) foreach (var s in pool) s.Dispose();
-        }
+            lock (gate)
+            {
+                if (!keys.TryGetValue(verdict.Index, out var key) || verdicts[verdict.Index] is not null) return;
+                if (journalPath is not null) AppendJournal(journalPath, key, verdict);
+                verdicts[verdict.Index] = verdict;
+                progress?.Report(new VerifyProgress("simulate", ++finished, total, verdict));
+            }
+        }, cancel);
+        foreach (var c in pending)
+            if (verdicts[c.Index] is null) throw new InvalidOperationException($"the case runner returned no verdict for case {c.Index}");
+        return verdicts;
+    }
 
+    /// <summary>The run's verdict from every case's: task figures, timescale, dynamic range against the rails, the pass rule.</summary>
+    public VerifyReport Judge(IReadOnlyList<CaseVerdict> verdicts)
+    {
         double tolerance = options.ToleranceFor(design.Task);
         var summary = Summarize(verdicts, tolerance);
         var simulated = verdicts.Where(v => v.Circuit is not null).ToList();
@@ -112,30 +161,6 @@ public sealed class Verifier
             summary, timescale, range, summary.Pass && timescale.Pass && verdicts.All(v => v.Pass));
     }
 
-    /// <summary>
-    /// The golden trajectories, batched. A design can diverge for some inputs (the solver then gives up with a
-    /// message); only then are the cases solved one by one, so one bad input costs only its own verdict.
-    /// </summary>
-    private (CaseResult?[] Results, string?[] Failures) SolveReference(IReadOnlyList<double[]> inputs, IReadOnlyList<double> samples, CancellationToken cancel)
-    {
-        var results = new CaseResult?[inputs.Count];
-        var failures = new string?[inputs.Count];
-        try
-        {
-            var all = ReferenceSolver.Solve(design, inputs, options.Reference, samples, cancel: cancel);
-            for (int i = 0; i < inputs.Count; i++) results[i] = all.Cases[i];
-        }
-        catch (KirchhoffHwException) when (inputs.Count > 0)
-        {
-            for (int i = 0; i < inputs.Count; i++)
-            {
-                try { results[i] = ReferenceSolver.Solve(design, [inputs[i]], options.Reference, samples, cancel: cancel).Cases[0]; }
-                catch (KirchhoffHwException e) { failures[i] = string.Join("; ", e.Diagnostics.Select(d => d.Message)); }
-            }
-        }
-        return (results, failures);
-    }
-
     private TaskSummary Summarize(IReadOnlyList<CaseVerdict> verdicts, double tolerance)
     {
         var ok = verdicts.Where(v => v.Circuit is not null && v.ReferenceOutput.Length > 0).ToList();
@@ -148,7 +173,6 @@ public sealed class Verifier
         double rms = ok.Count == 0 ? double.NaN
             : Math.Sqrt(ok.SelectMany(v => v.Circuit!.Output.Zip(v.ReferenceOutput, (a, b) => (a - b) * (a - b))).Average());
         double? agreement = null, minMargin = null, meanSample = null, std = null, energy = null;
-        bool pass = failedSims == 0 && ok.Count > 0;
 
         switch (design.Task)
         {
@@ -156,7 +180,6 @@ public sealed class Verifier
                 agreement = ok.Count(v => Metrics.ArgMax(v.Circuit!.Output) == Metrics.ArgMax(v.ReferenceOutput)) / (double)ok.Count;
                 minMargin = ok.Min(v => Metrics.Margin(v.ReferenceOutput));
                 if (agreement < 1) failures.Add($"argmax agreement {agreement:P1}");
-                pass &= agreement == 1;
                 break;
             case TaskKind.Generation when ok.Count > 0:
                 var circuit = ok.Select(v => v.Circuit!.Output).ToList();
@@ -164,14 +187,13 @@ public sealed class Verifier
                 meanSample = ok.Average(v => Metrics.Distance(v.Circuit!.Output, v.ReferenceOutput));
                 std = Metrics.PooledStd(reference);
                 energy = Metrics.EnergyDistance(circuit, reference);
-                if (std is > 0 && meanSample > options.GenerationRelativeError * std)
-                {
+                if (!TaskRule.Holds(design.Task, agreement, meanSample, std, maxErr, tolerance, options.GenerationRelativeError))
                     failures.Add($"mean per-sample error {meanSample:G3} > {options.GenerationRelativeError:P0} of the reference std {std:G3}");
-                    pass = false;
-                }
                 break;
         }
-        pass &= ok.Count > 0 && maxErr <= tolerance;
+        // Every output within the tolerance, and the task kept besides.
+        bool pass = failedSims == 0 && ok.Count > 0 && maxErr <= tolerance
+            && TaskRule.Holds(design.Task, agreement, meanSample, std, maxErr, tolerance, options.GenerationRelativeError);
         return new TaskSummary(design.Task.ToString().ToLowerInvariant(), verdicts.Count, ok.Count, maxErr, rms, agreement, minMargin,
             meanSample, std, energy, pass, failures);
     }
@@ -205,7 +227,8 @@ public sealed class Verifier
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
-    private static Dictionary<string, CaseVerdict> ReadJournal(string path)
+    /// <summary>The verdicts a journal holds, by case key (a line cut short is skipped: its case is simply redone).</summary>
+    public static Dictionary<string, CaseVerdict> ReadJournal(string path)
     {
         var done = new Dictionary<string, CaseVerdict>();
         if (!File.Exists(path)) return done;

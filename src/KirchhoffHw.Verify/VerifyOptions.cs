@@ -11,7 +11,7 @@ public sealed record VerifyOptions
     public SpiceOptions Spice { get; init; } = SpiceOptions.Default;
 
     /// <summary>The golden model: tight enough that its own error is negligible against the tolerances.</summary>
-    public SolverOptions Reference { get; init; } = SolverOptions.Dopri5(1e-9);
+    public SolverOptions Reference { get; init; } = SolverOptions.Golden;
 
     /// <summary>Largest allowed |circuit - reference| in model units at boundaries, samples and outputs; null = per task (5e-3 for classification logits, 1e-3 otherwise).</summary>
     public double? Tolerance { get; init; }
@@ -37,8 +37,8 @@ public sealed record VerifyOptions
     /// </summary>
     public Model.Design? Circuit { get; init; }
 
-    /// <summary>Name of the fidelity, recorded in the report.</summary>
-    public string Fidelity { get; init; } = "ideal";
+    /// <summary>The fidelity the circuit was built at, recorded in the verdict.</summary>
+    public Model.CircuitFidelity Fidelity { get; init; } = Model.CircuitFidelity.Ideal;
 
     /// <summary>Supply rails (V, relative to node 0) the node voltages must stay inside; null = no check.</summary>
     public (double Low, double High)? Rails { get; init; }

@@ -17,7 +17,7 @@ public class CharacterizationTests
             Assert.That(c.Y.Length, Is.GreaterThan(500));
             // at full positive drive the unit cell delivers a good part of its bias current
             Assert.That(f[^1], Is.InRange(0.5, 1.1), $"{t} at +{Characterizer.SweepVolts} V");
-            if (t == Topology.Ota) Assert.That(f[0], Is.InRange(-1.1, -0.5), "ota at -sweep");
+            if (t == CellTopologies.Ota) Assert.That(f[0], Is.InRange(-1.1, -0.5), "ota at -sweep");
             else Assert.That(Math.Abs(f[0]), Is.LessThan(0.01), "rectifier passes nothing for negative inputs");
             Assert.That(f.Zip(f.Skip(1)).All(p => p.Second >= p.First - 1e-4), Is.True, $"{t} is monotonic");
         }
@@ -29,10 +29,10 @@ public class CharacterizationTests
     public void When_CharacterizedTwice_Expect_SecondFromCache()
     {
         var ch = new Characterizer(Shared.Tech, Shared.Cache);
-        var first = ch.Get(Topology.Ota);
-        var again = ch.Get(Topology.Ota);
+        var first = ch.Get(CellTopologies.Ota);
+        var again = ch.Get(CellTopologies.Ota);
         Assert.That(again.FromCache, Is.True);
-        Assert.That(File.Exists(ch.CachePath(Topology.Ota)), Is.True);
+        Assert.That(File.Exists(ch.CachePath(CellTopologies.Ota)), Is.True);
         Assert.That(again.Shape, Is.EqualTo(first.Shape).Within(1e-12));
     }
 

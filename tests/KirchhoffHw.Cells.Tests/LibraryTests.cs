@@ -16,14 +16,14 @@ public class LibraryTests
     {
         var design = Designs.ThreeTanh(Units);
         var lowered = Lowering.Lower(design, Fidelity.Transistor, Shared.Library);
-        var deck = new NgspiceEmitter().WriteToString(design, lowered.Apply(SpiceOptions.Default with { Input = [1.0, -0.5] }));
-        foreach (var t in new[] { Topology.Ota, Topology.Rectifier })
+        var deck = new NgspiceEmitter().FormatDeck(design, lowered.Apply(SpiceOptions.Default with { Input = [1.0, -0.5] }));
+        foreach (var t in CellTopologies.All)
         {
-            var name = Characterizer.CellName(t);
+            var name = t.CellName;
             var body = deck[deck.IndexOf($".subckt {name} ")..deck.IndexOf($".ends {name}")];
             var mos = body.Split('\n').Where(l => l.StartsWith('M')).ToList();
-            Assert.That(mos, Has.Count.EqualTo(CellKind.TransistorsOf(t)), name);
-            Assert.That(mos.Count(l => l.Contains(Shared.Tech.Models.Pmos)), Is.EqualTo(CellKind.PmosOf(t)), name + " pMOS");
+            Assert.That(mos, Has.Count.EqualTo(t.Transistors), name);
+            Assert.That(mos.Count(l => l.Contains(Shared.Tech.Models.Pmos)), Is.EqualTo(t.Pmos), name + " pMOS");
         }
         Assert.That(deck.Split('\n').Count(l => l.StartsWith("X0_")), Is.EqualTo(3), "one cell per device");
         Assert.That(deck.Split('\n').Count(l => l.StartsWith("Mpn") || l.StartsWith("Mpp")), Is.EqualTo(2 * CellKind.TransistorsPerPrechargeSwitch), "a precharge switch per node");
@@ -88,13 +88,13 @@ public class LibraryTests
         var model = new ShiftTanh2();
         double[] p = [0.3, -0.2, 0.1];
         var sizes = Shared.Library.Size(model, p, Units, 1.0);
-        Assert.That(Shared.Library.BiasCurrent(model, p, Units, 1.0), Is.EqualTo(CellKind.SupplyFactor(Topology.Ota) * sizes[0].BiasCurrent).Within(1e-15));
+        Assert.That(Shared.Library.BiasCurrent(model, p, Units, 1.0), Is.EqualTo(CellTopologies.Ota.SupplyFactor * sizes[0].BiasCurrent).Within(1e-15));
         // a tanh cell's tail is the model's unit current times the fitted scale (the pair saturates below its tail)
         var fit = Shared.Library.FitOf(CellKind.For(model).Parts[0]);
         Assert.That(sizes[0].BiasCurrent / Units.CurrentScale, Is.EqualTo(fit.Scale).Within(1e-9));
         Assert.That(fit.Scale, Is.InRange(1.0, 2.5));
         var leaky = CellKind.For(new ShiftLeakyRelu1());
-        Assert.That(leaky.TransistorCount, Is.EqualTo(CellKind.TransistorsOf(Topology.Rectifier) + CellKind.TransistorsOf(Topology.Ota)));
+        Assert.That(leaky.TransistorCount, Is.EqualTo(CellTopologies.Rectifier.Transistors + CellTopologies.Ota.Transistors));
         Assert.That(leaky.PhaseSwitchesPerDevice, Is.EqualTo(2));
     }
 

@@ -103,13 +103,13 @@ public class TechnologyTests
         var tech = Technology.Load(path);
         Assert.That(tech.Models.Path, Is.EqualTo(Path.Combine(_dir, "my_pdk.lib")));
         var cache = Path.Combine(_dir, "cache");
-        var c = new Characterizer(tech, cache).Get(Topology.Ota);
+        var c = new Characterizer(tech, cache).Get(CellTopologies.Ota);
         Assert.That(c.Shape[^1], Is.GreaterThan(0.5), "the user's models characterize like the default");
         Assert.That(Directory.GetFiles(Path.Combine(cache, "cells")).Single(), Does.Contain("-tt-"));
 
         // the ss section has no models: if the section were ignored this would still pass
         var ss = Technology.Load(WriteVariant(yaml.Replace("section: tt", "section: ss")));
-        var e = Assert.Throws<KirchhoffHwException>(() => new Characterizer(ss, Path.Combine(_dir, "cache2")).Get(Topology.Ota))!;
+        var e = Assert.Throws<KirchhoffHwException>(() => new Characterizer(ss, Path.Combine(_dir, "cache2")).Get(CellTopologies.Ota))!;
         Assert.That(e.Message, Does.Contain("characterizing kh_ota failed"));
     }
 

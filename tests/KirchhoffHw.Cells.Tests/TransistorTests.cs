@@ -17,7 +17,7 @@ public class TransistorTests
         var options = VerifyOptions.Default with
         {
             Circuit = lowered.Circuit,
-            Fidelity = fidelity.ToString(),
+            Fidelity = lowered.Built,
             Rails = (Shared.Tech.Vss, Shared.Tech.Vdd),
             Spice = lowered.Apply(SpiceOptions.Default with { MaxStepFraction = 0.02 }),
             Reference = SolverOptions.Dopri5(1e-9),

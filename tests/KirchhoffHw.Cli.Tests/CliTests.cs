@@ -133,4 +133,42 @@ public class CliTests
         Assert.That(CaseFile.Read(P("verdict.json")).Cases, Has.Count.EqualTo(2));
         Assert.That(File.Exists(P("verdict.json.journal.jsonl")), Is.False, "the journal is removed once the run completes");
     }
+
+    [Test]
+    public void When_Flow_And_Report_Write_A_Folder_Expect_Output_And_The_Deprecated_Out_Alias_Alike()
+    {
+        var tiny = Path.Combine(RepoPaths.Designs, "tiny.yaml");
+        foreach (var (verb, flag, dir) in new[] { ("flow", "-o", "a"), ("flow", "--out", "b"), ("report", "--output", "c"), ("report", "--out", "d") })
+        {
+            var (code, output, err) = CliRun.Run(verb == "flow" ? ["flow", tiny, "--random", "2", "--no-verify", flag, P(dir)] : ["report", tiny, "--random", "2", flag, P(dir)]);
+            Assert.That(code, Is.Zero, $"{verb} {flag}: {err}");
+            Assert.That(File.Exists(Path.Combine(P(dir), "report.html")), Is.True, $"{verb} {flag}");
+            Assert.That(output.TrimEnd().Split('\n')[^1], Does.StartWith("report: "));
+        }
+        var (_, help, _) = CliRun.Run("flow", "--help");
+        Assert.That(help, Does.Contain("-o, --out, --output").And.Contain("--out: deprecated alias"));
+    }
+
+    [Test]
+    public void When_A_Deck_Option_Is_Given_To_The_Report_Verb_Expect_It_Refused_And_No_Report()
+    {
+        var (_, help, _) = CliRun.Run("report", "--help");
+        Assert.That(help, Does.Not.Contain("--style").And.Not.Contain("--spice-option").And.Not.Contain("--max-step"));
+        var (code, _, _) = CliRun.Run("report", Path.Combine(RepoPaths.Designs, "tiny.yaml"), "--random", "2", "--style", "merged", "-o", P("r"));
+        Assert.That(code, Is.Not.Zero);
+        Assert.That(File.Exists(Path.Combine(P("r"), "report.html")), Is.False);
+        var (_, generateHelp, _) = CliRun.Run("generate", "--help");
+        Assert.That(generateHelp, Does.Contain("--style").And.Contain("--spice-option").And.Contain("--max-step"));
+    }
+
+    [TestCase("verify", "--backend", "quantum", "--backend 'quantum' is not one of shared, batch, reference")]
+    [TestCase("generate", "--format", "pdf", "--format 'pdf' is not one of spice, verilog-ams, all")]
+    [TestCase("generate", "--style", "dense", "--style 'dense' is not one of auto, devices, merged")]
+    public void When_A_Choice_Is_Not_One_Of_Its_Names_Expect_One_Error_Line_Listing_Them(string verb, string option, string value, string message)
+    {
+        var (code, _, err) = CliRun.Run(verb, Spiral, "--random", "1", option, value, "-o", P("x"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err.Trim(), Is.EqualTo($"error: <options>: {message}"));
+        Assert.That(Directory.GetFileSystemEntries(_dir), Is.Empty, "nothing written");
+    }
 }

@@ -53,7 +53,7 @@ public class FlowTests
         var first = Path.Combine(_dir, "first");
         for (int run = 0; run < 2; run++)
         {
-            var (code, _, err) = Reports.Cli([.. Reports.SpiralArgs, "--out", out_]);
+            var (code, _, err) = Reports.Cli([.. Reports.SpiralArgs, "-o", out_]);
             Assert.That(code, Is.Zero, err);
             if (run == 0) Directory.Move(out_, first);
         }
@@ -88,7 +88,7 @@ public class FlowTests
     public void When_Two_Fidelities_Are_Asked_For_Expect_A_Deck_A_Verdict_And_A_Section_For_Each()
     {
         var (code, _, err) = Reports.Cli("flow", Path.Combine(RepoPaths.Designs, "tiny.yaml"), "--random", "2", "--seed", "5",
-            "--capacitance", "1p", "--time-unit", "1u", "--voltage-scale", "0.2", "--fidelity", "ideal,macro", "--jobs", "1", "--out", _dir);
+            "--capacitance", "1p", "--time-unit", "1u", "--voltage-scale", "0.2", "--fidelity", "ideal,macro", "--jobs", "1", "-o", _dir);
         Assert.That(code, Is.AnyOf(0, 1), err);
         var r = Reports.Json(_dir);
         var runs = r.GetProperty("verification").EnumerateArray().ToList();
@@ -113,7 +113,7 @@ public class FlowTests
     public void When_A_Generative_Checkpoint_Flows_Expect_Circuit_Samples_Over_Reference_Samples()
     {
         var (code, _, err) = Reports.Cli("flow", RepoPaths.Model("twomoon", "model.pth"), "--random", "4", "--seed", "2",
-            "--capacitance", "1p", "--time-unit", "1u", "--jobs", "2", "--out", _dir);
+            "--capacitance", "1p", "--time-unit", "1u", "--jobs", "2", "--output", _dir);
         Assert.That(code, Is.Zero, err);
         var r = Reports.Json(_dir);
         Assert.That(r.GetProperty("task").GetString(), Is.EqualTo("generation"));
@@ -129,7 +129,7 @@ public class FlowTests
     [TestCase("--capacitance", "-1p", "--capacitance")]
     public void When_An_Option_Is_Bad_Expect_One_Error_Line_Exit_Code_2_And_No_Report(string option, string value, string mentioned)
     {
-        var (code, _, err) = Reports.Cli("flow", Path.Combine(RepoPaths.Designs, "tiny.yaml"), option, value, "--out", _dir);
+        var (code, _, err) = Reports.Cli("flow", Path.Combine(RepoPaths.Designs, "tiny.yaml"), option, value, "-o", _dir);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1), err);
         Assert.That(err, Does.StartWith("error: ").And.Contain(mentioned));
@@ -150,7 +150,7 @@ public class FlowTests
     [Test]
     public void When_Reporting_From_The_Flows_Verdict_Expect_The_Same_Estimates_And_Verdict()
     {
-        var (code, _, err) = Reports.Cli("report", Path.Combine(RepoPaths.Designs, "spiral.yaml"), "--verdict", Path.Combine(Reports.Spiral, "verdict.ideal.json"), "--out", _dir);
+        var (code, _, err) = Reports.Cli("report", Path.Combine(RepoPaths.Designs, "spiral.yaml"), "--verdict", Path.Combine(Reports.Spiral, "verdict.ideal.json"), "--tech", Reports.Tech, "-o", _dir);
         Assert.That(code, Is.Zero, err);
         var a = Reports.Json(_dir);
         var b = Reports.Json(Reports.Spiral);

@@ -1,5 +1,6 @@
 using KirchhoffHw.Import;
 using KirchhoffHw.Model;
+using KirchhoffHw.Reference;
 
 namespace KirchhoffHw.Report.Tests;
 
@@ -21,11 +22,7 @@ public class UniformCellsTests
     {
         var design = ModelLoader.Load(Path.Combine(RepoPaths.Designs, "tiny.yaml")).Design.With(units: new Units(1e-12, 1e-6, 0.5));
         double[] input = [0.8, -0.3, 0.1];
-        var report = ReportBuilder.Build(new ReportRequest
-        {
-            Design = design, Source = "tiny.yaml", Inputs = Stated, Cases = [input],
-            Repro = new Reproducibility("test", "literal", null, [input], []),
-        });
+        var report = ReportBuilder.Build(Request(design, Stated, [input]));
         // Conductances only decay the state (a passive ladder), so the largest |p0 (vs - vd)| is at t = 0.
         var layer = design.Layers[0];
         double peak = Enumerable.Range(0, layer.Edges.Count).Max(e =>
@@ -39,22 +36,28 @@ public class UniformCellsTests
         Assert.That(costs.SupplyCurrent, Is.EqualTo(4 * bias).Within(1e-24));
         Assert.That(costs.CellArea, Is.EqualTo(4 * 15 * 5e-13).Within(1e-24));
         Assert.That(report.Counts.Transistors, Is.EqualTo(4 * 15 + 3 * 2));
-        Assert.That(report["power_static_w"], Is.EqualTo(4 * bias * 1.8).Within(1e-9 * 4 * bias * 1.8));
+        Assert.That(report[EstimateKey.PowerStatic], Is.EqualTo(4 * bias * 1.8).Within(1e-9 * 4 * bias * 1.8));
         Assert.That(report.BiasFeasible, Is.EqualTo(bias is >= 1e-9 and <= 1e-4));
-        Assert.That(report.Verdict, Is.EqualTo("not verified"));
+        Assert.That(report.Verdict, Is.EqualTo(Verify.VerdictStatus.NotRun));
+        Assert.That(report.VerdictText, Is.EqualTo("not verified"));
     }
 
     [Test]
     public void When_An_Input_Is_Impossible_Expect_A_Bad_Input_Error_Naming_It()
     {
         var design = ModelLoader.Load(Path.Combine(RepoPaths.Designs, "tiny.yaml")).Design;
-        var e = Assert.Throws<KirchhoffHwException>(() => ReportBuilder.Build(new ReportRequest
-        {
-            Design = design, Source = "tiny.yaml", Inputs = Stated with { Vdd = -1 }, Cases = [],
-            Repro = new Reproducibility("test", "none", null, [], []),
-        }));
+        var e = Assert.Throws<KirchhoffHwException>(() => ReportBuilder.Build(Request(design, Stated with { Vdd = -1 }, [])));
         Assert.That(e!.Message, Does.Contain("Vdd"));
     }
+
+    /// <summary>A report request on <paramref name="cases"/>: the reference solved here, as the report stage would.</summary>
+    private static ReportRequest Request(Design design, EstimateInputs inputs, double[][] cases) => new()
+    {
+        Design = design, Source = "tiny.yaml", Inputs = inputs,
+        Reference = ReferenceRun.Solve(design, cases, SolverOptions.Golden, OperatingPoint.Grid(design)),
+        Digital = ReferenceSolver.Solve(design, cases, SolverOptions.Dopri5(1e-3)),
+        Repro = new Reproducibility("test", "literal", null, cases, []),
+    };
 
     [TestCase(2.0508e-8, "m^2", "20508 um^2")]
     [TestCase(1.741e-6, "m^2", "1.741 mm^2")]

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using KirchhoffHw.Generate.Formatting;
 using KirchhoffHw.Import;
 using KirchhoffHw.Import.Cases;
@@ -36,6 +35,21 @@ internal static class Common
         DefaultValueFactory = _ => 0,
     };
 
+    /// <summary>
+    /// `-o/--output` of every verb. A folder for the verbs that write several files (`flow`, `report`), which also
+    /// accept `--out`, the name they had before, for one more release.
+    /// </summary>
+    public static Option<T> Output<T>(string description, bool required, bool folder = false)
+    {
+        var option = new Option<T>("--output", "-o") { Description = description, Required = required };
+        if (folder)
+        {
+            option.Aliases.Add("--out");
+            option.Description += " (--out: deprecated alias, accepted for one more release)";
+        }
+        return option;
+    }
+
     public static Option<string?> Engineering(string name, string description) => new(name) { Description = description };
 
     public static ImportedModel Load(ParseResult r, Argument<string> model, Option<string?> config) =>
@@ -65,25 +79,6 @@ internal static class Common
         return (vectors, path);
     }
 
-    /// <summary>Units from --capacitance/--time-unit/--voltage-scale over the design's own (SPICE notation: 1p, 1n, 1meg).</summary>
-    public static Units Units(ParseResult r, Units baseUnits, Option<string?> c, Option<string?> t, Option<string?> v)
-    {
-        double Get(Option<string?> o, double fallback)
-        {
-            var text = r.GetValue(o);
-            if (text is null) return fallback;
-            var value = Numbers.ParseEngineering(text);
-            if (value is not > 0) throw new KirchhoffHwException("<options>", $"{o.Name}: '{Names.CommentText(text)}' is not a positive value (examples: 1p, 1e-12, 1n)");
-            return value.Value;
-        }
-        return new Units(Get(c, baseUnits.Capacitance), Get(t, baseUnits.TimeUnit), Get(v, baseUnits.VoltageScale));
-    }
-
-    public static (Option<string?> C, Option<string?> T, Option<string?> V) UnitOptions() => (
-        Engineering("--capacitance", "Node capacitance in farads, SPICE notation (1p = 1e-12). Default: the design's (1 F for checkpoints)."),
-        Engineering("--time-unit", "Seconds per model time unit (1n = 1e-9). Default: the design's (1 s)."),
-        Engineering("--voltage-scale", "Volts per model voltage unit. Default: the design's (1 V)."));
-
     public static Dictionary<string, string> SimulatorOptions(ParseResult r, Option<string[]> option)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -97,45 +92,44 @@ internal static class Common
         return result;
     }
 
-    public static Option<string[]> SpiceOption() => new("--spice-option")
-    {
-        Description = "Override an ngspice .options entry, key=value (repeatable), e.g. --spice-option reltol=1e-5.",
-        AllowMultipleArgumentsPerToken = false,
-    };
+    /// <summary>The command as typed, for a report's reproducibility section.</summary>
+    public static string CommandLine(ParseResult r) => "kirchhoffhw " + string.Join(" ", r.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value));
 
-    public static Option<string> Style() => new("--style")
+    /// <summary>A technology file named on the command line, which must exist; null when none was named.</summary>
+    public static string? ExistingFile(ParseResult r, Option<string?> option)
     {
-        Description = "Deck style: devices (one subcircuit instance per device), merged (one source per node pair), auto (merged for big designs).",
-        DefaultValueFactory = _ => "auto",
-    };
+        var path = r.GetValue(option);
+        if (path is not null && !File.Exists(path)) throw new KirchhoffHwException(path, "technology file not found");
+        return path;
+    }
+}
 
-    public static Option<double?> MaxStep() => new("--max-step")
-    {
-        Description = "Largest simulator step as a fraction of the shortest layer (default 0.05). Accuracy is set by ngspice's error control (reltol, trtol: see --spice-option); this cap is a backstop.",
-    };
+/// <summary>
+/// An option whose text is one of a fixed set of names, parsed once into its typed value: the verb sees the value,
+/// never the text, and every verb reports a bad name the same way.
+/// </summary>
+internal sealed class Choice<T>
+{
+    private readonly (string Name, T Value)[] _choices;
 
-    public static Generate.SpiceOptions Spice(ParseResult r, Option<string> style, Option<string[]> spiceOption, Option<double?> maxStep)
+    public Option<string> Option { get; }
+
+    public Choice(string name, string description, string defaultName, params (string Name, T Value)[] choices)
     {
-        var spice = Generate.SpiceOptions.Default with
-        {
-            Style = ParseStyle(r.GetValue(style)!),
-            SimulatorOptions = SimulatorOptions(r, spiceOption),
-        };
-        if (r.GetValue(maxStep) is { } m)
-        {
-            if (!(m > 0 && m <= 1)) throw new KirchhoffHwException("<options>", $"--max-step must be in (0, 1], got {m}");
-            spice = spice with { MaxStepFraction = m };
-        }
-        return spice;
+        _choices = choices;
+        Option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultName };
     }
 
-    public static Generate.DeckStyle ParseStyle(string text) => text.ToLowerInvariant() switch
+    public IEnumerable<string> Names => _choices.Select(c => c.Name);
+
+    public T Get(ParseResult r) => Parse(r.GetValue(Option)!);
+
+    public T Parse(string text)
     {
-        "auto" => Generate.DeckStyle.Auto,
-        "devices" => Generate.DeckStyle.Devices,
-        "merged" => Generate.DeckStyle.Merged,
-        _ => throw new KirchhoffHwException("<options>", $"--style '{Names.CommentText(text)}' is not one of auto, devices, merged"),
-    };
+        foreach (var (name, value) in _choices)
+            if (string.Equals(name, text.Trim(), StringComparison.OrdinalIgnoreCase)) return value;
+        throw new KirchhoffHwException("<options>", $"{Option.Name} '{Generate.Formatting.Names.CommentText(text)}' is not one of {string.Join(", ", Names)}");
+    }
 }
 
 /// <summary>The model argument and the input options of every verb that runs inputs through a design.</summary>
@@ -161,85 +155,105 @@ internal sealed class ModelInputs
 
     public (double[][] Inputs, string Origin) Read(ParseResult r, Design design, bool required = true) =>
         Common.ReadInputs(r, design, Inputs, Random, Seed, required);
+
+    /// <summary>The seed, when random inputs were drawn (it goes into the report).</summary>
+    public int? SeedUsed(ParseResult r) => r.GetValue(Random) is not null || r.GetValue(Inputs) is null ? r.GetValue(Seed) : null;
 }
 
-/// <summary>The options that choose the physical circuit and its deck: units, style, simulator options, step cap.</summary>
-internal sealed class CircuitOptions
+/// <summary>--capacitance, --time-unit, --voltage-scale: the physical units of the circuit.</summary>
+internal sealed class UnitOptions
 {
-    private readonly (Option<string?> C, Option<string?> T, Option<string?> V) _units = Common.UnitOptions();
-    public Option<string> Style { get; } = Common.Style();
-    public Option<string[]> SpiceOption { get; } = Common.SpiceOption();
-    public Option<double?> MaxStep { get; } = Common.MaxStep();
+    private readonly Option<string?> _c = Common.Engineering("--capacitance", "Node capacitance in farads, SPICE notation (1p = 1e-12). Default: the design's (1 F for checkpoints).");
+    private readonly Option<string?> _t = Common.Engineering("--time-unit", "Seconds per model time unit (1n = 1e-9). Default: the design's (1 s).");
+    private readonly Option<string?> _v = Common.Engineering("--voltage-scale", "Volts per model voltage unit. Default: the design's (1 V).");
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _units.C, _units.T, _units.V, Style, SpiceOption, MaxStep }) command.Options.Add(o);
+        foreach (var o in new[] { _c, _t, _v }) command.Options.Add(o);
     }
 
-    /// <summary>The design with the units asked for on the command line (checked).</summary>
+    /// <summary>The design with the units asked for on the command line over its own (SPICE notation: 1p, 1n, 1meg), checked.</summary>
     public Design Apply(ParseResult r, Design design)
     {
-        var d = design.With(units: Common.Units(r, design.Units, _units.C, _units.T, _units.V));
+        var b = design.Units;
+        var d = design.With(units: new Units(Get(r, _c, b.Capacitance), Get(r, _t, b.TimeUnit), Get(r, _v, b.VoltageScale)));
         foreach (var problem in d.Units.Problems()) throw new KirchhoffHwException("<options>", problem);
         return d;
     }
 
-    public Generate.SpiceOptions Spice(ParseResult r) => Common.Spice(r, Style, SpiceOption, MaxStep);
+    private static double Get(ParseResult r, Option<string?> o, double fallback)
+    {
+        var text = r.GetValue(o);
+        if (text is null) return fallback;
+        var value = Numbers.ParseEngineering(text);
+        if (value is not > 0) throw new KirchhoffHwException("<options>", $"{o.Name}: '{Names.CommentText(text)}' is not a positive value (examples: 1p, 1e-12, 1n)");
+        return value.Value;
+    }
 }
 
-/// <summary>
-/// --fidelity and --tech: which lowering pass the circuit goes through before a deck is written. Shared by
-/// generate, verify and flow so the choice reads and behaves the same everywhere.
-/// </summary>
-internal sealed class FidelityOptions
+/// <summary>The options of a deck: style, simulator options, step cap. Only verbs that write a deck take them.</summary>
+internal sealed class DeckOptions
 {
-    public Option<string> Fidelity { get; } = new("--fidelity")
+    public Choice<Generate.DeckStyle> Style { get; } = new("--style",
+        "Deck style: devices (one subcircuit instance per device), merged (one source per node pair), auto (merged for big designs).", "auto",
+        ("auto", Generate.DeckStyle.Auto), ("devices", Generate.DeckStyle.Devices), ("merged", Generate.DeckStyle.Merged));
+
+    public Option<string[]> SpiceOption { get; } = new("--spice-option")
     {
-        Description = "ideal (exact device laws, default), macro (each device as its characterized and fitted MOS cell: a table " +
-            "per cell) or transistor (every device as its MOS cell, in --tech). Cells are characterized in ngspice once per " +
-            "technology and cached (KIRCHHOFFHW_CACHE, default ~/.cache/kirchhoffhw).",
-        DefaultValueFactory = _ => "ideal",
+        Description = "Override an ngspice .options entry, key=value (repeatable), e.g. --spice-option reltol=1e-5.",
+        AllowMultipleArgumentsPerToken = false,
     };
 
-    public Option<string?> Tech { get; } = new("--tech")
+    public Option<double?> MaxStep { get; } = new("--max-step")
     {
-        Description = "Technology YAML for macro and transistor fidelity: model library (.lib/.include and corner), rails, size " +
-            "and bias limits. Default: the shipped PTM 45 nm (designs/tech/ptm45hp.yaml); copy it to point at your own PDK.",
+        Description = "Largest simulator step as a fraction of the shortest layer (default 0.05). Accuracy is set by ngspice's error control (reltol, trtol: see --spice-option); this cap is a backstop.",
     };
 
     public void AddTo(Command command)
     {
-        command.Options.Add(Fidelity);
+        foreach (var o in new Option[] { Style.Option, SpiceOption, MaxStep }) command.Options.Add(o);
+    }
+
+    public Generate.SpiceOptions Spice(ParseResult r)
+    {
+        var spice = Generate.SpiceOptions.Default with { Style = Style.Get(r), SimulatorOptions = Common.SimulatorOptions(r, SpiceOption) };
+        if (r.GetValue(MaxStep) is { } m)
+        {
+            if (!(m > 0 && m <= 1)) throw new KirchhoffHwException("<options>", $"--max-step must be in (0, 1], got {m}");
+            spice = spice with { MaxStepFraction = m };
+        }
+        return spice;
+    }
+}
+
+/// <summary>
+/// --fidelity and --tech: which lowering pass the circuit goes through before a deck is written. Shared by
+/// generate and verify so the choice reads and behaves the same everywhere (flow takes a list of fidelities).
+/// </summary>
+internal sealed class FidelityOptions
+{
+    public static Choice<Model.Fidelity> Choice(string description) => new("--fidelity", description, "ideal",
+        ("ideal", Model.Fidelity.Ideal), ("macro", Model.Fidelity.Macro), ("transistor", Model.Fidelity.Transistor));
+
+    public Choice<Model.Fidelity> Fidelity { get; } = Choice(
+        "ideal (exact device laws, default), macro (each device as its characterized and fitted MOS cell: a table " +
+        "per cell) or transistor (every device as its MOS cell, in --tech). Cells are characterized in ngspice once per " +
+        "technology and cached (KIRCHHOFFHW_CACHE, default ~/.cache/kirchhoffhw).");
+
+    public Option<string?> Tech { get; } = TechOption(
+        "Technology YAML for macro and transistor fidelity: model library (.lib/.include and corner), rails, size " +
+        "and bias limits. Default: the shipped PTM 45 nm (designs/tech/ptm45hp.yaml); copy it to point at your own PDK.");
+
+    public static Option<string?> TechOption(string description) => new("--tech") { Description = description };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Fidelity.Option);
         command.Options.Add(Tech);
     }
 
-    public Model.Fidelity Parse(ParseResult r) => ParseOne(r.GetValue(Fidelity)!);
-
-    /// <summary>One fidelity name, as `generate`/`verify` take it and `flow` takes each of its list.</summary>
-    public static Model.Fidelity ParseOne(string name) => name.ToLowerInvariant() switch
-    {
-        "ideal" => Model.Fidelity.Ideal,
-        "macro" => Model.Fidelity.Macro,
-        "transistor" => Model.Fidelity.Transistor,
-        _ => throw new KirchhoffHwException("<options>", $"--fidelity '{Names.CommentText(name)}' is not one of ideal, macro, transistor"),
-    };
-
-    /// <summary>
-    /// Lowers <paramref name="design"/> to the fidelity asked for. The operating range of the fits comes from the
-    /// reference on (up to 16 of) <paramref name="inputs"/>; with no inputs, node voltages are taken to stay within 1.
-    /// </summary>
-    public (Cells.Lowered Lowered, Cells.PhysicalMapping? Mapping) Lower(ParseResult r, Design design, IReadOnlyList<double[]> inputs)
-    {
-        var fidelity = Parse(r);
-        if (fidelity == Model.Fidelity.Ideal) return (Cells.Lowering.Lower(design, fidelity, null), null);
-        var tech = Cells.Technology.Load(r.GetValue(Tech) ?? Cells.Technology.DefaultPath());
-        var range = Cells.OperatingRange.Of(design, inputs);
-        var library = Cells.CellLibrary.Build(tech, new Cells.Characterizer(tech));
-        return (Cells.Lowering.Lower(design, fidelity, library, range), new Cells.PhysicalMapping(design, library, range));
-    }
-
-    /// <summary>One line per layer: realizability counts and fit errors (what the issue note asks a run to say).</summary>
-    public static IEnumerable<string> Describe(Cells.PhysicalMapping mapping, Units units)
+    /// <summary>One line per layer: realizability counts and fit errors.</summary>
+    public static IEnumerable<string> Describe(Cells.PhysicalMapping mapping)
     {
         foreach (var l in mapping.Layers)
             yield return $"layer {l.Layer}: {l.Devices} {l.Model} cells, {l.NeedActive} need an active cell, {l.Unrealizable} not realizable as trained " +

@@ -8,7 +8,7 @@ internal static class ImportCommand
     public static Command Create(Console console)
     {
         var io = new ModelInputs();
-        var output = new Option<string?>("--output", "-o") { Description = "Write the design in KirchhoffHw's YAML format here (otherwise print a summary)." };
+        var output = Common.Output<string?>("Write the design in KirchhoffHw's YAML format here (otherwise print a summary).", required: false);
         var command = new Command("import", "Import a checkpoint (model.pth + config.yaml) or a design and write it as a KirchhoffHw YAML design.")
         {
             output,

@@ -9,11 +9,18 @@ internal static class InfoCommand
     public static Command Create(Console console)
     {
         var io = new ModelInputs();
-        var command = new Command("info", "Show a design's nodes, devices per layer and parameter statistics.");
+        var output = Common.Output<string?>("Write the summary to this file instead of the terminal.", required: false);
+        var command = new Command("info", "Show a design's nodes, devices per layer and parameter statistics.") { output };
         io.AddTo(command, withInputs: false);
         command.SetAction(r =>
         {
-            Print(console, io.Load(r), statistics: true);
+            var imported = io.Load(r);
+            if (r.GetValue(output) is { } path)
+            {
+                Model.IO.AtomicFile.WriteText(path, w => Print(console with { Out = w }, imported, statistics: true));
+                console.Out.WriteLine($"wrote {path}");
+            }
+            else Print(console, imported, statistics: true);
             return App.ExitOk;
         });
         return command;

@@ -1,6 +1,7 @@
 using System.CommandLine;
-using KirchhoffHw.Cells;
+using KirchhoffHw.Flow;
 using KirchhoffHw.Model;
+using KirchhoffHw.Reference;
 using KirchhoffHw.Report;
 using KirchhoffHw.Verify;
 
@@ -11,16 +12,17 @@ internal static class ReportCommand
     public static Command Create(Console console)
     {
         var io = new ModelInputs();
-        var circuit = new CircuitOptions();
-        var report = new ReportOptions();
+        var units = new UnitOptions();
+        var tech = FidelityOptions.TechOption("Technology file (designs/tech/*.yaml). Given, or with a verdict of a MOS fidelity, the report " +
+            "sizes every device's cell (characterized once, cached); otherwise it shows what needs no cells against the shipped ptm45hp.yaml.");
+        var output = Common.Output<string>("Output directory: report.html, report.md, report.json and plots/.", required: true, folder: true);
         var verdicts = new Option<string[]>("--verdict") { Description = "Verdict files from `kirchhoffhw verify` or `flow` (repeatable, one per fidelity); their inputs and units are the report's.", AllowMultipleArgumentsPerToken = true };
         var command = new Command("report", "Build the chip report from existing results: a design, a technology and (optionally) verdict files.\n" +
             "Without verdicts the report has counts and estimates and says that verification was not run; the reference runs on\n" +
             "--inputs/--random (or the verdicts' inputs) for the waveforms, the peak device current and the digital comparison.");
         io.AddTo(command);
-        circuit.AddTo(command);
-        report.AddTo(command);
-        command.Options.Add(verdicts);
+        units.AddTo(command);
+        foreach (var o in new Option[] { tech, output, verdicts }) command.Options.Add(o);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
@@ -30,7 +32,7 @@ internal static class ReportCommand
             var results = (r.GetValue(verdicts) ?? []).Select(path => (path, v: VerdictJson.Load(path))).ToList();
             // A verdict was made at fixed units: the report takes them, and refuses units that contradict them.
             var baseDesign = results.Count > 0 ? imported.Design.With(units: results[0].v.Units) : imported.Design;
-            var design = circuit.Apply(r, baseDesign);
+            var design = units.Apply(r, baseDesign);
             foreach (var (path, v) in results)
             {
                 if (v.Units != design.Units) throw new KirchhoffHwException(path, $"made at C = {v.Units.Capacitance:G4} F, time unit = {v.Units.TimeUnit:G4} s, voltage scale = {v.Units.VoltageScale:G4} V, not at the report's units");
@@ -42,25 +44,31 @@ internal static class ReportCommand
                 vectors = results[0].v.Cases.OrderBy(c => c.Index).Select(c => c.Input).ToArray();
                 origin = $"the inputs of {results[0].path}";
             }
-            var techPath = report.TechPath(r);
-            var outDir = r.GetValue(report.Out)!;
+            var cells = new CellStage(Common.ExistingFile(r, tech));
+            bool sized = cells.Explicit || results.Any(x => x.v.Fidelity.UsesCells);
+            var outDir = r.GetValue(output)!;
             var chip = new StageProgress(console).Run(progress =>
             {
-                progress(new("technology", 0, 1, "characterizing cells (cached after the first run)"));
-                var tech = Technology.Load(techPath);
-                var (library, mapping) = FlowRunner.Cells(tech, design, vectors);
-                progress(new("report", 0, 1, "reference, estimates, plots"));
-                var repro = new Reproducibility(ReportOptions.CommandLine(r), origin, r.GetValue(io.Random) is not null ? r.GetValue(io.Seed) : null, vectors,
-                    [("technology", Path.GetFileName(techPath)), ("digital tolerance", (imported.Tolerance ?? 1e-3).ToString("R", System.Globalization.CultureInfo.InvariantCulture))]);
-                var built = ReportBuilder.Build(TechnologyInputs.Request(design, imported.Source, tech, library, mapping, vectors, repro) with
+                progress(new("reference", 0, 1, $"{vectors.Length} inputs"));
+                var reference = ReferenceRun.Solve(design, vectors, SolverOptions.Golden,
+                    OperatingPoint.Grid(design).Concat(sized ? CellStage.RangeTimes(design) : []), cancel: cancel);
+                progress(new("report", 0, 1, sized ? "cells, estimates, plots" : "estimates, plots"));
+                double digitalTolerance = imported.Tolerance ?? 1e-3;
+                var built = ReportStage.Build(new ReportPlan
                 {
+                    Design = design,
+                    Source = imported.Source,
+                    Reference = reference,
+                    Cells = cells,
+                    SizeCells = sized,
+                    Repro = new Reproducibility(Common.CommandLine(r), origin, r.GetValue(io.Random) is not null ? r.GetValue(io.Seed) : null, vectors,
+                        [("technology", Path.GetFileName(cells.TechPath)), ("digital tolerance", digitalTolerance.ToString("R", System.Globalization.CultureInfo.InvariantCulture))]),
                     Verification = results.Count > 0
-                        // A verdict names its fidelity with the technology, "macro (ptm45hp, typical)": the first word is the key.
-                        ? results.Select(x => new VerificationRun(x.v.Fidelity.Split(' ')[0], x.v, VerdictFile: x.path)).ToList()
-                        : [new VerificationRun("ideal", null, "not run: no verdict file was given (--verdict)")],
-                    DigitalTolerance = imported.Tolerance ?? 1e-3,
+                        ? results.Select(x => new VerificationRun(x.v.Fidelity, x.v, VerdictFile: x.path)).ToList()
+                        : [new VerificationRun(CircuitFidelity.Ideal, null, "not run: no verdict file was given (--verdict)")],
+                    DigitalTolerance = digitalTolerance,
                 }, cancel);
-                ReportWriter.Write(built, outDir);
+                ReportStage.Write(built, outDir);
                 progress(new("report", 1, 1));
                 return built;
             });

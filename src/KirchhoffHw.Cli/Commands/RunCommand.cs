@@ -13,12 +13,13 @@ internal static class RunCommand
         var io = new ModelInputs();
         var rtol = new Option<double?>("--rtol") { Description = "Relative tolerance of the Dormand-Prince solver (default: the checkpoint's simulation.tol, else 1e-3)." };
         var atol = new Option<double?>("--atol") { Description = "Absolute tolerance (default: as --rtol)." };
-        var method = new Option<string>("--method") { Description = "dopri5 (adaptive, default) or rk4 (fixed step, see --step).", DefaultValueFactory = _ => "dopri5" };
+        var method = new Choice<SolverMethod>("--method", "dopri5 (adaptive, default) or rk4 (fixed step, see --step).", "dopri5",
+            ("dopri5", SolverMethod.Dopri5), ("rk4", SolverMethod.Rk4));
         var step = new Option<double>("--step") { Description = "Step of rk4 in model time units.", DefaultValueFactory = _ => 1e-3 };
-        var output = new Option<string?>("--output", "-o") { Description = "Write results in the shape of vectors.json: cases[*].input, boundaries[*].{t,state}, output." };
+        var output = Common.Output<string?>("Write results in the shape of vectors.json: cases[*].input, boundaries[*].{t,state}, output.", required: false);
         var command = new Command("run", "Run the software reference (the golden model) on inputs: the forward pass, layer by layer.");
         io.AddTo(command);
-        foreach (var option in new Option[] { rtol, atol, method, step, output }) command.Options.Add(option);
+        foreach (var option in new Option[] { rtol, atol, method.Option, step, output }) command.Options.Add(option);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
@@ -28,12 +29,7 @@ internal static class RunCommand
             var design = imported.Design;
             var (vectors, origin) = io.Read(r, design);
             double rt = r.GetValue(rtol) ?? imported.Tolerance ?? 1e-3, at = r.GetValue(atol) ?? r.GetValue(rtol) ?? imported.Tolerance ?? 1e-3;
-            var options = r.GetValue(method)!.ToLowerInvariant() switch
-            {
-                "dopri5" => SolverOptions.Dopri5(rt) with { AbsTol = at },
-                "rk4" => SolverOptions.Rk4(r.GetValue(step)),
-                var m => throw new KirchhoffHwException("<options>", $"--method '{m}' is not dopri5 or rk4"),
-            };
+            var options = method.Get(r) == SolverMethod.Rk4 ? SolverOptions.Rk4(r.GetValue(step)) : SolverOptions.Dopri5(rt) with { AbsTol = at };
             if (!(options.RelTol > 0 && options.AbsTol > 0 && options.Rk4Step > 0))
                 throw new KirchhoffHwException("<options>", "tolerances and step must be positive");
             var result = new ProgressReporter(console, "reference", vectors.Length).Run(report =>

@@ -12,7 +12,7 @@ internal sealed class StageProgress(Console console)
     private string? _lastStage;
     private TimeSpan _lastLine;
 
-    public T Run<T>(Func<Action<Report.FlowProgress>, T> work)
+    public T Run<T>(Func<Action<Flow.FlowProgress>, T> work)
     {
         if (console.Interactive)
         {

@@ -4,7 +4,7 @@ using KirchhoffHw.Cells;
 using KirchhoffHw.Generate.Formatting;
 using KirchhoffHw.Model;
 using KirchhoffHw.Reference;
-using KirchhoffHw.Report;
+using KirchhoffHw.Flow;
 using Spectre.Console;
 
 namespace KirchhoffHw.Cli.Commands;
@@ -25,7 +25,7 @@ internal static class ToleranceCommand
             Description = "Comma-separated strengths s, each tried in ascending order until the task fails (default: 1e-5,1e-4,1e-3,1e-2,1e-1).",
         };
         var rtol = new Option<double>("--reference-tol") { Description = "rtol = atol of the solver, for the ideal and every perturbed law alike.", DefaultValueFactory = _ => 1e-6 };
-        var output = new Option<string?>("--output", "-o") { Description = "Write the sweep as JSON: per imperfection its points (strength, holds, task figures) and the largest tolerated strength." };
+        var output = Common.Output<string?>("Write the sweep as JSON: per imperfection its points (strength, holds, task figures) and the largest tolerated strength.", required: false);
         var command = new Command("tolerance",
             "What the trained network tolerates of its cells: every device's law is perturbed at once (random gain and offset " +
             "mismatch, a systematic offset, a soft ReLU knee, curvature), solved by the software reference, and judged on the " +

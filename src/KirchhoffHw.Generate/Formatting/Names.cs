@@ -14,6 +14,9 @@ public static class Names
 
     public static string Phase(int layer) => "ph" + Numbers.Format(layer);
 
+    /// <summary>Node k's voltage as SPICE probes and expressions name it: `v(n&lt;k&gt;)`.</summary>
+    public static string Voltage(int node) => $"v({Node(node)})";
+
     /// <summary>[A-Za-z_][A-Za-z0-9_]* from any text: other characters become '_', a leading digit gets a prefix.</summary>
     public static string Identifier(string? text, string fallback = "design")
     {

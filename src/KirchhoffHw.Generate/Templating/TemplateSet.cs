@@ -26,9 +26,12 @@ public sealed class TemplateSet
     }
 
     /// <summary>`KIRCHHOFFHW_TEMPLATES` if set, else the `templates/` folder shipped beside the assembly.</summary>
-    public static TemplateSet Default { get; } = new(
+    /// <remarks>Found on first use, so a missing folder is a bad-input error where a template is needed, not a type-initializer failure.</remarks>
+    public static TemplateSet Default => _default.Value;
+
+    private static readonly Lazy<TemplateSet> _default = new(() => new(
         Environment.GetEnvironmentVariable("KIRCHHOFFHW_TEMPLATES") is { Length: > 0 } env ? env
-            : Path.Combine(AppContext.BaseDirectory, "templates"));
+            : Path.Combine(AppContext.BaseDirectory, "templates")));
 
     public Template Get(string relativePath) => _cache.GetOrAdd(relativePath, Load);
 

@@ -1,3 +1,4 @@
+using KirchhoffHw.Generate.Dialects;
 using KirchhoffHw.Generate.Dialects.VerilogAms;
 using KirchhoffHw.Import;
 using KirchhoffHw.Model.Devices;
@@ -17,7 +18,7 @@ public class VerilogAModuleTests
     [TestCaseSource(nameof(Models))]
     public void When_ModelModulesAreParsedByAdms_Expect_ContributionsEqualTheReferenceCurrent(DeviceModel model)
     {
-        var modules = AdmsXml.Parse(Emitter.WriteDevicesToString([model]));
+        var modules = AdmsXml.Parse(Emitter.FormatDevices([model]));
         string plain = $"kh_{model.Name}", gated = plain + "_ph";
         Assert.That(modules.Keys, Is.EquivalentTo(new[] { "kh_cap", "kh_precharge", plain, gated }));
         foreach (var name in new[] { plain, gated })
@@ -57,7 +58,7 @@ public class VerilogAModuleTests
     [Test]
     public void When_LibraryModulesAreParsedByAdms_Expect_CapacitorAndPrechargeLaws()
     {
-        var modules = AdmsXml.Parse(Emitter.WriteDevicesToString([]));
+        var modules = AdmsXml.Parse(Emitter.FormatDevices([]));
         Assert.That(modules.Keys, Is.EquivalentTo(new[] { "kh_cap", "kh_precharge" }));
         var cap = modules["kh_cap"].Single();
         Assert.That((cap.Access, cap.PNode, cap.NNode, cap.Tree.ToString()),
@@ -74,7 +75,7 @@ public class VerilogAModuleTests
     public void When_DesignDeviceFileIsParsedByAdms_Expect_ExactlyTheLibraryAndTheDesignsModels(string file, string name)
     {
         var design = ModelLoader.Load(Path.Combine(RepoPaths.Designs, file)).Design.With(name: name);
-        var modules = AdmsXml.Parse(Emitter.WriteDevicesToString(VerilogAmsEmitter.DistinctModels(design), design.Name));
+        var modules = AdmsXml.Parse(Emitter.FormatDevices(Netlister.GetModels(design), design.Name));
         var expected = design.Layers.Select(l => l.Model.Name).Distinct()
             .SelectMany(m => new[] { $"kh_{m}", $"kh_{m}_ph" }).Concat(["kh_cap", "kh_precharge"]);
         Assert.That(modules.Keys, Is.EquivalentTo(expected));
@@ -85,10 +86,10 @@ public class VerilogAModuleTests
     public void When_TwomoonTopIsParsedByAdms_Expect_EveryInstanceWithItsNetsAndExactParameters()
     {
         var design = ModelLoader.Load(Path.Combine(RepoPaths.Models, "twomoon", "model.pth")).Design;
-        var files = VerilogAmsEmitter.FileNames(design);
+        var files = VerilogAmsEmitter.GetFileNames(design);
         var parse = AdmsXml.Parse([
-            (files.Devices, Emitter.WriteDevicesToString(VerilogAmsEmitter.DistinctModels(design), design.Name)),
-            (files.Top, Emitter.WriteTopToString(design)),
+            (files.Devices, Emitter.FormatDevices(Netlister.GetModels(design), design.Name)),
+            (files.Top, Emitter.FormatTop(design)),
         ]);
         var instances = parse.Instances[VerilogNames.TopModule(design.Name)];
         Assert.That(instances, Has.Count.EqualTo(design.DeviceCount + design.NodeCount));

@@ -11,7 +11,7 @@ public class DeckTests
 {
     private static Design Load(string path) => ModelLoader.Load(path).Design;
     private static Design Twomoon => Load(Path.Combine(RepoPaths.Models, "twomoon", "model.pth"));
-    private static string Write(Design d, SpiceOptions o) => new NgspiceEmitter().WriteToString(d, o);
+    private static string Write(Design d, SpiceOptions o) => new NgspiceEmitter().FormatDeck(d, o);
     private static string[] Lines(string deck) => deck.Split('\n');
 
     [Test]

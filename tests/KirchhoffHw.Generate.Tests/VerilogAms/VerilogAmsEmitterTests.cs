@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using KirchhoffHw.Generate.Dialects;
 using KirchhoffHw.Generate.Dialects.VerilogAms;
 using KirchhoffHw.Import;
 using KirchhoffHw.Model;
@@ -30,7 +31,7 @@ public class VerilogAmsEmitterTests
     public void When_TwomoonTopIsWritten_Expect_OneInstancePerDeviceAndCapacitorAndOneNetPerNode()
     {
         var design = Twomoon.Value;
-        var text = Emitter.WriteTopToString(design);
+        var text = Emitter.FormatTop(design);
         TopCounts.Of(text.Split('\n')).AssertMatches(design);
         // Each layer's instances name that layer's gated model, its phase and, in order, its edges' nets.
         for (int li = 0; li < design.Layers.Count; li++)
@@ -74,7 +75,7 @@ public class VerilogAmsEmitterTests
     public void When_TestbenchIsWritten_Expect_EveryNodePrechargedToItsInputAndOutputsStrobedAtTheEnd()
     {
         var design = Twomoon.Value.With(units: new Units(1e-12, 1e-6, 0.5));
-        var text = Emitter.WriteTestbenchToString(design, VerilogAmsOptions.Default with { Input = [0.25, -1.5] });
+        var text = Emitter.FormatTestbench(design, VerilogAmsOptions.Default with { Input = [0.25, -1.5] });
         var precharge = Regex.Matches(text, @"kh_precharge #\(\.v\(([^)]*)\), \.g\([^)]*\)\) P(\d+) \((\w+), pre\);");
         Assert.That(precharge.Select(m => (m.Groups[3].Value, m.Groups[1].Value)),
             Is.EqualTo(new[] { ("n1", "0.125"), ("n2", "-0.75") }), "input x vscale volts on every node");
@@ -96,7 +97,7 @@ public class VerilogAmsEmitterTests
     [Test]
     public void When_DesignUsesUnits_Expect_TopCarriesThemAndDerivesTheCurrentScale()
     {
-        var text = Emitter.WriteTopToString(Tiny.With(units: new Units(2e-12, 1e-9, 0.25)));
+        var text = Emitter.FormatTop(Tiny.With(units: new Units(2e-12, 1e-9, 0.25)));
         Assert.Multiple(() =>
         {
             Assert.That(text, Does.Contain("parameter real c = 2E-12 from (0:inf);"));
@@ -116,15 +117,15 @@ public class VerilogAmsEmitterTests
         var design = Tiny.With(name: name);
         var texts = new[]
         {
-            Emitter.WriteDevicesToString(VerilogAmsEmitter.DistinctModels(design), design.Name),
-            Emitter.WriteTopToString(design),
-            Emitter.WriteTestbenchToString(design, VerilogAmsOptions.Default),
+            Emitter.FormatDevices(Netlister.GetModels(design), design.Name),
+            Emitter.FormatTop(design),
+            Emitter.FormatTestbench(design, VerilogAmsOptions.Default),
         };
         var clean = new[]
         {
-            Emitter.WriteDevicesToString(VerilogAmsEmitter.DistinctModels(Tiny), Tiny.Name),
-            Emitter.WriteTopToString(Tiny),
-            Emitter.WriteTestbenchToString(Tiny, VerilogAmsOptions.Default),
+            Emitter.FormatDevices(Netlister.GetModels(Tiny), Tiny.Name),
+            Emitter.FormatTop(Tiny),
+            Emitter.FormatTestbench(Tiny, VerilogAmsOptions.Default),
         };
         var id = VerilogNames.Design(name);
         Assert.That(id, Does.Match("^[A-Za-z_][A-Za-z0-9_]*$"));
@@ -160,7 +161,7 @@ public class VerilogAmsEmitterTests
     [Test]
     public void When_InputIsNotFinite_Expect_KirchhoffHwException()
     {
-        Assert.Throws<KirchhoffHwException>(() => Emitter.WriteTestbenchToString(Tiny, VerilogAmsOptions.Default with { Input = [double.NaN] }));
+        Assert.Throws<KirchhoffHwException>(() => Emitter.FormatTestbench(Tiny, VerilogAmsOptions.Default with { Input = [double.NaN] }));
     }
 
     [TestCase(0.0)]
@@ -168,7 +169,7 @@ public class VerilogAmsEmitterTests
     [TestCase(double.NaN)]
     public void When_PhaseEdgeIsNotPositive_Expect_KirchhoffHwException(double edge)
     {
-        var e = Assert.Throws<KirchhoffHwException>(() => Emitter.WriteTestbenchToString(Tiny, VerilogAmsOptions.Default with { PhaseEdge = edge }));
+        var e = Assert.Throws<KirchhoffHwException>(() => Emitter.FormatTestbench(Tiny, VerilogAmsOptions.Default with { PhaseEdge = edge }));
         Assert.That(e!.Message, Does.Contain("phase edge"));
     }
 
@@ -176,8 +177,8 @@ public class VerilogAmsEmitterTests
     public void When_WrittenTwice_Expect_IdenticalText()
     {
         var design = Twomoon.Value;
-        Assert.That(Emitter.WriteTopToString(design), Is.EqualTo(Emitter.WriteTopToString(design)));
-        Assert.That(Emitter.WriteDevicesToString(DeviceModels.All), Is.EqualTo(Emitter.WriteDevicesToString(DeviceModels.All)));
+        Assert.That(Emitter.FormatTop(design), Is.EqualTo(Emitter.FormatTop(design)));
+        Assert.That(Emitter.FormatDevices(DeviceModels.All), Is.EqualTo(Emitter.FormatDevices(DeviceModels.All)));
     }
 
     internal static string Net(int node) => node == 0 ? "gnd" : $"n{node}";

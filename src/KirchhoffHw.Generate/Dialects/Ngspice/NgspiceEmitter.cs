@@ -1,8 +1,6 @@
-using System.Globalization;
 using KirchhoffHw.Generate.Formatting;
 using KirchhoffHw.Generate.Templating;
 using KirchhoffHw.Model;
-using KirchhoffHw.Model.Devices;
 
 namespace KirchhoffHw.Generate.Dialects.Ngspice;
 
@@ -13,10 +11,9 @@ public sealed record DeckSummary(DeckStyle Style, int Capacitors, long Elements,
 /// Writes a design as an ngspice deck (ideal fidelity: every device law exact, as a behavioural source).
 /// Node k is net `n&lt;k&gt;`, layer L's phase is net `ph&lt;L&gt;`; the input is the `.ic` of every node. Names and numbers come only from <see cref="Names"/> and <see cref="Numbers"/>.
 /// </summary>
-public sealed class NgspiceEmitter(TemplateSet? templates = null)
+public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(templates), ISimulationDialect
 {
-    private readonly TemplateSet _templates = templates ?? TemplateSet.Default;
-    private static readonly ExpressionSyntax Syntax = NgspiceExpressionSyntax.Instance;
+    protected override ExpressionSyntax Syntax => NgspiceExpressionSyntax.Instance;
 
     public const string DeckTemplate = "spice/ngspice/deck.sbn";
 
@@ -26,10 +23,10 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
         var style = options.Style == DeckStyle.Auto
             ? (design.DeviceCount >= options.MergeThreshold ? DeckStyle.Merged : DeckStyle.Devices)
             : options.Style;
-        var state = InitialState(design, options.Input);
+        var state = GetInitialState(design, options.Input);
         var caps = options.Devices?.NodeCapacitors(design);
         double tau = units.TimeUnit;
-        double edge = Math.Min(options.PhaseEdge, 0.01 * design.Layers.Min(l => l.Duration)) * tau;
+        double edge = GetPhaseEdge(design, options.PhaseEdge);
         double stop = design.TEnd * tau;
 
         var model = new DeckModel
@@ -40,6 +37,7 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
             Devices = design.DeviceCount,
             Layers = design.Layers.Count,
             Style = style.ToString().ToLowerInvariant(),
+            PerDevice = style == DeckStyle.Devices,
             Capacitance = Numbers.Format(units.Capacitance),
             TimeUnit = Numbers.Format(units.TimeUnit),
             VoltageScale = Numbers.Format(units.VoltageScale),
@@ -48,10 +46,11 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
             Capacitors = Enumerable.Range(1, design.NodeCount)
                 .Select(k => new CapacitorLine(Numbers.Format(k), Names.Node(k), Numbers.Format(state[k - 1] * units.VoltageScale),
                     Numbers.Format(caps?[k - 1] ?? units.Capacitance))).ToList(),
-            Phases = design.Layers.Select((l, i) => new PhaseLine(Names.Phase(i), PhasePwl(l, design.TEnd, tau, edge),
-                $"layer {i}: t = [{Numbers.Format(l.TStart)}, {Numbers.Format(l.TEnd)}] x {Numbers.Format(tau)} s, {l.Edges.Count} {l.Model.Name} devices")).ToList(),
-            SamplePwl = SamplePwl(options.SampleTimes, design.TEnd, tau),
-            Options = SimulatorOptions(units, options.SimulatorOptions),
+            Phases = GetPhaseWindows(design).Select(w => new PhaseLine(Names.Phase(w.Layer), FormatPhasePwl(w, tau, edge),
+                $"layer {w.Layer}: t = [{Numbers.Format(design.Layers[w.Layer].TStart)}, {Numbers.Format(design.Layers[w.Layer].TEnd)}] x {Numbers.Format(tau)} s, " +
+                $"{design.Layers[w.Layer].Edges.Count} {design.Layers[w.Layer].Model.Name} devices")).ToList(),
+            SamplePwl = FormatSamplePwl(options.SampleTimes, design.TEnd, tau),
+            Options = GetSimulatorOptions(units, options.SimulatorOptions),
             TranStep = Numbers.Format(stop / 1000),
             TranStop = Numbers.Format(stop),
             TranMax = Numbers.Format(options.MaxStepFraction * design.Layers.Min(l => l.Duration) * tau),
@@ -63,59 +62,42 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
             model.CellBlock = block.ToString();
             model.Fidelity = cells.Fidelity;
         }
-        else if (style == DeckStyle.Devices) FillDevices(design, model);
-        else FillMerged(design, model);
+        else if (style == DeckStyle.Devices) AddDevices(design, model);
+        else AddMerged(design, model);
 
-        _templates.Render(DeckTemplate, model, output);
+        Templates.Render(DeckTemplate, model, output);
         var boundaries = design.Layers.Select(l => l.TEnd * tau).ToList();
         long elements = options.Devices is null ? model.Instances.Count + model.Sources.Count : design.DeviceCount;
         return new DeckSummary(style, design.NodeCount, elements, stop, boundaries);
     }
 
-    public string WriteToString(Design design, SpiceOptions options)
-    {
-        var w = new StringWriter { NewLine = "\n" };
-        Write(design, options, w);
-        return w.ToString();
-    }
-
-    private static double[] InitialState(Design design, IReadOnlyList<double> input)
-    {
-        var state = new double[design.NodeCount];
-        var vector = input.ToArray();
-        foreach (var v in vector)
-            if (!double.IsFinite(v)) throw new KirchhoffHwException("<input>", $"input value {v} is not finite");
-        if (vector.Length > design.NodeCount)
-            throw new KirchhoffHwException("<input>", $"input has {vector.Length} values but the design has {design.NodeCount} nodes");
-        design.Input.Apply(vector, state);
-        return state;
-    }
+    public string FormatDeck(Design design, SpiceOptions options) => Capture(w => Write(design, options, w));
 
     /// <summary>
     /// 1 V while the layer is connected. Each edge is a ramp of length <paramref name="edge"/> centred on the
     /// boundary, with a corner exactly at the boundary: gates switch at v = 0.5, i.e. exactly at t_i, and the
     /// corners make t_i a simulator breakpoint, so the boundary state is an actual time point.
     /// </summary>
-    private static string PhasePwl(Layer layer, double tEnd, double tau, double edge)
+    private static string FormatPhasePwl(PhaseWindow window, double tau, double edge)
     {
         var points = new List<(double T, double V)>();
-        double a = layer.TStart * tau, b = layer.TEnd * tau, h = edge / 2;
-        if (layer.TStart <= 0) points.Add((0, 1));
+        double a = window.Start * tau, b = window.End * tau, h = edge / 2;
+        if (window.Start <= 0) points.Add((0, 1));
         else points.AddRange([(0, 0), (a - h, 0), (a, 0.5), (a + h, 1)]);
-        if (layer.TEnd < tEnd) points.AddRange([(b - h, 1), (b, 0.5), (b + h, 0)]);
+        if (window.SwitchesOff) points.AddRange([(b - h, 1), (b, 0.5), (b + h, 0)]);
         else points.Add((b, 1));
         return string.Join(" ", points.Select(p => $"{Numbers.Format(p.T)} {Numbers.Format(p.V)}"));
     }
 
     /// <summary>A source whose corners force time points at the requested sample times (it drives nothing).</summary>
-    private static string? SamplePwl(IReadOnlyList<double> times, double tEnd, double tau)
+    private static string? FormatSamplePwl(IReadOnlyList<double> times, double tEnd, double tau)
     {
         var inside = times.Where(t => t > 0 && t < tEnd).Distinct().Order().ToList();
         if (inside.Count == 0) return null;
         return "0 0 " + string.Join(" ", inside.Select(t => $"{Numbers.Format(t * tau)} 0"));
     }
 
-    private static List<string> SimulatorOptions(Units units, IReadOnlyDictionary<string, string> overrides)
+    private static List<string> GetSimulatorOptions(Units units, IReadOnlyDictionary<string, string> overrides)
     {
         // Tolerances follow the units: ngspice's absolute defaults (abstol 1 pA, chgtol 10 fC, vntol 1 uV) are
         // sized for milliamp circuits, so at 1 pF the charge tolerance alone would be 1 % of a 1 V swing.
@@ -127,27 +109,25 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
             ["chgtol"] = Numbers.Format(1e-9 * units.Capacitance * units.VoltageScale),
             ["method"] = "trap",
             ["itl4"] = "50",
-            // ngspice divides its trapezoidal truncation-error estimate by trtol (default 7, a fudge for
-            // circuits whose error estimate runs high). Ours runs true, so at 7 the steps grow until errors
-            // reach 1e-2. At 0.3 the worst of 100 random twomoon inputs (seed 1) reached 1.2e-3 > 1e-3 at the
-            // end of layer 0; 0.2 gave 9.2e-4, 0.15 gives 5.9e-4 for 23 % more time points (349 -> 429 on a
-            // vectors case, ngspice CPU +17 %), 0.1 was no better (5.8e-4) and slower; halving reltol instead
-            // (4.3e-4) cost more CPU than trtol 0.15 in the same interleaved runs.
+            // ngspice divides its trapezoidal truncation-error estimate by trtol (default 7, a fudge for circuits
+            // whose estimate runs high). Ours runs true, so at 7 the steps grow until errors reach 1e-2; 0.15 keeps
+            // twomoon's boundary errors under 6e-4 for about a quarter more time points (README, ngspice decks).
             ["trtol"] = "0.15",
         };
         foreach (var (key, value) in overrides) options[SimulatorOption.Key(key)] = SimulatorOption.Value(key, value);
         return options.Select(kv => $"{kv.Key}={kv.Value}").ToList();
     }
 
-    private static string V(int node, Units units) => node == 0 ? "0"
-        : units.VoltageScale == 1.0 ? $"v({Names.Node(node)})" : $"(v({Names.Node(node)}) / {Numbers.Format(units.VoltageScale)})";
+    /// <summary>A node voltage in model units as an expression operand.</summary>
+    private static string FormatVoltage(int node, Units units) => node == 0 ? "0"
+        : units.VoltageScale == 1.0 ? Names.Voltage(node) : $"({Names.Voltage(node)} / {Numbers.Format(units.VoltageScale)})";
 
-    private static void FillDevices(Design design, DeckModel model)
+    private void AddDevices(Design design, DeckModel model)
     {
         var k = Numbers.Format(design.Units.CurrentScale);
         string vs = design.Units.VoltageScale == 1.0 ? "v(src)" : $"(v(src) / {Numbers.Format(design.Units.VoltageScale)})";
         string vd = design.Units.VoltageScale == 1.0 ? "v(dst)" : $"(v(dst) / {Numbers.Format(design.Units.VoltageScale)})";
-        foreach (var m in design.Layers.Select(l => l.Model).DistinctBy(m => m.Name).OrderBy(m => m.Name, StringComparer.Ordinal))
+        foreach (var m in GetModels(design))
         {
             var p = m.ParameterNames.Select(n => "{" + n + "}").ToList();
             model.Subcircuits.Add(new SubcircuitBlock(
@@ -171,38 +151,24 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
         }
     }
 
-    private static void FillMerged(Design design, DeckModel model)
+    private void AddMerged(Design design, DeckModel model)
     {
         var units = design.Units;
-        // Node pair (a < b) -> per layer, the devices between them; current is written from a to b.
-        var pairs = new SortedDictionary<long, List<int>[]>();
-        for (int li = 0; li < design.Layers.Count; li++)
+        foreach (var pair in GetNodePairs(design))
         {
-            var edges = design.Layers[li].Edges;
-            for (int e = 0; e < edges.Count; e++)
-            {
-                int s = edges.Source[e], d = edges.Destination[e];
-                if (s == d) continue; // a device across one node carries no net current into any node
-                long key = ((long)Math.Min(s, d) << 32) | (uint)Math.Max(s, d);
-                if (!pairs.TryGetValue(key, out var perLayer)) pairs[key] = perLayer = new List<int>[design.Layers.Count];
-                (perLayer[li] ??= []).Add(e);
-            }
-        }
-        foreach (var (key, perLayer) in pairs)
-        {
-            int a = (int)(key >> 32), b = (int)(key & 0xffffffff);
+            int a = pair.A, b = pair.B;
             string expr = "0";
             for (int li = design.Layers.Count - 1; li >= 0; li--)
             {
-                if (perLayer[li] is null) continue;
-                expr = $"v({Names.Phase(li)}) > 0.5 ? {PairLaw(design.Layers[li], perLayer[li], a, b, units)} : {(expr == "0" ? "0" : $"({expr})")}";
+                if (pair.DevicesByLayer[li] is not { } devices) continue;
+                expr = $"v({Names.Phase(li)}) > 0.5 ? {FormatPairLaw(design.Layers[li], devices, a, b, units)} : {(expr == "0" ? "0" : $"({expr})")}";
             }
             model.Sources.Add(new SourceLine(Numbers.Format(a) + "_" + Numbers.Format(b), Names.Node(a), Names.Node(b), expr));
         }
     }
 
     /// <summary>The current from a to b of all this layer's devices between a and b, in amperes.</summary>
-    private static string PairLaw(Layer layer, List<int> edges, int a, int b, Units units)
+    private string FormatPairLaw(Layer layer, IReadOnlyList<int> edges, int a, int b, Units units)
     {
         var m = layer.Model;
         var p = new double[m.ParameterCount];
@@ -226,12 +192,12 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
             if (kinks.Count == 0) xs.AddRange([-1.0, 1.0]);
             else { xs.Add(kinks.Min - 1); xs.AddRange(kinks); xs.Add(kinks.Max + 1); }
             var table = string.Join(", ", xs.Select(x => $"{Numbers.Format(x)}, {Numbers.Format(k * edges.Sum(e => Current(e, x)))}"));
-            string arg = a == 0 ? $"-{V(b, units)}" : $"{V(a, units)} - {V(b, units)}";
+            string arg = a == 0 ? $"-{FormatVoltage(b, units)}" : $"{FormatVoltage(a, units)} - {FormatVoltage(b, units)}";
             return $"pwl({arg}, {table})";
         }
         // A device from b to a counts negatively: subtracted, not added as -law (one operation fewer for ngspice).
         var sum = new System.Text.StringBuilder();
-        string? va = a == 0 ? null : V(a, units), vb = V(b, units); // null: ground, folded away
+        string? va = a == 0 ? null : FormatVoltage(a, units), vb = FormatVoltage(b, units); // null: ground, folded away
         foreach (var e in edges)
         {
             bool forward = layer.Edges.Source[e] == a;
@@ -250,6 +216,7 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null)
         public required long Devices { get; init; }
         public required int Layers { get; init; }
         public required string Style { get; init; }
+        public required bool PerDevice { get; init; }
         public required string Capacitance { get; init; }
         public required string TimeUnit { get; init; }
         public required string VoltageScale { get; init; }

@@ -21,7 +21,7 @@ public static partial class SimulatorOption
     {
         var k = key.Trim().ToLowerInvariant();
         if (!KeyPattern().IsMatch(k) || Forbidden.Contains(k))
-            throw new KirchhoffHwException("<options>", $"simulator option name '{Names(key)}' is not allowed (letters, digits and _ only)");
+            throw new KirchhoffHwException("<options>", $"simulator option name '{Safe(key)}' is not allowed (letters, digits and _ only)");
         return k;
     }
 
@@ -29,9 +29,9 @@ public static partial class SimulatorOption
     {
         var v = value.Trim().ToLowerInvariant();
         if (!ValuePattern().IsMatch(v) || Forbidden.Contains(v))
-            throw new KirchhoffHwException("<options>", $"simulator option {Names(key)}: value '{Names(value)}' is not a number or a plain word");
+            throw new KirchhoffHwException("<options>", $"simulator option {Safe(key)}: value '{Safe(value)}' is not a number or a plain word");
         return v;
     }
 
-    private static string Names(string text) => Formatting.Names.CommentText(text);
+    private static string Safe(string text) => Formatting.Names.CommentText(text);
 }

@@ -17,10 +17,9 @@ public sealed record VerilogAmsSummary(int Nets, long Instances);
 /// prints the outputs. Names and numbers come only from <see cref="Names"/>, <see cref="VerilogNames"/> and
 /// <see cref="Numbers"/>; the units follow the SPICE deck (device current in A = C * Vscale / time_unit * g).
 /// </summary>
-public sealed class VerilogAmsEmitter(TemplateSet? templates = null)
+public sealed class VerilogAmsEmitter(TemplateSet? templates = null) : Netlister(templates)
 {
-    private readonly TemplateSet _templates = templates ?? TemplateSet.Default;
-    private static readonly ExpressionSyntax Syntax = VerilogAExpressionSyntax.Instance;
+    protected override ExpressionSyntax Syntax => VerilogAExpressionSyntax.Instance;
 
     public const string DevicesTemplate = "verilog-ams/devices.va.sbn";
     public const string TopTemplate = "verilog-ams/top.vams.sbn";
@@ -29,26 +28,22 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null)
     /// <summary>Writes the three files into <paramref name="outputDirectory"/>, each atomically; returns their paths.</summary>
     public IReadOnlyList<string> WriteAll(Design design, VerilogAmsOptions options, string outputDirectory)
     {
-        var files = FileNames(design);
+        var files = GetFileNames(design);
         var paths = new[] { files.Devices, files.Top, files.Testbench }.Select(f => Path.Combine(outputDirectory, f)).ToList();
         // Render the testbench first: it is the one that validates the input, so bad input writes nothing.
         var testbench = new StringWriter { NewLine = "\n" };
         WriteTestbench(design, options, testbench);
-        AtomicFile.WriteText(paths[0], w => WriteDevices(DistinctModels(design), w, design.Name));
+        AtomicFile.WriteText(paths[0], w => WriteDevices(GetModels(design), w, design.Name));
         AtomicFile.WriteText(paths[1], w => WriteTop(design, w));
         AtomicFile.WriteAllText(paths[2], testbench.ToString());
         return paths;
     }
 
-    public static (string Devices, string Top, string Testbench) FileNames(Design design)
+    public static (string Devices, string Top, string Testbench) GetFileNames(Design design)
     {
         var id = VerilogNames.Design(design.Name);
         return (id + "_devices.va", id + "_top.vams", id + "_tb.vams");
     }
-
-    /// <summary>The device models a design uses, in name order (one plain and one gated module each).</summary>
-    public static IReadOnlyList<DeviceModel> DistinctModels(Design design) =>
-        design.Layers.Select(l => l.Model).DistinctBy(m => m.Name).OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
 
     /// <summary>The Verilog-A library: <c>kh_cap</c>, <c>kh_precharge</c> and both modules of each model.</summary>
     public void WriteDevices(IEnumerable<DeviceModel> models, TextWriter output, string? designName = null)
@@ -65,7 +60,7 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null)
             modules.Add(new DeviceModule(VerilogNames.Device(m.Name, gated: true), $"{m.Name}, phase-gated: conducts while V(ph) > 0.5",
                 true, parameters, $"V(ph) > 0.5 ? {current} : 0.0"));
         }
-        _templates.Render(DevicesTemplate, new { Design = VerilogNames.Comment(designName), Modules = modules }, output);
+        Templates.Render(DevicesTemplate, new { Design = VerilogNames.Comment(designName), Modules = modules }, output);
     }
 
     /// <summary>The structural top module: ports n1..nN then ph0..ph(L-1).</summary>
@@ -82,7 +77,7 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null)
         {
             Design = VerilogNames.Comment(design.Name),
             Module = VerilogNames.TopModule(design.Name),
-            DevicesFile = FileNames(design).Devices,
+            DevicesFile = GetFileNames(design).Devices,
             Nodes = design.NodeCount,
             Devices = design.DeviceCount,
             Layers = design.Layers.Count,
@@ -96,7 +91,7 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null)
             Capacitors = Enumerable.Range(1, design.NodeCount).Select(k => $"C{Numbers.Format(k)} ({VerilogNames.Net(k)}, {VerilogNames.Ground})"),
             Banks = banks,
         };
-        _templates.Render(TopTemplate, model, output);
+        Templates.Render(TopTemplate, model, output);
         return new VerilogAmsSummary(design.NodeCount + 1 + design.Layers.Count, design.NodeCount + design.DeviceCount);
     }
 
@@ -140,9 +135,9 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null)
     {
         if (design.Layers.Count == 0) throw new KirchhoffHwException("<design>", "the design has no layers: nothing to simulate");
         var units = design.Units;
-        var state = InitialState(design, options.Input);
+        var state = GetInitialState(design, options.Input);
         double tau = units.TimeUnit;
-        double edge = Math.Min(options.PhaseEdge, 0.01 * design.Layers.Min(l => l.Duration)) * tau;
+        double edge = GetPhaseEdge(design, options.PhaseEdge);
         if (!(edge > 0) || !double.IsFinite(edge))
             throw new KirchhoffHwException("<options>", $"phase edge {options.PhaseEdge} must be a positive number of model time units");
         double t0 = edge, tRead = t0 + design.TEnd * tau;
@@ -155,11 +150,10 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null)
             if (!events.TryGetValue(t, out var list)) events[t] = list = [];
             list.Add(assignment);
         }
-        for (int li = 0; li < design.Layers.Count; li++)
+        foreach (var window in GetPhaseWindows(design))
         {
-            var layer = design.Layers[li];
-            At(layer.TStart, $"{Names.Phase(li)}_level = 1.0;");
-            if (layer.TEnd < design.TEnd) At(layer.TEnd, $"{Names.Phase(li)}_level = 0.0;");
+            At(window.Start, $"{Names.Phase(window.Layer)}_level = 1.0;");
+            if (window.SwitchesOff) At(window.End, $"{Names.Phase(window.Layer)}_level = 0.0;");
         }
 
         var phases = Enumerable.Range(0, design.Layers.Count).Select(Names.Phase).ToList();
@@ -169,8 +163,8 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null)
             Design = VerilogNames.Comment(design.Name),
             Module = VerilogNames.TestbenchModule(design.Name),
             Top = VerilogNames.TopModule(design.Name),
-            DevicesFile = FileNames(design).Devices,
-            TopFile = FileNames(design).Top,
+            DevicesFile = GetFileNames(design).Devices,
+            TopFile = GetFileNames(design).Top,
             NodeNets = Wrap(nodes),
             PhaseNets = Wrap(phases),
             Levels = Wrap(phases.Select(p => p + "_level").Prepend("pre_level")),
@@ -186,37 +180,18 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null)
                 Numbers.Format(t0 + kv.Key * tau - edge / 2), Numbers.Format(t0 + kv.Key * tau), Numbers.Format(kv.Key), kv.Value)).ToList(),
             Outputs = design.OutputNodes.Select(VerilogNames.Net).ToList(),
         };
-        _templates.Render(TestbenchTemplate, model, output);
+        Templates.Render(TestbenchTemplate, model, output);
         return tRead;
     }
 
-    public string WriteDevicesToString(IEnumerable<DeviceModel> models, string? designName = null) =>
+    public string FormatDevices(IEnumerable<DeviceModel> models, string? designName = null) =>
         Capture(w => WriteDevices(models, w, designName));
 
-    public string WriteTopToString(Design design) => Capture(w => WriteTop(design, w));
+    public string FormatTop(Design design) => Capture(w => WriteTop(design, w));
 
-    public string WriteTestbenchToString(Design design, VerilogAmsOptions options) => Capture(w => WriteTestbench(design, options, w));
-
-    private static string Capture(Action<TextWriter> write)
-    {
-        var w = new StringWriter { NewLine = "\n" };
-        write(w);
-        return w.ToString();
-    }
+    public string FormatTestbench(Design design, VerilogAmsOptions options) => Capture(w => WriteTestbench(design, options, w));
 
     private static List<string> ParameterNames(DeviceModel model) => model.ParameterNames.Select(n => Names.Identifier(n)).ToList();
-
-    private static double[] InitialState(Design design, IReadOnlyList<double> input)
-    {
-        var vector = input.ToArray();
-        foreach (var v in vector)
-            if (!double.IsFinite(v)) throw new KirchhoffHwException("<input>", $"input value {v} is not finite");
-        if (vector.Length > design.NodeCount)
-            throw new KirchhoffHwException("<input>", $"input has {vector.Length} values but the design has {design.NodeCount} nodes");
-        var state = new double[design.NodeCount];
-        design.Input.Apply(vector, state);
-        return state;
-    }
 
     /// <summary>Comma-separated names, sixteen to a line, so port lists of mnist's 836 nets stay readable.</summary>
     private static string Wrap(IEnumerable<string> names) =>

@@ -38,26 +38,22 @@ public sealed record DigitalComparison(
         _ => 0,
     };
 
-    public static DigitalComparison Compute(Design design, IReadOnlyList<double[]> inputs, double tolerance, DigitalMachine machine, CancellationToken cancel = default)
+    /// <param name="reference">The design solved on the report's cases by Dormand-Prince at the tolerance the comparison is made at.</param>
+    public static DigitalComparison Compute(Design design, ReferenceResult reference, DigitalMachine machine)
     {
-        var options = SolverOptions.Dopri5(tolerance);
-        // Evaluations per layer come from solving growing prefixes of the design: a case's count in layer l is its
-        // count through layer l minus its count through layer l - 1 (each case keeps its own step sizes).
+        // Evaluations per layer are each case's own count in that layer (each case keeps its own step sizes and
+        // every layer restarts its step control), averaged over the cases.
         var layers = new List<LayerOps>();
-        double[] before = new double[inputs.Count];
+        var cases = reference.Cases;
         for (int l = 0; l < design.Layers.Count; l++)
         {
-            var prefix = design.With(layers: design.Layers.Take(l + 1).ToList());
-            var result = inputs.Count == 0 ? null : ReferenceSolver.Solve(prefix, inputs, options, cancel: cancel);
-            double[] through = result is null ? [] : result.Cases.Select(c => (double)c.Stats.RhsEvaluations).ToArray();
-            double evals = inputs.Count == 0 ? 0 : through.Select((v, i) => v - before[i]).Average();
-            before = through;
+            double evals = cases.Count == 0 ? 0 : cases.Select(c => (double)c.LayerStats[l].RhsEvaluations).Average();
             var layer = design.Layers[l];
             int opsDevice = LawOps(layer.Model.Law) + 2;
             layers.Add(new LayerOps(l, layer.Model.Name, layer.Edges.Count, opsDevice, evals,
                 (double)layer.Edges.Count * opsDevice + (double)design.NodeCount * NodeOps));
         }
         double ops = layers.Sum(l => l.EvaluationsPerCase * l.OpsPerEvaluation);
-        return new DigitalComparison(machine, "Dopri5", tolerance, inputs.Count, NodeOps, layers, ops, ops * machine.EnergyPerOpJ, ops / machine.OpsPerSecond);
+        return new DigitalComparison(machine, "Dopri5", reference.Options.RelTol, cases.Count, NodeOps, layers, ops, ops * machine.EnergyPerOpJ, ops / machine.OpsPerSecond);
     }
 }

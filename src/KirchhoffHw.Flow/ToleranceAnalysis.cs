@@ -7,7 +7,7 @@ using KirchhoffHw.Model.IO;
 using KirchhoffHw.Reference;
 using KirchhoffHw.Verify;
 
-namespace KirchhoffHw.Report;
+namespace KirchhoffHw.Flow;
 
 /// <summary>One imperfection at one strength: what the task kept.</summary>
 public sealed record TolerancePoint(Imperfection Kind, double Strength, bool Holds, double? ArgmaxAgreement,
@@ -84,16 +84,17 @@ public static class ToleranceAnalysis
     /// <summary>
     /// Solves the ideal design once, then each imperfection at each strength (ascending; a kind stops at its first
     /// failure, since larger strengths only fail harder). Device ranges U come from the reference on the inputs,
-    /// as the cells' sizing does. The knee is skipped for designs without a rectifier part.
+    /// as the cells' sizing does. The knee is skipped for designs without a rectified part.
     /// </summary>
     public static ToleranceResult Run(Design design, IReadOnlyList<double[]> inputs, string origin, IEnumerable<Imperfection> kinds,
-        IReadOnlyList<double> strengths, SolverOptions solver, int seed, Action<int, int, string>? progress = null, CancellationToken cancel = default)
+        IReadOnlyList<double> strengths, SolverOptions solver, int seed, Action<int, int, string>? progress = null, CancellationToken cancel = default,
+        IReferenceSolver? solvers = null)
     {
         if (inputs.Count == 0) throw new KirchhoffHwException("<options>", "the tolerance analysis needs inputs: give --inputs FILE or --random N");
         Tolerances.Check(design);
-        var ranges = OperatingRange.Of(design, inputs);
-        var reference = ReferenceSolver.Solve(design, inputs, solver, cancel: cancel);
-        bool rectifiers = design.Layers.Any(l => CellKind.For(l.Model).Parts.Any(p => p.Topology == Topology.Rectifier));
+        var reference = ReferenceRun.Solve(design, inputs, solver, CellStage.RangeTimes(design), solvers, cancel);
+        var ranges = CellStage.Ranges(reference);
+        bool rectifiers = design.Layers.Any(l => CellKind.For(l.Model).Parts.Any(p => p.Topology.ShapeOf(p.Operation) == Model.Devices.Shape.Relu));
         var todo = kinds.Distinct().Where(k => k != Imperfection.Knee || rectifiers).ToList();
         var sorted = strengths.Distinct().OrderBy(s => s).ToList();
         var points = new List<TolerancePoint>();
@@ -103,8 +104,8 @@ public static class ToleranceAnalysis
             foreach (var s in sorted)
             {
                 var perturbed = Tolerances.Apply(design, ranges, kind, s, seed);
-                var cmp = SoftwareComparison.Against(design, reference, perturbed, Tolerances.Name(kind), inputs, solver, cancel);
-                bool holds = Holds(design.Task, cmp);
+                var cmp = SoftwareComparison.Against(reference, perturbed, Tolerances.Name(kind), solvers, cancel);
+                bool holds = TaskRule.Holds(cmp, RegressionTolerance, GenerationRelativeError);
                 points.Add(new TolerancePoint(kind, s, holds, cmp.ArgmaxAgreement, cmp.MaxOutputError, cmp.MeanSampleError, cmp.ReferenceStd, cmp.CircuitSeconds));
                 progress?.Invoke(++done, total, string.Create(CultureInfo.InvariantCulture, $"{Tolerances.Name(kind)} {s:G3}: {(holds ? "holds" : "fails")}"));
                 if (!holds) { done += sorted.Count - sorted.IndexOf(s) - 1; break; }
@@ -114,17 +115,8 @@ public static class ToleranceAnalysis
         return new ToleranceResult(design.Name, design.Task, origin, inputs.Count, seed, Criterion(design.Task), solverText, reference.Elapsed.TotalSeconds, points);
     }
 
-    public static string Criterion(TaskKind task) => task switch
-    {
-        TaskKind.Classification => "every input keeps the reference's class (argmax)",
-        TaskKind.Generation => "mean per-sample error <= 5 % of the reference samples' std",
-        _ => string.Create(CultureInfo.InvariantCulture, $"every output within {RegressionTolerance:G} model units"),
-    };
+    /// <summary>Generative models: mean per-sample error allowed, as a fraction of the reference samples' std (as the verifier's default).</summary>
+    public static readonly double GenerationRelativeError = VerifyOptions.Default.GenerationRelativeError;
 
-    private static bool Holds(TaskKind task, SoftwareComparison c) => task switch
-    {
-        TaskKind.Classification => c.ArgmaxDisagreements == 0,
-        TaskKind.Generation => c.MeanSampleError <= 0.05 * c.ReferenceStd,
-        _ => c.MaxOutputError <= RegressionTolerance,
-    };
+    public static string Criterion(TaskKind task) => TaskRule.Describe(task, RegressionTolerance, GenerationRelativeError);
 }

@@ -1,8 +1,10 @@
 using KirchhoffHw.Cells;
 using KirchhoffHw.Model;
 using KirchhoffHw.Model.Devices;
+using KirchhoffHw.Reference;
+using KirchhoffHw.Report;
 
-namespace KirchhoffHw.Report;
+namespace KirchhoffHw.Flow;
 
 /// <summary>
 /// Device costs from a characterized cell library: each device's cell is sized from its own trained parameters
@@ -47,23 +49,47 @@ public sealed class LibraryCells(CellLibrary library, NodeRanges ranges) : ICell
     }
 }
 
-/// <summary>Estimate inputs, cell fits and cell plots from a technology file and its characterized cell library.</summary>
+/// <summary>Estimate inputs, cell fits and cell plots from a technology file and, when there is one, its characterized cell library.</summary>
 public static class TechnologyInputs
 {
     /// <summary>A report request whose estimates, cell fits and cell plots come from <paramref name="tech"/> and its library.</summary>
     public static ReportRequest Request(Design design, string source, Technology tech, CellLibrary library, PhysicalMapping mapping,
-        IReadOnlyList<double[]> cases, Reproducibility repro) => new()
+        ReferenceRun reference, ReferenceResult digital, Reproducibility repro) => new()
     {
         Design = design,
         Source = source,
         Inputs = From(tech, design),
         Cells = _ => new LibraryCells(library, mapping.Ranges),
-        Cases = cases,
+        Reference = reference,
+        Digital = digital,
         CellFits = Fits(library, design, mapping),
         CellNote = FitNote(tech, mapping),
         CellPlots = CellPlots.IvCurves(library).ToList(),
         Repro = repro,
     };
+
+    /// <summary>
+    /// A report request without characterized cells: the technology's rails, densities and counts, every device counted
+    /// with its model's cell but none sized, so the report shows what needs no cells and says what would.
+    /// </summary>
+    public static ReportRequest Unsized(Design design, string source, Technology tech, ReferenceRun reference, ReferenceResult digital, Reproducibility repro)
+    {
+        var inputs = From(tech, design);
+        return new()
+        {
+            Design = design,
+            Source = source,
+            Inputs = inputs,
+            Cells = _ => new UnsizedCells(inputs),
+            Reference = reference,
+            Digital = digital,
+            CellNote = $"No cells were characterized in this run. Cell-based estimates (device cell area and chip area, static power and energy, " +
+                $"device bias currents and their feasibility, the timescale sweep, cell fits) need characterized cells: {ReportView.NeedCells}. " +
+                $"Shown without cells: the counts, the reference's node swing against the rails of {tech.Name}, the latency and the precharge, " +
+                "switching and read-out energies.",
+            Repro = repro,
+        };
+    }
 
     /// <summary>Gate of a switch plus its share of the phase line: stated, the technology file has no gate capacitance.</summary>
     public const double SwitchGateCapacitance = 1e-15;
@@ -87,9 +113,9 @@ public static class TechnologyInputs
             var kind = CellKind.For(m);
             // The unit cell's mean transistor area: what the per-device sizing scales from.
             double unit = kind.Parts.Average(p =>
-                (CellKind.PmosOf(p.Topology) * tech.TransistorArea(tech.Cells.PmosWidth, tech.Cells.Length)
-                 + (CellKind.TransistorsOf(p.Topology) - CellKind.PmosOf(p.Topology)) * tech.TransistorArea(tech.Cells.NmosWidth, tech.Cells.Length))
-                / CellKind.TransistorsOf(p.Topology));
+                (p.Topology.Pmos * tech.TransistorArea(tech.Cells.PmosWidth, tech.Cells.Length)
+                 + (p.Topology.Transistors - p.Topology.Pmos) * tech.TransistorArea(tech.Cells.NmosWidth, tech.Cells.Length))
+                / p.Topology.Transistors);
             return new CellFigures(m.Name, kind.TransistorCount, kind.PhaseSwitchesPerDevice, unit,
                 $"{tech.Name}: {string.Join(" + ", kind.Parts.Select(p => $"{p.Weight:G3} x {p.Topology} ({p.Operation})"))}");
         }).ToList(),

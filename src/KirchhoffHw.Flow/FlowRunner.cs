@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Globalization;
+using KirchhoffHw.Cells;
+using KirchhoffHw.Generate.Formatting;
+using KirchhoffHw.Model;
+using KirchhoffHw.Reference;
+using KirchhoffHw.Report;
+using KirchhoffHw.Verify;
+
+namespace KirchhoffHw.Flow;
+
+/// <summary>Progress of one stage of the flow: done of total steps, with an optional note (a case's verdict).</summary>
+public readonly record struct FlowProgress(string Stage, int Done, int Total, string? Note = null);
+
+/// <summary>Everything one run of the flow needs, already parsed and checked.</summary>
+public sealed record FlowPlan
+{
+    /// <summary>The design in the chosen units.</summary>
+    public required Design Design { get; init; }
+    public required string Source { get; init; }
+    public required IReadOnlyList<double[]> Inputs { get; init; }
+    public required string InputOrigin { get; init; }
+    public int? Seed { get; init; }
+
+    /// <summary>The technology; null = the shipped default, whose cells are characterized only if a MOS fidelity needs them.</summary>
+    public string? TechPath { get; init; }
+
+    public required string OutputDirectory { get; init; }
+    public required string Command { get; init; }
+    public IReadOnlyList<Fidelity> Fidelities { get; init; } = [Fidelity.Ideal];
+
+    /// <summary>False: generate and report, but simulate nothing (the report says verification was not run).</summary>
+    public bool Verify { get; init; } = true;
+    public VerifyOptions VerifyOptions { get; init; } = VerifyOptions.Default;
+    public CoSimBackend Backend { get; init; } = CoSimBackend.NgspiceShared;
+
+    /// <summary>Where cases run; null = this process, <see cref="Jobs"/> at a time.</summary>
+    public ICaseRunner? Runner { get; init; }
+    public int Jobs { get; init; } = Environment.ProcessorCount;
+    public double DigitalTolerance { get; init; } = 1e-3;
+    public DateTimeOffset Generated { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>What solves the reference (the golden run and the digital comparison's).</summary>
+    public IReferenceSolver Solver { get; init; } = ReferenceSolver.Default;
+
+    /// <summary>How a technology's cells are characterized; null = ngspice, cached on disk.</summary>
+    public Func<Technology, ICharacterizer>? Characterizers { get; init; }
+}
+
+/// <summary>What a run of the flow left behind: the report, every file written and how long each stage took.</summary>
+public sealed record FlowResult(ChipReport Report, IReadOnlyList<string> Files, IReadOnlyList<(string Stage, TimeSpan Elapsed)> Stages, string HtmlPath);
+
+/// <summary>
+/// The one-command pipeline, a stage after another: the reference (solved once, for every stage after it), the
+/// technology's cells (only when a MOS fidelity or an explicit technology asks for them), generate (a deck per
+/// fidelity and Verilog-AMS), verify per fidelity, report. A failed verification is part of the result, never an
+/// exception: the report shows it.
+/// </summary>
+public static class FlowRunner
+{
+    public static FlowResult Run(FlowPlan plan, Action<FlowProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var design = plan.Design;
+        var files = new List<string>();
+        var stages = new List<(string, TimeSpan)>();
+        var clock = Stopwatch.StartNew();
+        void Done(string stage) { stages.Add((stage, clock.Elapsed)); clock.Restart(); }
+        string name = Names.Identifier(design.Name);
+        var out_ = plan.OutputDirectory;
+        var fidelities = plan.Fidelities.Distinct().ToList();
+        var cells = new CellStage(plan.TechPath, plan.Characterizers);
+        _ = cells.Technology;
+        bool sized = cells.Explicit || fidelities.Any(f => f != Fidelity.Ideal);
+
+        progress?.Invoke(new("reference", 0, 1, $"{plan.Inputs.Count} inputs"));
+        var reference = ReferenceRun.Solve(design, plan.Inputs, plan.VerifyOptions.Reference, TimesOf(design, plan.VerifyOptions, sized), plan.Solver, cancel);
+        progress?.Invoke(new("reference", 1, 1));
+        Done("reference");
+
+        if (sized)
+        {
+            progress?.Invoke(new("technology", 0, 1, "characterizing cells (cached after the first run)"));
+            cells.Map(reference);
+            progress?.Invoke(new("technology", 1, 1, cells.Technology.Name));
+            Done("technology");
+        }
+
+        var lowered = fidelities.ToDictionary(f => f, f => cells.Lower(design, f, reference).Lowered);
+        int steps = lowered.Count + 1;
+        progress?.Invoke(new("generate", 0, steps));
+        double[] first = plan.Inputs.Count > 0 ? plan.Inputs[0] : [];
+        int step = 0;
+        foreach (var (fidelity, low) in lowered)
+        {
+            string key = CircuitFidelity.KeyOf(fidelity);
+            var path = Path.Combine(out_, $"{name}.{key}.cir");
+            GenerateStage.WriteDeck(low, plan.VerifyOptions.Spice with
+            {
+                Input = first,
+                Notes = [$"source: {plan.Source}", $"fidelity: {key}", first.Length == 0 ? "input: none" : $"input: case 0 of {plan.InputOrigin}"],
+            }, path);
+            files.Add(path);
+            progress?.Invoke(new("generate", ++step, steps, Path.GetFileName(path)));
+        }
+        files.AddRange(GenerateStage.WriteVerilogAms(design, first, Path.Combine(out_, "verilog-ams")));
+        progress?.Invoke(new("generate", ++step, steps, "verilog-ams"));
+        Done("generate");
+
+        var verify = new VerifyStage(plan.Backend, plan.Runner ?? new LocalCaseRunner(plan.Jobs));
+        var runs = new List<VerificationRun>();
+        foreach (var (fidelity, low) in lowered)
+        {
+            if (!plan.Verify || plan.Inputs.Count == 0)
+            {
+                runs.Add(new VerificationRun(low.Built, null, plan.Inputs.Count == 0 ? "not run: no inputs" : "not run: the flow was asked not to simulate (--no-verify)"));
+                continue;
+            }
+            string stage = $"verify {low.Built.Key}";
+            progress?.Invoke(new(stage, 0, plan.Inputs.Count));
+            var verdictPath = Path.Combine(out_, $"verdict.{low.Built.Key}.json");
+            // As `verify --fidelity` does: the lowered circuit against the ideal reference, rails checked for MOS cells.
+            var result = verify.Run(new VerifyRequest
+            {
+                Design = design,
+                Circuit = low,
+                Reference = reference,
+                Options = plan.VerifyOptions,
+                Source = plan.Source,
+                VerdictPath = verdictPath,
+            }, new Sync(p => progress?.Invoke(new(stage, p.Done, p.Total, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}" : null))), cancel);
+            files.Add(verdictPath);
+            runs.Add(new VerificationRun(low.Built, result, VerdictFile: Path.GetFileName(verdictPath)));
+            Done(stage);
+        }
+
+        progress?.Invoke(new("report", 0, 1, "estimates, digital comparison, plots"));
+        var report = ReportStage.Build(new ReportPlan
+        {
+            Design = design,
+            Source = plan.Source,
+            Reference = reference,
+            Cells = cells,
+            SizeCells = sized,
+            Repro = Repro(plan, cells),
+            Verification = runs,
+            DigitalTolerance = plan.DigitalTolerance,
+            Solver = plan.Solver,
+            Generated = plan.Generated,
+        }, cancel);
+        files.AddRange(ReportStage.Write(report, out_));
+        progress?.Invoke(new("report", 1, 1));
+        Done("report");
+        return new FlowResult(report, files, stages, Path.Combine(out_, "report.html"));
+    }
+
+    /// <summary>Every time a flow's stages read from its reference: the verifier's samples, the report's grid and, with cells, the range analysis's.</summary>
+    public static IEnumerable<double> TimesOf(Design design, VerifyOptions options, bool cells) =>
+        Verifier.SampleTimes(design, options).Concat(OperatingPoint.Grid(design)).Concat(cells ? CellStage.RangeTimes(design) : []);
+
+    public static Reproducibility Repro(FlowPlan plan, CellStage cells)
+    {
+        var s = plan.VerifyOptions;
+        return new Reproducibility(plan.Command, plan.InputOrigin, plan.Seed, plan.Inputs,
+        [
+            ("fidelities", string.Join(",", plan.Fidelities.Select(CircuitFidelity.KeyOf))),
+            ("technology", Path.GetFileName(cells.TechPath)),
+            ("reference", $"{s.Reference.Method} rtol={s.Reference.RelTol:R} atol={s.Reference.AbsTol:R}"),
+            ("deck", $"style={s.Spice.Style} max_step_fraction={s.Spice.MaxStepFraction:R} options={string.Join(",", s.Spice.SimulatorOptions.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Key + "=" + k.Value))}"),
+            ("verify", $"tolerance={(s.Tolerance is { } t ? t.ToString("R", CultureInfo.InvariantCulture) : "per task")} samples_per_layer={s.SamplesPerLayer}"),
+            ("digital tolerance", plan.DigitalTolerance.ToString("R", CultureInfo.InvariantCulture)),
+        ]);
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and race the bar).</summary>
+    public sealed class Sync(Action<VerifyProgress> report) : IProgress<VerifyProgress>
+    {
+        public void Report(VerifyProgress value) => report(value);
+    }
+}

@@ -1,0 +1,49 @@
+using KirchhoffHw.Model;
+using KirchhoffHw.Reference;
+using KirchhoffHw.Report;
+
+namespace KirchhoffHw.Flow;
+
+/// <summary>A chip report's sources: the design, the reference already solved on its cases, the verifications that ran, the cells.</summary>
+public sealed record ReportPlan
+{
+    public required Design Design { get; init; }
+    public required string Source { get; init; }
+
+    /// <summary>The reference on the report's cases at the golden tolerance, recording <see cref="OperatingPoint.Grid"/> (and <see cref="CellStage.RangeTimes"/> when cells are sized).</summary>
+    public required ReferenceRun Reference { get; init; }
+
+    public required CellStage Cells { get; init; }
+
+    /// <summary>Size every device's cell from the characterized library; false: counts only (nothing is characterized).</summary>
+    public bool SizeCells { get; init; }
+
+    public required Reproducibility Repro { get; init; }
+    public IReadOnlyList<VerificationRun> Verification { get; init; } = [];
+
+    /// <summary>Tolerance of the digital forward pass (the model's training tolerance when it has one).</summary>
+    public double DigitalTolerance { get; init; } = 1e-3;
+
+    public IReferenceSolver Solver { get; init; } = ReferenceSolver.Default;
+    public DateTimeOffset Generated { get; init; } = DateTimeOffset.UtcNow;
+}
+
+/// <summary>The report stage: the digital comparison's solve, the cells' figures (sized or counted), the report built and written.</summary>
+public static class ReportStage
+{
+    public static ChipReport Build(ReportPlan plan, CancellationToken cancel = default)
+    {
+        var design = plan.Design;
+        var inputs = plan.Reference.Inputs;
+        var options = SolverOptions.Dopri5(plan.DigitalTolerance);
+        var digital = inputs.Count == 0 ? new ReferenceResult([], options, 0, TimeSpan.Zero) : plan.Solver.Solve(design, inputs, options, cancel: cancel);
+        var tech = plan.Cells.Technology;
+        var request = plan.SizeCells
+            ? TechnologyInputs.Request(design, plan.Source, tech, plan.Cells.Library, plan.Cells.Map(plan.Reference), plan.Reference, digital, plan.Repro)
+            : TechnologyInputs.Unsized(design, plan.Source, tech, plan.Reference, digital, plan.Repro);
+        return ReportBuilder.Build(request with { Verification = plan.Verification, Generated = plan.Generated });
+    }
+
+    /// <summary>report.json, report.md, report.html and plots/ into <paramref name="directory"/>; returns the files written.</summary>
+    public static IReadOnlyList<string> Write(ChipReport report, string directory) => ReportWriter.Write(report, directory);
+}
