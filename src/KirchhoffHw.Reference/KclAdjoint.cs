@@ -9,7 +9,9 @@ namespace KirchhoffHw.Reference;
 /// <summary>
 /// Parameter sensitivities of one layer's right-hand side, summed over every batch given to
 /// <see cref="Kcl.Adjoint"/> with it. The fused kernel gathers them per term as sensitivities of the affine form
-/// (A, B, C, Amplitude), four numbers whatever the law; <see cref="AddTo"/> maps them onto the layer's parameters.
+/// (A, B, C, Amplitude), four numbers whatever the law, each kept as one partial sum per vector lane (summing across
+/// a vector on every call cost more than the rest of the kernel); <see cref="AddTo"/> adds the lanes up and maps them
+/// onto the layer's parameters.
 /// </summary>
 public sealed class KclGradient
 {
@@ -33,7 +35,10 @@ public sealed partial class Kcl
     [ThreadStatic] private static double[]? t_adjointScratch;
 
     /// <summary>An empty accumulator for <see cref="Adjoint"/>.</summary>
-    public KclGradient NewGradient() => new(this, IsFused ? 4 * _terms.Length : _edgeMajorTheta.Length);
+    public KclGradient NewGradient() => new(this, IsFused ? 4 * AccumulatorLanes * _terms.Length : _edgeMajorTheta.Length);
+
+    /// <summary>Partial sums per affine-form sensitivity in the fused kernel's accumulators: one per lane of its vector.</summary>
+    private int AccumulatorLanes => _wide ? Simd512.Count : SimdPortable.Count;
 
     /// <summary>
     /// Reverse mode of <see cref="Evaluate"/> for a batch: <paramref name="result"/> = J(state)^T adjoint on rows 1..N
@@ -121,14 +126,13 @@ public sealed partial class Kcl
 
     // I = S act(A vs + C vd + K) adds -I to src and +I to dst, so with w = u_dst - u_src the adjoint of a term is
     // w dI/dvs on src, w dI/dvd on dst, and w dI/d(A, C, K, S) for the form. Terms outermost, so each term's four
-    // sensitivities are summed over the batch in registers and stored once per call.
+    // sensitivities are summed over the batch in registers and added to its partial sums once per call.
     private void FusedAdjoint<TAct, TS, TV>(ReadOnlySpan<double> state, ReadOnlySpan<double> adjoint, Span<double> result, double[] grad, int width)
         where TAct : struct, IActDerivative where TS : ISimd<TV> where TV : struct
     {
         int vc = TS.Count, vecEnd = width - width % vc, first = 0;
         ref double y = ref MemoryMarshal.GetReference(state);
         ref double u = ref MemoryMarshal.GetReference(adjoint);
-        ref double r = ref MemoryMarshal.GetReference(result);
         ref double g = ref MemoryArrayRef(grad);
         var scratch = AdjointScratch(2 * width);
         ref double gs = ref MemoryArrayRef(scratch);
@@ -160,7 +164,11 @@ public sealed partial class Kcl
                     accK = TS.Add(c, accK);
                     accS = TS.Fma(w, act, accS);
                 }
-                double sA = TS.Sum(accA), sC = TS.Sum(accC), sK = TS.Sum(accK), sS = TS.Sum(accS);
+                nuint q = (nuint)(4 * vc * (termFirst + ti));
+                TS.Store(TS.Add(TS.Load(ref g, q), accA), ref g, q);
+                TS.Store(TS.Add(TS.Load(ref g, q + (nuint)vc), accC), ref g, q + (nuint)vc);
+                TS.Store(TS.Add(TS.Load(ref g, q + (nuint)(2 * vc)), accK), ref g, q + (nuint)(2 * vc));
+                TS.Store(TS.Add(TS.Load(ref g, q + (nuint)(3 * vc)), accS), ref g, q + (nuint)(3 * vc));
                 for (; b < width; b++)
                 {
                     double vs = Unsafe(ref y, so, b), vd = Unsafe(ref y, dso, b), w = Unsafe(ref u, dso, b) - Unsafe(ref u, so, b);
@@ -168,13 +176,11 @@ public sealed partial class Kcl
                     double c = w * t.S * dact;
                     Unsafe(ref gs, 0, b) += c * t.A;
                     Unsafe(ref gd, 0, b) += c * t.C;
-                    sA += c * vs; sC += c * vd; sK += c; sS += w * act;
+                    Unsafe(ref g, q, 0) += c * vs;
+                    Unsafe(ref g, q + (nuint)vc, 0) += c * vd;
+                    Unsafe(ref g, q + (nuint)(2 * vc), 0) += c;
+                    Unsafe(ref g, q + (nuint)(3 * vc), 0) += w * act;
                 }
-                ref double q = ref System.Runtime.CompilerServices.Unsafe.Add(ref g, 4 * (termFirst + ti));
-                q += sA;
-                System.Runtime.CompilerServices.Unsafe.Add(ref q, 1) += sC;
-                System.Runtime.CompilerServices.Unsafe.Add(ref q, 2) += sK;
-                System.Runtime.CompilerServices.Unsafe.Add(ref q, 3) += sS;
             }
             TensorPrimitives.Add(result.Slice((int)so, width), scratch.AsSpan(0, width), result.Slice((int)so, width));
             TensorPrimitives.Add(result.Slice((int)dso, width), scratch.AsSpan(width, width), result.Slice((int)dso, width));
@@ -183,29 +189,23 @@ public sealed partial class Kcl
 
     private static ref double MemoryArrayRef(double[] a) => ref MemoryMarshal.GetArrayDataReference(a);
 
+    // The current out of the source pin enters the source node negated, so its weight is -u_src; the models add their
+    // products straight into the result rows (a device from a node to itself adds both into the same row).
     private void ModelAdjoint(ReadOnlySpan<double> state, ReadOnlySpan<double> adjoint, Span<double> result, double[] grad, int width)
     {
         var model = Layer.Model;
         var edges = Layer.Edges;
-        int pc = model.ParameterCount;
-        var scratch = AdjointScratch((3 + pc) * width);
-        Span<double> weightOut = scratch.AsSpan(0, width), gVs = scratch.AsSpan(width, width), gVd = scratch.AsSpan(2 * width, width),
-            gP = scratch.AsSpan(3 * width, pc * width);
+        int pc = model.ParameterCount, len = StateLength(width);
+        var scratch = AdjointScratch(len + pc * width);
+        Span<double> negated = scratch.AsSpan(0, len), gP = scratch.AsSpan(len, pc * width);
+        TensorPrimitives.Negate(adjoint[..len], negated);
         for (int e = 0; e < edges.Count; e++)
         {
             int s = edges.Source[e] * width, d = edges.Destination[e] * width;
-            TensorPrimitives.Negate(adjoint.Slice(s, width), weightOut);
-            gVs.Clear(); gVd.Clear(); gP.Clear();
+            gP.Clear();
             model.PinAdjoint(state.Slice(s, width), state.Slice(d, width), _edgeMajorTheta.AsSpan(e * pc, pc),
-                weightOut, adjoint.Slice(d, width), gVs, gVd, gP);
-            TensorPrimitives.Add(result.Slice(s, width), gVs, result.Slice(s, width));
-            TensorPrimitives.Add(result.Slice(d, width), gVd, result.Slice(d, width));
-            for (int k = 0; k < pc; k++)
-            {
-                double sum = 0;
-                foreach (var v in gP.Slice(k * width, width)) sum += v;
-                grad[e * pc + k] += sum;
-            }
+                negated.Slice(s, width), adjoint.Slice(d, width), result.Slice(s, width), result.Slice(d, width), gP);
+            for (int k = 0; k < pc; k++) grad[e * pc + k] += TensorPrimitives.Sum<double>(gP.Slice(k * width, width));
         }
     }
 
@@ -222,15 +222,22 @@ public sealed partial class Kcl
                 for (int k = 0; k < pc; k++) thetaGradient[k * n + e] += values[e * pc + k];
             return;
         }
-        Span<double> jac = stackalloc double[4 * pc];
+        Span<double> jac = stackalloc double[4 * pc], form = stackalloc double[4];
+        int lanes = AccumulatorLanes;
         for (int i = 0; i < _termEdge.Length; i++)
         {
             int e = _termEdge[i];
+            for (int q = 0; q < 4; q++)
+            {
+                double sum = 0;
+                foreach (var v in values.AsSpan((4 * i + q) * lanes, lanes)) sum += v;
+                form[q] = sum;
+            }
             model.AffineJacobian(_edgeMajorTheta.AsSpan(e * pc, pc), jac);
             for (int k = 0; k < pc; k++)
             {
                 double sum = 0;
-                for (int q = 0; q < 4; q++) sum += values[4 * i + q] * jac[q * pc + k];
+                for (int q = 0; q < 4; q++) sum += form[q] * jac[q * pc + k];
                 thetaGradient[k * n + e] += sum;
             }
         }
