@@ -154,12 +154,32 @@ public sealed record CalibrationOptions
 {
     public static readonly CalibrationOptions Default = new();
 
-    public SolverOptions StudentSolver { get; init; } = SolverOptions.Dopri5(1e-6);
+    /// <summary>The student's solver; null for Dopri5 at 1e-6 on batches sized to the design (<see cref="StudentSolverFor"/>).</summary>
+    public SolverOptions? StudentSolver { get; init; }
     public SolverOptions TeacherSolver { get; init; } = SolverOptions.Dopri5(1e-9);
     public SensitivityOptions Sensitivity { get; init; } = SensitivityOptions.Default;
     public LbfgsOptions Optimizer { get; init; } = LbfgsOptions.Default;
     /// <summary>Wall-clock budget; the run stops with <see cref="StopReason.TimeBudget"/> and the best point so far.</summary>
     public TimeSpan? TimeBudget { get; init; }
+    /// <summary>
+    /// Dopri5 at rtol = atol = 1e-6 with as many lanes as keep a batch's state near 4,096 values, between 16 and 64:
+    /// a small design's cost is per-device overhead that wide batches share, a large one's is memory.
+    /// </summary>
+    public SolverOptions StudentSolverFor(Design student) =>
+        StudentSolver ?? SolverOptions.Dopri5(1e-6) with { ChunkSize = Math.Clamp(4096 / (student.NodeCount + 1), 16, 64) };
+
+    /// <summary>
+    /// The sensitivity options for <paramref name="cases"/> training cases: unless a block size is set, about a quarter of
+    /// the cases per block (whole batches), so up to four threads share the work; a function of the cases alone, so
+    /// the result does not depend on the machine.
+    /// </summary>
+    public SensitivityOptions SensitivityFor(int cases, SolverOptions solver)
+    {
+        if (Sensitivity.BlockSize > 0) return Sensitivity;
+        int w = solver.ChunkSize, quarter = (cases + 3) / 4;
+        return Sensitivity with { BlockSize = Math.Max(w, (quarter + w - 1) / w * w) };
+    }
+
     /// <summary>Held-out error every this many iterations for the progress report (0: only before and after).</summary>
     public int HeldOutEvery { get; init; } = 1;
 }

@@ -30,13 +30,15 @@ public static class Calibrator
         var heldTeacher = ReferenceSolver.Solve(teacher, problem.HeldOutInputs, o.TeacherSolver, cancel: cancel).Cases.Select(c => c.Output).ToArray();
         var loss = new TeacherLoss(teacher, train, problem.Weights);
         var vars = new Variables(student, problem.Bounds, problem.Trims);
+        var solver = o.StudentSolverFor(student);
+        var sensitivity = o.SensitivityFor(problem.TrainingInputs.Count, solver);
         double trimScale = problem.Trims is null ? 0 : problem.Trims.Cost * teacher.TEnd * teacher.TEnd / loss.OutputVariancePerNode;
 
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         if (o.TimeBudget is { } b) budget.CancelAfter(b > watch.Elapsed ? b - watch.Elapsed : TimeSpan.Zero);
 
         HeldOutError HeldOut(Design d) => HeldOutError.Of(teacher.Task, heldTeacher,
-            ReferenceSolver.Solve(d, problem.HeldOutInputs, o.StudentSolver, cancel: cancel).Cases.Select(c => c.Output).ToArray());
+            ReferenceSolver.Solve(d, problem.HeldOutInputs, solver, cancel: cancel).Cases.Select(c => c.Output).ToArray());
 
         var before = HeldOut(student);
         var z0 = new double[vars.Count];
@@ -50,7 +52,7 @@ public static class Calibrator
             SensitivityResult r;
             try
             {
-                r = Sensitivities.Solve(design, problem.TrainingInputs, loss.Case, o.StudentSolver, o.Sensitivity, budget.Token);
+                r = Sensitivities.Solve(design, problem.TrainingInputs, loss.Case, solver, sensitivity, budget.Token);
             }
             catch (KirchhoffHwException e)
             {
