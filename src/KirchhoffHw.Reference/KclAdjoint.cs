@@ -18,6 +18,8 @@ public sealed class KclGradient
     internal readonly double[] Values;
     private readonly Kcl _kcl;
 
+    internal bool BelongsTo(Kcl kcl) => ReferenceEquals(kcl, _kcl);
+
     internal KclGradient(Kcl kcl, int length)
     {
         _kcl = kcl;
@@ -51,6 +53,7 @@ public sealed partial class Kcl
         int len = StateLength(width);
         if (width <= 0 || state.Length < len || adjoint.Length < len || result.Length < len)
             throw new ArgumentException($"state, adjoint and result need (nodes + 1) * width = {len} values for width {width}");
+        if (!gradient.BelongsTo(this)) throw new ArgumentException("the gradient accumulator belongs to another right-hand side; use this one's NewGradient()", nameof(gradient));
         result[..len].Clear();
         switch (_activation)
         {

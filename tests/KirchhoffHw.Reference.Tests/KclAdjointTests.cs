@@ -133,6 +133,15 @@ public class KclAdjointTests
         Assert.That(ground[0], Is.EqualTo(2.0 - 0.25 + 1.0), "device 2 A into ground, trims 0.25 - 1 A out of it");
     }
 
+    [Test]
+    public void When_TrimNotFinite_Expect_ValidatorNamesTheNode()
+    {
+        var design = Support.RandomDesign(1).WithNodeTrims(Enumerable.Range(0, Support.RandomDesign(1).NodeCount).Select(k => k == 0 ? double.NaN : 0.0).ToArray());
+        var found = Model.Validation.DesignValidator.Check(design, "d.yaml");
+        Assert.That(found.Select(d => d.ToString()), Has.Some.EqualTo("d.yaml: node 1: trim current is NaN; trims must be finite"));
+        Assert.Throws<ArgumentException>(() => design.WithNodeTrims([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]), "one trim per node");
+    }
+
     private static double Central(Func<double, double> f, double x)
     {
         double h = 1e-5 * Math.Max(1, Math.Abs(x));
