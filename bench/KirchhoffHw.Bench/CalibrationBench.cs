@@ -50,7 +50,7 @@ internal static class CalibrationBench
             Trims = TrimBounds.FromDeviceCurrents(twomoon, 0.05, 1e-3),
         };
         var options = CalibrationOptions.Default with { Optimizer = LbfgsOptions.Default with { MaxIterations = 200 }, HeldOutEvery = 10 };
-        json["twomoon"] = Calibrate("twomoon", problem, options, "CellImperfections.Measured(0.02): gain 0.02, offset 0.02 U, mismatch 0.01, conductance 0.00334 |amp| per unit");
+        json["twomoon"] = Calibrate("twomoon", problem, options, "CellImperfections.Measured(0.02): gain 0.02, offset 0.02 U, mismatch 0.01, conductance 0.00334 |amp| per unit", out _);
 
         // (c) mnist, on request
         int images = int.TryParse(Environment.GetEnvironmentVariable("BENCH_CALIBRATION_MNIST"), out var m) ? m : 0;
@@ -76,7 +76,12 @@ internal static class CalibrationBench
                 Optimizer = LbfgsOptions.Default with { MaxIterations = iterations },
                 HeldOutEvery = 5,
             };
-            json["mnist"] = Calibrate("mnist", mnistProblem, mnistOptions, "CellImperfections.Measured(0.001): gain 0.02, offset 0.02 U, mismatch 0.01, conductance 1.67e-4 |amp| per unit");
+            var mnistJson = Calibrate("mnist", mnistProblem, mnistOptions, "CellImperfections.Measured(0.001): gain 0.02, offset 0.02 U, mismatch 0.01, conductance 1.67e-4 |amp| per unit", out var calibrated);
+            int Kept(Design d) => ReferenceSolver.Solve(d, vectors, SolverOptions.Dopri5(1e-6)).Cases
+                .Zip(ReferenceSolver.Solve(mnist, vectors, SolverOptions.Dopri5(1e-6)).Cases, (a, b) => Array.IndexOf(a.Output, a.Output.Max()) == Array.IndexOf(b.Output, b.Output.Max()) ? 1 : 0).Sum();
+            mnistJson["vectors_json_argmax_kept_before"] = Kept(mnistStudent);
+            mnistJson["vectors_json_argmax_kept_after"] = Kept(calibrated);
+            json["mnist"] = mnistJson;
         }
 
         json["machine"] = new JsonObject { ["cores"] = Environment.ProcessorCount, ["os"] = Environment.OSVersion.ToString(), ["runtime"] = Environment.Version.ToString() };
@@ -121,7 +126,7 @@ internal static class CalibrationBench
         };
     }
 
-    private static JsonObject Calibrate(string name, CalibrationProblem problem, CalibrationOptions options, string cells)
+    private static JsonObject Calibrate(string name, CalibrationProblem problem, CalibrationOptions options, string cells, out Design calibrated)
     {
         var curve = new JsonArray();
         var result = Calibrator.Run(problem, options, p =>
@@ -131,6 +136,7 @@ internal static class CalibrationBench
             curve.Add(new JsonObject { ["iteration"] = p.Iteration, ["loss"] = p.Loss, ["seconds"] = p.Elapsed.TotalSeconds, ["held_out"] = Held(p.HeldOut) });
         });
         var r = result.Record;
+        calibrated = result.Calibrated;
         Console.WriteLine($"{name}: {r.Status} after {r.Iterations} iterations, {r.Evaluations} evaluations, {r.Seconds:F1} s: {r.Before} -> {r.After}");
         return new JsonObject
         {
@@ -139,6 +145,8 @@ internal static class CalibrationBench
             ["held_out_cases"] = problem.HeldOutInputs.Count,
             ["free_parameters"] = r.FreeParameters,
             ["trims"] = r.Trims,
+            ["parameters_at_bounds"] = r.ParametersAtBounds,
+            ["trims_at_bounds"] = r.TrimsAtBounds,
             ["status"] = r.Status.ToString(),
             ["iterations"] = r.Iterations,
             ["evaluations"] = r.Evaluations,

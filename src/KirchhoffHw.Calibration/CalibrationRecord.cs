@@ -69,7 +69,8 @@ public sealed record CalibrationProgress(int Iteration, double Loss, HeldOutErro
 
 /// <summary>
 /// What a calibration did: why it stopped, the loss before and after each iteration (index 0 is the start), the
-/// held-out error before and after, the work and the time, and what was free.
+/// held-out error before and after, the work and the time, what was free and how much of it ended on a bound (a
+/// bound the optimum presses against says the cells limit the result).
 /// </summary>
 public sealed record CalibrationRecord(
     StopReason Status,
@@ -81,6 +82,8 @@ public sealed record CalibrationRecord(
     double Seconds,
     int FreeParameters,
     int Trims,
+    int ParametersAtBounds,
+    int TrimsAtBounds,
     LossWeights Weights,
     double TrimCost,
     int TrainingCases,

@@ -102,7 +102,7 @@ public static class Calibrator
         var calibrated = vars.Design(bestZ);
         var after = HeldOut(calibrated);
         var record = new CalibrationRecord(status, Math.Max(0, losses.Count - 1), evaluations, losses, before, after, watch.Elapsed.TotalSeconds,
-            vars.FreeParameters, vars.TrimCount, problem.Weights, problem.Trims?.Cost ?? 0, problem.TrainingInputs.Count, teacher.Name);
+            vars.FreeParameters, vars.TrimCount, vars.AtBounds(bestZ, parameters: true), vars.AtBounds(bestZ, parameters: false), problem.Weights, problem.Trims?.Cost ?? 0, problem.TrainingInputs.Count, teacher.Name);
         return new CalibrationResult(calibrated, record);
     }
 
@@ -257,6 +257,15 @@ public static class Calibrator
             for (int i = 0; i < _free.Length; i++) g[i] = _scale[i] * theta[_free[i].Layer][_free[i].Index];
             for (int k = 0; k < _trims; k++) g[_free.Length + k] = _scale[_free.Length + k] * trims[k];
             return g;
+        }
+
+        /// <summary>How many free parameters (or trims) end on one of their bounds.</summary>
+        public int AtBounds(double[] z, bool parameters)
+        {
+            int count = 0;
+            for (int i = parameters ? 0 : _free.Length; i < (parameters ? _free.Length : Count); i++)
+                if (z[i] <= Lower[i] || z[i] >= Upper[i]) count++;
+            return count;
         }
 
         /// <summary>The variable that moved farthest from its start, relative to its bound.</summary>

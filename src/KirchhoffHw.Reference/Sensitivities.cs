@@ -9,12 +9,13 @@ namespace KirchhoffHw.Reference;
 /// every layer, every node trim and the input, by the discrete adjoint: reverse mode through the Dormand-Prince
 /// stages of the steps the forward pass accepted, step sizes held fixed.
 /// <para>
-/// Discrete rather than continuous because the result is then the exact derivative of the loss the solver actually
-/// computed (to rounding), whatever the tolerance: an optimizer's line search sees a gradient consistent with its
-/// objective, the check against finite differences is limited only by the solver's own accuracy, kinks (ReLU) and
+/// Discrete rather than continuous because the result is then the exact derivative (to rounding) of the solution the
+/// solver computed, its step sizes held fixed, whatever the tolerance: an optimizer's line search sees a gradient
+/// consistent with its objective, the check against finite differences is limited only by the solver's own accuracy,
 /// pin-level laws need nothing special, and the backward pass needs no step control or interpolant of its own. The
-/// continuous adjoint (lambda' = -J^T lambda integrated backwards) would differ from this gradient by the
-/// integration error of both passes.
+/// continuous adjoint (lambda' = -J^T lambda integrated backwards) would differ from it by the integration error of
+/// both passes. Where a law has a kink (ReLU), the step straddling it is differentiated on the side each stage lies,
+/// so against the exact flow's derivative that step is first order (docs/adjoint.md).
 /// </para>
 /// <para>
 /// Memory is bounded by checkpointing: the forward pass keeps each case's state every K accepted steps
