@@ -15,7 +15,7 @@ namespace KirchhoffHw.Calibration;
 public sealed record CellImperfections(double GainSigma, double OffsetSigma, double Mismatch, double OutputConductance)
 {
     /// <summary>
-    /// A cell as issue 15 measured it: output conductance 0.167 of bias per volt, expressed per model unit at
+    /// The present MOS cells as characterized: output conductance 0.167 of bias per volt, expressed per model unit at
     /// <paramref name="voltageScale"/> volts per unit, with the given gain, offset and mismatch strengths.
     /// </summary>
     public static CellImperfections Measured(double voltageScale, double gainSigma = 0.02, double offsetSigma = 0.02, double mismatch = 0.01) =>
@@ -89,7 +89,7 @@ public static class NodeSwing
 /// A cell with its imperfections, pin by pin: u = a vs + b vd + c + offset, A = amplitude * gain,
 /// out of the source pin A act(u) + |A| m/2 + gs vs, into the destination pin A act(u) - |A| m/2 - gd vd.
 /// Parameters: a, b, c, amplitude (what calibration adjusts), gain, offset, m, gs, gd (what the cell is).
-/// Software only (no netlist form); the batched kernels keep twomoon's calibration fast.
+/// Software only (no netlist form); batched kernels, since calibration runs it for every training case and iteration.
 /// </summary>
 public sealed class PerturbedCell(DeviceFamily family) : DeviceModel
 {
