@@ -102,6 +102,7 @@ public class HostileInputTests
     [TestCase("a\u0085b")]
     [TestCase("\u001b[2J\u001b[1;32mPASS\r\n")]
     [TestCase("\ufeffbom \u007f del \u0090 c1")]
+    [TestCase("W\n", TestName = "When_NameEndsInANewline_Expect_ItQuotedNotTakenAsAPlainWord")]
     [TestCase("true")]
     [TestCase("123")]
     [TestCase("")]

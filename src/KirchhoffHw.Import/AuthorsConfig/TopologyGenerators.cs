@@ -23,6 +23,8 @@ public static class TopologyGenerators
         Edges((double)numNode * Math.Max(numNode - 1, 0) * ((double)r0 + r1), $"_fully_connect over {numNode} nodes with repeat [{r0}, {r1}]");
         var (s, t) = includeGnd ? (0, numNode) : (1, numNode + 1);
         var e = new Builder();
+        // no copies either way: no edges, and no walk over num_node^2 pairs to find that out
+        if ((long)r0 + r1 == 0) return e.Build();
         for (int i = s; i < t; i++)
             for (int j = s; j < t; j++)
             {
@@ -81,6 +83,7 @@ public static class TopologyGenerators
 
         var ids = new int[numChannel * (int)k * (int)k];
         var e = new Builder();
+        if (repeat == 0) return e.Build();
         for (long r = 0; r < outRows; r++)
         {
             long r0 = Math.Max(0, r - pad), r1 = Math.Min(width - 1, r - pad + k - 1);
@@ -123,7 +126,7 @@ public static class TopologyGenerators
             e.Add(n, 0, r0);
             e.Add(0, n, r1);
         }
-        for (int m = max + 1; m <= max + fullyConnectNode; m++)
+        for (int m = max + 1; m <= max + fullyConnectNode && (long)r0 + r1 > 0; m++)
             for (int i = 0; i <= max; i++)
             {
                 e.Add(i, m, r0);

@@ -28,6 +28,18 @@ public static class CaseFile
         }
         using (doc)
         {
+            try { return Read(doc, path); }
+            catch (Exception ex) when (ex is InvalidOperationException or FormatException)
+            {
+                // a string that is not valid UTF-8, a number past double's range
+                throw new KirchhoffHwException(path, $"invalid JSON: {ex.Message}", ex);
+            }
+        }
+    }
+
+    private static CaseSet Read(JsonDocument doc, string path)
+    {
+        {
             var where = new SourceLocation(path);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("cases", out var cases) || cases.ValueKind != JsonValueKind.Array)

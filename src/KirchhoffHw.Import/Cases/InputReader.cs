@@ -135,10 +135,17 @@ public static class InputReader
         int k = 0;
         foreach (var v in e.EnumerateArray())
         {
-            if (v.ValueKind != JsonValueKind.Number) throw new KirchhoffHwException(where, $"{name}[{k}] is not a number");
-            values[k++] = v.GetDouble();
+            if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out values[k]) || !double.IsFinite(values[k]))
+                throw new KirchhoffHwException(where, $"{name}[{k}] is not a finite number: {Model.Text.TerminalText.Escape(Raw(v))}");
+            k++;
         }
         return values;
+    }
+
+    private static string Raw(JsonElement v)
+    {
+        var raw = v.GetRawText();
+        return raw.Length > 40 ? raw[..40] + "..." : raw;
     }
 
     private static Row Numbers(JsonElement e, SourceLocation where, string name)

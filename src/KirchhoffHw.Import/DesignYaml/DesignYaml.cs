@@ -107,7 +107,7 @@ public static partial class DesignYaml
 
     private static string TaskName(TaskKind t) => t.ToString().ToLowerInvariant();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_.-]*$")]
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.-]*\z")]
     private static partial Regex PlainName();
 
     /// <summary>

@@ -21,14 +21,20 @@ public static class PthReader
     public static IReadOnlyDictionary<string, Tensor> Read(string path)
     {
         InputFile.Require(path, "checkpoint file");
+        // The central directory is read lazily, entry by entry: a corrupt one can surface at any entry access.
+        try { return ReadZip(path); }
+        catch (InvalidDataException ex)
+        {
+            throw new KirchhoffHwException(path, $"not a PyTorch zip checkpoint ({Describe(path)}): {ex.Message}", ex);
+        }
+    }
+
+    private static IReadOnlyDictionary<string, Tensor> ReadZip(string path)
+    {
         ZipArchive zip;
         try
         {
             zip = ZipFile.OpenRead(path);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new KirchhoffHwException(path, $"not a PyTorch zip checkpoint ({Describe(path)}): {ex.Message}", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

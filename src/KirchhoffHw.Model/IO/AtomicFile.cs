@@ -94,7 +94,7 @@ public static partial class AtomicFile
         }
     }
 
-    [GeneratedRegex(@"^\.(?<name>.+)\.(?<pid>[0-9]+)\.[0-9a-f]{32}\.tmp$")]
+    [GeneratedRegex(@"^\.(?<name>.+)\.(?<pid>[0-9]+)\.[0-9a-f]{32}\.tmp\z")]
     private static partial Regex TemporaryName();
 
     /// <summary>

@@ -11,7 +11,7 @@ public static partial class OutputPath
     /// <summary>How a path is written: to a process descriptor, through to a device or FIFO, or by atomic rename.</summary>
     public readonly record struct Target(string FullPath, int? Descriptor, bool WriteThrough);
 
-    [GeneratedRegex(@"^/(?:dev/fd|proc/self/fd|proc/thread-self/fd)/(?<fd>[0-9]{1,9})$")]
+    [GeneratedRegex(@"^/(?:dev/fd|proc/self/fd|proc/thread-self/fd)/(?<fd>[0-9]{1,9})\z")]
     private static partial Regex DescriptorPath();
 
     /// <summary>Decides how <paramref name="path"/> is written; throws for what can never be written (a folder, a block device).</summary>
