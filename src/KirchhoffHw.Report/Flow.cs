@@ -79,7 +79,7 @@ public static class FlowRunner
             files.Add(path);
             progress?.Invoke(new("generate", ++step, steps, Path.GetFileName(path)));
         }
-        files.AddRange(new VerilogAmsEmitter().WriteAll(design, VerilogAmsOptions.Default with { Input = first }, Path.Combine(out_, "verilog-ams")));
+        files.AddRange(new VerilogAmsEmitter().WriteAll(design, VerilogAmsOptions.Default with { Input = first }, OutputPath.CreateFolder(Path.Combine(out_, "verilog-ams"))));
         progress?.Invoke(new("generate", ++step, steps, "verilog-ams"));
         Done("generate");
 
@@ -106,7 +106,7 @@ public static class FlowRunner
             var result = new Verifier(design, options, plan.Simulators, plan.Jobs, plan.Source).Run(plan.Inputs, verdictPath + ".journal.jsonl",
                 new Sync(p => progress?.Invoke(new(stage, p.Done, p.Total, p.Stage == "reference" ? "reference" : p.Last is { } l ? $"case {l.Index}: {(l.Pass ? "pass" : "FAIL")}" : null))), cancel);
             VerdictJson.Save(verdictPath, result);
-            File.Delete(verdictPath + ".journal.jsonl");
+            Journal.Delete(verdictPath + ".journal.jsonl");
             files.Add(verdictPath);
             runs.Add(new VerificationRun(f, result, VerdictFile: Path.GetFileName(verdictPath)));
             Done(stage);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using KirchhoffHw.Generate;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
 using KirchhoffHw.Reference;
 using KirchhoffHw.Simulate;
 
@@ -77,7 +78,8 @@ public sealed class Verifier
                     if (!pool.TryTake(out var simulator)) simulator = _simulators();
                     try { verdict = cosim.Run(simulator, i, inputs[i], reference[i], cancel, referenceFailures[i]); }
                     finally { pool.Add(simulator); }
-                    if (journalPath is not null) lock (gate) AppendJournal(journalPath, key, verdict);
+                    // a missing simulator is the machine's state, not the case's result: never resumed from
+                    if (journalPath is not null && verdict.Status != SimulationStatus.SimulatorMissing) lock (gate) AppendJournal(journalPath, key, verdict);
                 }
                 verdicts[i] = verdict;
                 lock (gate) progress?.Report(new VerifyProgress("simulate", ++finished, inputs.Count, verdict));
@@ -208,8 +210,7 @@ public sealed class Verifier
     private static Dictionary<string, CaseVerdict> ReadJournal(string path)
     {
         var done = new Dictionary<string, CaseVerdict>();
-        if (!File.Exists(path)) return done;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in Journal.ReadLines(path))
         {
             // A line cut short by an interruption is simply redone.
             try
@@ -234,10 +235,6 @@ public sealed class Verifier
             w.WriteEndObject();
         }
         buffer.WriteByte((byte)'\n');
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
-        buffer.Position = 0;
-        buffer.CopyTo(file);
-        file.Flush(flushToDisk: true);
+        Journal.Append(path, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
     }
 }

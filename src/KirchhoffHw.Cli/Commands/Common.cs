@@ -25,10 +25,10 @@ internal static class Common
         Description = "Input vectors: CSV rows, a JSON array of arrays, or a vectors.json-shaped file (cases[*].input).",
     };
 
-    public static Option<int?> Random() => new("--random")
+    public static Option<int?> Random() => new Option<int?>("--random")
     {
         Description = "Use N random inputs instead of --inputs: uniform in [0,1] for classifiers, standard normal otherwise.",
-    };
+    }.Check((name, v) => v is { } n ? OptionValues.AtLeast(name, n, 1) : null);
 
     public static Option<int> Seed() => new("--seed")
     {
@@ -41,14 +41,16 @@ internal static class Common
     public static ImportedModel Load(ParseResult r, Argument<string> model, Option<string?> config) =>
         ModelLoader.Load(r.GetValue(model)!, r.GetValue(config));
 
-    public static (double[][] Inputs, string Origin) ReadInputs(ParseResult r, Design design, Option<string?> inputs, Option<int?> random, Option<int> seed, bool required = true)
+    public static (double[][] Inputs, string Origin) ReadInputs(ParseResult r, Design design, Option<string?> inputs, Option<int?> random, Option<int> seed,
+        bool required = true, Action<string>? warn = null)
     {
         var path = r.GetValue(inputs);
         var count = r.GetValue(random);
         if (path is not null && count is not null) throw new KirchhoffHwException("<options>", "give either --inputs or --random, not both");
         if (count is { } n)
         {
-            if (n <= 0) throw new KirchhoffHwException("<options>", $"--random needs a positive count, got {n}");
+            // Each case keeps its input, its boundary states and (in verify) its sampled trajectory.
+            OptionValues.Require(OptionValues.CaseCount("--random", n, KirchhoffHw.Model.Validation.DesignSize.CaseBytes(design, 1, samples: 8 * design.Layers.Count)));
             var kind = design.Task == TaskKind.Classification ? RandomInputKind.Uniform01 : RandomInputKind.StandardNormal;
             int s = r.GetValue(seed);
             return (InputReader.Random(n, design.Input.Width, s, kind), $"random: {n} x {kind} inputs, seed {s}");
@@ -58,10 +60,7 @@ internal static class Common
             if (!required) return ([], "none");
             throw new KirchhoffHwException("<options>", "no inputs: give --inputs FILE or --random N [--seed S]");
         }
-        var vectors = InputReader.Read(path);
-        for (int i = 0; i < vectors.Length; i++)
-            if (vectors[i].Length > design.NodeCount)
-                throw new KirchhoffHwException(path, $"input {i} has {vectors[i].Length} values but {design.Name} has {design.NodeCount} nodes");
+        var vectors = InputReader.Read(path, design.Input.Width, design.NodeCount, warn);
         return (vectors, path);
     }
 
@@ -109,10 +108,37 @@ internal static class Common
         DefaultValueFactory = _ => "auto",
     };
 
-    public static Option<double?> MaxStep() => new("--max-step")
+    public static Option<double?> MaxStep() => new Option<double?>("--max-step")
     {
         Description = "Largest simulator step as a fraction of the shortest layer (default 0.05). Accuracy is set by ngspice's error control (reltol, trtol: see --spice-option); this cap is a backstop.",
-    };
+    }.Check((name, v) => v is { } m ? OptionValues.Fraction(name, m) : null);
+
+    /// <summary>
+    /// Validates an option's value where it is parsed: a bad value (NaN, an infinity, a negative count) is a usage
+    /// error naming the option, exit code 2, before any work starts.
+    /// </summary>
+    public static Option<T> Check<T>(this Option<T> option, Func<string, T, string?> check)
+    {
+        option.Validators.Add(result =>
+        {
+            T? value;
+            try { value = result.GetValueOrDefault<T>(); }
+            catch (InvalidOperationException) { return; } // the value did not convert: that error is already reported
+            if (value is not null && check(option.Name, value) is { } problem) result.AddError(problem);
+        });
+        return option;
+    }
+
+
+    /// <summary>--jobs: at least one; each job is an ngspice process, so more than a few thousand is a typo.</summary>
+    public static Option<int> Jobs(string description) => new Option<int>("--jobs", "-j")
+    {
+        Description = description,
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    }.Check((name, v) => OptionValues.InRange(name, v, 1, 4096));
+
+    public static Option<double?> Tolerance(string description) => new Option<double?>("--tolerance") { Description = description }
+        .Check((name, v) => v is { } t ? OptionValues.PositiveFinite(name, t) : null);
 
     public static Generate.SpiceOptions Spice(ParseResult r, Option<string> style, Option<string[]> spiceOption, Option<double?> maxStep)
     {
@@ -121,11 +147,7 @@ internal static class Common
             Style = ParseStyle(r.GetValue(style)!),
             SimulatorOptions = SimulatorOptions(r, spiceOption),
         };
-        if (r.GetValue(maxStep) is { } m)
-        {
-            if (!(m > 0 && m <= 1)) throw new KirchhoffHwException("<options>", $"--max-step must be in (0, 1], got {m}");
-            spice = spice with { MaxStepFraction = m };
-        }
+        if (r.GetValue(maxStep) is { } m) spice = spice with { MaxStepFraction = m };
         return spice;
     }
 
@@ -139,7 +161,7 @@ internal static class Common
 }
 
 /// <summary>The model argument and the input options of every verb that runs inputs through a design.</summary>
-internal sealed class ModelInputs
+internal sealed class ModelInputs(Console? console = null)
 {
     public Argument<string> Model { get; } = Common.Model();
     public Option<string?> Config { get; } = Common.Config();
@@ -160,7 +182,9 @@ internal sealed class ModelInputs
     public ImportedModel Load(ParseResult r) => Common.Load(r, Model, Config);
 
     public (double[][] Inputs, string Origin) Read(ParseResult r, Design design, bool required = true) =>
-        Common.ReadInputs(r, design, Inputs, Random, Seed, required);
+        Common.ReadInputs(r, design, Inputs, Random, Seed, required, Warn);
+
+    private void Warn(string warning) => console?.Err.WriteLine("warning: " + KirchhoffHw.Model.Text.TerminalText.Escape(warning));
 }
 
 /// <summary>The options that choose the physical circuit and its deck: units, style, simulator options, step cap.</summary>

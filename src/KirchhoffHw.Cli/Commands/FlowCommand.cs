@@ -1,6 +1,8 @@
 using System.CommandLine;
 using KirchhoffHw.Cells;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
+using KirchhoffHw.Simulate;
 using KirchhoffHw.Report;
 using KirchhoffHw.Simulate.Ngspice;
 using KirchhoffHw.Verify;
@@ -40,13 +42,13 @@ internal static class FlowCommand
 
     public static Command Create(Console console)
     {
-        var io = new ModelInputs();
+        var io = new ModelInputs(console);
         var circuit = new CircuitOptions();
         var report = new ReportOptions();
         var fidelity = new Option<string>("--fidelity") { Description = "Fidelities to generate and verify, comma-separated: ideal, macro, transistor.", DefaultValueFactory = _ => "ideal" };
         var noVerify = new Option<bool>("--no-verify") { Description = "Generate and report without simulating (the report says verification was not run)." };
-        var tolerance = new Option<double?>("--tolerance") { Description = "Largest |circuit - reference| in model units (default per task)." };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var tolerance = Common.Tolerance("Largest |circuit - reference| in model units (default per task).");
+        var jobs = Common.Jobs("Cases simulated at once (default: the number of cores).");
         var command = new Command("flow", "The whole pipeline in one run: import, generate (ngspice deck per fidelity and Verilog-AMS), verify\n" +
             "each fidelity by co-simulation, and write the chip report (report.html, report.md, report.json).\n" +
             $"Without --inputs or --random, {DefaultCases} random inputs are drawn with --seed. Exit code 0 = pass, 1 = a verification failed\n" +
@@ -60,6 +62,8 @@ internal static class FlowCommand
 
         int Execute(ParseResult r, CancellationToken cancel)
         {
+            OutputPath.RequireWritableFolder(r.GetValue(report.Out)!, "plots", "verilog-ams");
+            if (!r.GetValue(noVerify)) SimulatorCheck.Require(() => new NgspiceShared());
             var imported = io.Load(r);
             var design = circuit.Apply(r, imported.Design);
             var (vectors, origin) = io.Read(r, design, required: false);
@@ -70,7 +74,6 @@ internal static class FlowCommand
                 vectors = Import.Cases.InputReader.Random(DefaultCases, design.Input.Width, s, kind);
                 origin = $"random: {DefaultCases} x {kind} inputs, seed {s} (default)";
             }
-            if (r.GetValue(jobs) < 1) throw new KirchhoffHwException("<options>", "--jobs must be at least 1");
             var plan = new FlowPlan
             {
                 Design = design,
@@ -110,7 +113,7 @@ internal static class FlowCommand
     /// <summary>The closing table: headline figures, verdict per fidelity and time per stage.</summary>
     public static void Summary(Console console, ChipReport report, IReadOnlyList<(string Stage, TimeSpan Elapsed)> stages)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{report.Design}: chip report")).AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{Model.Text.TerminalText.Escape(report.Design)}: chip report")).AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());
         foreach (var h in report.Headlines) table.AddRow(Markup.Escape(h.Label), Markup.Escape(Format.Quantity(h.Value, h.Unit)));
         table.AddRow("bias range", report.BiasFeasible ? "feasible" : $"[red]{report.Counts.OutOfRange} devices outside[/]");
         foreach (var v in report.Verification) table.AddRow(Markup.Escape($"verification ({v.Fidelity})"), v.Status == "FAIL" ? "[red]FAIL[/]" : Markup.Escape(v.Status));

@@ -10,10 +10,11 @@ internal static class GenerateCommand
 {
     public static Command Create(Console console)
     {
-        var io = new ModelInputs();
+        var io = new ModelInputs(console);
         var circuit = new CircuitOptions();
         var cells = new FidelityOptions();
-        var caseIndex = new Option<int>("--case") { Description = "Which input vector of --inputs/--random becomes the initial state (default 0; no inputs = all nodes at 0 V).", DefaultValueFactory = _ => 0 };
+        var caseIndex = new Option<int>("--case") { Description = "Which input vector of --inputs/--random becomes the initial state (default 0; no inputs = all nodes at 0 V).", DefaultValueFactory = _ => 0 }
+            .Check((name, v) => OptionValues.AtLeast(name, v, 0));
         var format = new Option<string>("--format") { Description = "spice (ngspice deck), verilog-ams, or all.", DefaultValueFactory = _ => "spice" };
         var output = new Option<string>("--output", "-o") { Description = "The deck file for --format spice; a directory for verilog-ams and all.", Required = true };
         var command = new Command("generate", "Write the circuit as an ngspice deck and/or Verilog-AMS. --fidelity chooses exact device laws\n" +
@@ -26,6 +27,9 @@ internal static class GenerateCommand
         foreach (var option in new Option[] { caseIndex, format, output }) command.Options.Add(option);
         command.SetAction(r =>
         {
+            var target = r.GetValue(output)!;
+            if (r.GetValue(format)!.ToLowerInvariant() == "spice") OutputPath.RequireWritableFile(target);
+            else OutputPath.RequireWritableFolder(target);
             var imported = io.Load(r);
             var design = circuit.Apply(r, imported.Design);
             var (vectors, origin) = io.Read(r, design, required: false);
@@ -44,7 +48,6 @@ internal static class GenerateCommand
                 Input = input,
                 Notes = [$"source: {imported.Source}", vectors.Length == 0 ? "input: none (all nodes start at 0 V)" : $"input: case {index} of {origin}"],
             };
-            var target = r.GetValue(output)!;
             if (kind is "spice" or "all")
             {
                 var deckPath = kind == "all" ? Path.Combine(target, Generate.Formatting.Names.Identifier(design.Name) + ".cir") : target;

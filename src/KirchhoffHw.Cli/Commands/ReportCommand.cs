@@ -1,6 +1,7 @@
 using System.CommandLine;
 using KirchhoffHw.Cells;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
 using KirchhoffHw.Report;
 using KirchhoffHw.Verify;
 
@@ -10,7 +11,7 @@ internal static class ReportCommand
 {
     public static Command Create(Console console)
     {
-        var io = new ModelInputs();
+        var io = new ModelInputs(console);
         var circuit = new CircuitOptions();
         var report = new ReportOptions();
         var verdicts = new Option<string[]>("--verdict") { Description = "Verdict files from `kirchhoffhw verify` or `flow` (repeatable, one per fidelity); their inputs and units are the report's.", AllowMultipleArgumentsPerToken = true };
@@ -26,6 +27,7 @@ internal static class ReportCommand
 
         int Execute(ParseResult r, CancellationToken cancel)
         {
+            OutputPath.RequireWritableFolder(r.GetValue(report.Out)!, "plots");
             var imported = io.Load(r);
             var results = (r.GetValue(verdicts) ?? []).Select(path => (path, v: VerdictJson.Load(path))).ToList();
             // A verdict was made at fixed units: the report takes them, and refuses units that contradict them.

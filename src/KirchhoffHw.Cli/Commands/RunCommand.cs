@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using KirchhoffHw.Import.Cases;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
 using KirchhoffHw.Reference;
 
 namespace KirchhoffHw.Cli.Commands;
@@ -10,11 +11,14 @@ internal static class RunCommand
 {
     public static Command Create(Console console)
     {
-        var io = new ModelInputs();
-        var rtol = new Option<double?>("--rtol") { Description = "Relative tolerance of the Dormand-Prince solver (default: the checkpoint's simulation.tol, else 1e-3)." };
-        var atol = new Option<double?>("--atol") { Description = "Absolute tolerance (default: as --rtol)." };
+        var io = new ModelInputs(console);
+        var rtol = new Option<double?>("--rtol") { Description = "Relative tolerance of the Dormand-Prince solver (default: the checkpoint's simulation.tol, else 1e-3)." }
+            .Check((name, v) => v is { } x ? OptionValues.PositiveFinite(name, x) : null);
+        var atol = new Option<double?>("--atol") { Description = "Absolute tolerance (default: as --rtol)." }
+            .Check((name, v) => v is { } x ? OptionValues.PositiveFinite(name, x) : null);
         var method = new Option<string>("--method") { Description = "dopri5 (adaptive, default) or rk4 (fixed step, see --step).", DefaultValueFactory = _ => "dopri5" };
-        var step = new Option<double>("--step") { Description = "Step of rk4 in model time units.", DefaultValueFactory = _ => 1e-3 };
+        var step = new Option<double>("--step") { Description = "Step of rk4 in model time units.", DefaultValueFactory = _ => 1e-3 }
+            .Check(OptionValues.PositiveFinite);
         var output = new Option<string?>("--output", "-o") { Description = "Write results in the shape of vectors.json: cases[*].input, boundaries[*].{t,state}, output." };
         var command = new Command("run", "Run the software reference (the golden model) on inputs: the forward pass, layer by layer.");
         io.AddTo(command);
@@ -24,6 +28,7 @@ internal static class RunCommand
 
         int Execute(ParseResult r, CancellationToken cancel)
         {
+            if (r.GetValue(output) is { } outputPath) OutputPath.RequireWritableFile(outputPath);
             var imported = io.Load(r);
             var design = imported.Design;
             var (vectors, origin) = io.Read(r, design);

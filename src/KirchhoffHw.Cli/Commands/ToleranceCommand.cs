@@ -13,7 +13,7 @@ internal static class ToleranceCommand
 {
     public static Command Create(Console console)
     {
-        var io = new ModelInputs();
+        var io = new ModelInputs(console);
         var kinds = new Option<string?>("--imperfections")
         {
             Description = "Comma-separated imperfections to sweep (default: all): " +
@@ -24,7 +24,8 @@ internal static class ToleranceCommand
         {
             Description = "Comma-separated strengths s, each tried in ascending order until the task fails (default: 1e-5,1e-4,1e-3,1e-2,1e-1).",
         };
-        var rtol = new Option<double>("--reference-tol") { Description = "rtol = atol of the solver, for the ideal and every perturbed law alike.", DefaultValueFactory = _ => 1e-6 };
+        var rtol = new Option<double>("--reference-tol") { Description = "rtol = atol of the solver, for the ideal and every perturbed law alike.", DefaultValueFactory = _ => 1e-6 }
+            .Check(OptionValues.PositiveFinite);
         var output = new Option<string?>("--output", "-o") { Description = "Write the sweep as JSON: per imperfection its points (strength, holds, task figures) and the largest tolerated strength." };
         var command = new Command("tolerance",
             "What the trained network tolerates of its cells: every device's law is perturbed at once (random gain and offset " +
@@ -39,6 +40,7 @@ internal static class ToleranceCommand
 
         int Execute(ParseResult r, CancellationToken cancel)
         {
+            if (r.GetValue(output) is { } target) Model.IO.OutputPath.RequireWritableFile(target);
             var imported = io.Load(r);
             var design = imported.Design;
             var (inputs, origin) = io.Read(r, design);

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using KirchhoffHw.Generate;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
+using KirchhoffHw.Model.Text;
 using KirchhoffHw.Reference;
 using KirchhoffHw.Simulate;
 using KirchhoffHw.Simulate.Ngspice;
@@ -14,7 +16,7 @@ internal static class VerifyCommand
 {
     public static Command Create(Console console)
     {
-        var io = new ModelInputs();
+        var io = new ModelInputs(console);
         var circuit = new CircuitOptions();
         var cells = new FidelityOptions();
         var backend = new Option<string>("--backend")
@@ -23,11 +25,13 @@ internal static class VerifyCommand
                 "cell laws solved by the software reference, for designs too large for ngspice case by case, such as mnist).",
             DefaultValueFactory = _ => "shared",
         };
-        var tolerance = new Option<double?>("--tolerance") { Description = "Largest |circuit - reference| in model units (default 5e-3 for classifiers, 1e-3 otherwise)." };
-        var refTol = new Option<double>("--reference-tol") { Description = "rtol = atol of the reference solver.", DefaultValueFactory = _ => 1e-9 };
-        var timeout = new Option<double>("--timeout") { Description = "Seconds allowed per simulated case.", DefaultValueFactory = _ => 1800 };
+        var tolerance = Common.Tolerance("Largest |circuit - reference| in model units (default 5e-3 for classifiers, 1e-3 otherwise).");
+        var refTol = new Option<double>("--reference-tol") { Description = "rtol = atol of the reference solver.", DefaultValueFactory = _ => 1e-9 }
+            .Check(OptionValues.PositiveFinite);
+        var timeout = new Option<double>("--timeout") { Description = "Seconds allowed per simulated case.", DefaultValueFactory = _ => 1800 }
+            .Check(OptionValues.Seconds);
         var output = new Option<string>("--output", "-o") { Description = "Verdict JSON: per case the circuit's boundaries and outputs (model units, vectors.json shape), errors and verdicts.", Required = true };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once, each in its own ngspice (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var jobs = Common.Jobs("Cases simulated at once, each in its own ngspice (default: the number of cores).");
         var fresh = new Option<bool>("--fresh") { Description = "Ignore the journal of an interrupted run (default: resume, skipping finished cases)." };
         var command = new Command("verify", "Co-simulate: run each input through the ngspice deck and the reference, compare states at t = 0, at the\n" +
             "layer boundaries, along the trajectory and at the read-out; check the timescale; judge the task. At --fidelity macro or\n" +
@@ -43,13 +47,16 @@ internal static class VerifyCommand
 
         int Execute(ParseResult r, CancellationToken cancel)
         {
-            var imported = io.Load(r);
-            var design = circuit.Apply(r, imported.Design);
-            var (vectors, origin) = io.Read(r, design);
             var path = r.GetValue(output)!;
+            OutputPath.RequireWritableFile(path);
             var backendName = r.GetValue(backend)!.ToLowerInvariant();
             if (backendName is not ("shared" or "batch" or "reference"))
                 throw new KirchhoffHwException("<options>", $"--backend '{Generate.Formatting.Names.CommentText(backendName)}' is not shared, batch or reference");
+            Func<ISpiceSimulator> simulators = backendName == "batch" ? () => new NgspiceBatch() : () => new NgspiceShared();
+            if (backendName != "reference") SimulatorCheck.Require(simulators);
+            var imported = io.Load(r);
+            var design = circuit.Apply(r, imported.Design);
+            var (vectors, origin) = io.Read(r, design);
             var (lowered, mapping) = cells.Lower(r, design, vectors);
             if (backendName == "reference" && lowered.Fidelity != Fidelity.Macro)
                 throw new KirchhoffHwException("<options>", "--backend reference solves the fitted cell laws in software: it needs --fidelity macro");
@@ -72,14 +79,12 @@ internal static class VerifyCommand
                 CaseTimeout = TimeSpan.FromSeconds(r.GetValue(timeout)),
             };
             var journal = path + ".journal.jsonl";
-            if (r.GetValue(fresh) && File.Exists(journal)) File.Delete(journal);
-            Func<ISpiceSimulator> simulators = backendName == "batch" ? () => new NgspiceBatch() : () => new NgspiceShared();
-            if (r.GetValue(jobs) < 1) throw new KirchhoffHwException("<options>", "--jobs must be at least 1");
+            if (r.GetValue(fresh)) Journal.Delete(journal);
             var report = new ProgressReporter(console, "verify", vectors.Length).Run(progress =>
                 new Verifier(design, options, simulators, r.GetValue(jobs), imported.Source).Run(vectors, journal,
                     new SyncProgress(p => progress(p.Done, p.Stage == "reference" ? "reference" : p.Last is { } l ? $"case {l.Index}: {(l.Pass ? "pass" : "FAIL")}" : null)), cancel));
             VerdictJson.Save(path, report);
-            File.Delete(journal);
+            Journal.Delete(journal);
             Summary(console, report, origin, path);
             return report.Pass ? App.ExitOk : App.ExitFailed;
         }
@@ -104,7 +109,7 @@ internal static class VerifyCommand
             new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }) + "\n");
         string F(double? x) => x is { } v && double.IsFinite(v) ? v.ToString("G4", CultureInfo.InvariantCulture) : "-";
         var w = console.Out;
-        w.WriteLine($"design      {design.Name} ({design.Task.ToString().ToLowerInvariant()}), macro fidelity ({lowered.Library!.Tech.Name}), software reference (Dormand-Prince) for both");
+        w.WriteLine($"design      {TerminalText.Escape(design.Name)} ({design.Task.ToString().ToLowerInvariant()}), macro fidelity ({lowered.Library!.Tech.Name}), software reference (Dormand-Prince) for both");
         w.WriteLine($"inputs      {origin}: {cmp.Cases} cases");
         w.WriteLine($"errors      output max {F(cmp.MaxOutputError)}, rms {F(cmp.RmsOutputError)}; boundary max {F(cmp.MaxBoundaryError)} (model units)");
         for (int li = 0; li < cmp.BoundaryErrorByLayer.Count; li++)
@@ -122,7 +127,7 @@ internal static class VerifyCommand
         var w = console.Out;
         string F(double? x) => x is { } v && double.IsFinite(v) ? v.ToString("G4", CultureInfo.InvariantCulture) : "-";
         var s = report.Summary;
-        w.WriteLine($"design      {report.Design} ({report.Task.ToString().ToLowerInvariant()}), {report.Fidelity} fidelity, {report.Simulator}");
+        w.WriteLine($"design      {TerminalText.Escape(report.Design)} ({report.Task.ToString().ToLowerInvariant()}), {report.Fidelity} fidelity, {report.Simulator}");
         w.WriteLine($"units       C = {F(report.Units.Capacitance)} F, time unit = {F(report.Units.TimeUnit)} s, voltage scale = {F(report.Units.VoltageScale)} V");
         w.WriteLine($"inputs      {origin}");
         w.WriteLine($"cases       {s.Simulated}/{s.Cases} simulated, {report.Cases.Count(x => x.Pass)} passed (tolerance {F(report.Tolerance)} model units)");
@@ -133,7 +138,7 @@ internal static class VerifyCommand
         w.WriteLine($"timescale   read-out at {F(report.Timescale.SimulatedSeconds)} s (T x time unit = {F(report.Timescale.ExpectedSeconds)} s), outputs settled by {F(report.Timescale.LatestSettleSeconds)} s: {(report.Timescale.Pass ? "pass" : "FAIL")}");
         w.WriteLine($"range       node swing up to {F(report.Range.MaxNodeVolts)} V, device current up to {F(report.Range.MaxDeviceAmps)} A");
         w.WriteLine($"time        {F(report.Cases.Sum(x => x.ElapsedSeconds))} s simulated wall time, {F(report.Cases.Average(x => x.ElapsedSeconds))} s per case");
-        foreach (var f in s.Failures) w.WriteLine($"  - {f}");
+        foreach (var f in s.Failures) w.WriteLine($"  - {TerminalText.Escape(f)}");
         w.WriteLine($"verdict     {(report.Pass ? "PASS" : "FAIL")}  ({path})");
     }
 
