@@ -42,9 +42,12 @@ restore:
 build: restore ## build everything
 	$(DOTNET) build KirchhoffHw.sln -c $(CONFIG) --no-restore -nologo -clp:ErrorsOnly
 
+# Each run characterizes cells into a fresh cache shared by its test projects (tests/Common/TestRunCache.cs).
 test: deps build ## run every test (ngspice, ADMS and headless Chromium run for real)
 	$(call apt_install,$(TEST_DEPS))
-	$(DOTNET) test KirchhoffHw.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=minimal"
+	@cache=$$(mktemp -d -t kirchhoffhw-test-cache.XXXXXX); \
+	  KIRCHHOFFHW_TEST_CACHE=$$cache $(DOTNET) test KirchhoffHw.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=minimal"; \
+	  code=$$?; rm -rf $$cache; exit $$code
 
 cli: ## build only the kirchhoffhw CLI (and the stages it uses)
 	$(DOTNET) build src/KirchhoffHw.Cli/KirchhoffHw.Cli.csproj -c $(CONFIG) -nologo -clp:ErrorsOnly
