@@ -47,7 +47,6 @@ public static class App
             if (parsed.Errors.Count > 0)
             {
                 foreach (var error in parsed.Errors) output.Err.WriteLine($"error: <options>: {TerminalText.Escape(error.Message)}");
-                output.Err.WriteLine($"(see `{TerminalText.Escape(string.Join(" ", ["kirchhoffhw", .. Verb(parsed)]))} --help`)");
                 return ExitBadInput;
             }
             return parsed.Invoke(new InvocationConfiguration { Output = output.Out, Error = output.Err, EnableDefaultExceptionHandler = false });
@@ -68,9 +67,6 @@ public static class App
             return ExitInternal;
         }
     }
-
-    private static IEnumerable<string> Verb(ParseResult parsed) =>
-        parsed.CommandResult.Command is RootCommand ? [] : [parsed.CommandResult.Command.Name];
 }
 
 /// <summary>Where a command prints: injectable so tests read what a user would see.</summary>

@@ -40,6 +40,15 @@ public static class OptionValues
         return MemoryLimit.Check(MemoryLimit.Times(count, bytesPerCase), $"{option} {count}");
     }
 
+    /// <summary>One of <paramref name="allowed"/>, compared without case; several when <paramref name="list"/> (comma-separated).</summary>
+    public static string? OneOf(string option, string value, bool list, params string[] allowed)
+    {
+        var items = list ? value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [value];
+        if (items.Length == 0) return $"{option} needs one of {string.Join(", ", allowed)}";
+        var bad = items.FirstOrDefault(v => !allowed.Contains(v, StringComparer.OrdinalIgnoreCase));
+        return bad is null ? null : $"{option} '{bad}' is not one of {string.Join(", ", allowed)}";
+    }
+
     public static void Require(string? problem)
     {
         if (problem is not null) throw new KirchhoffHwException("<options>", problem);

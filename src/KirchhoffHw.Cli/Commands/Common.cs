@@ -102,11 +102,11 @@ internal static class Common
         AllowMultipleArgumentsPerToken = false,
     };
 
-    public static Option<string> Style() => new("--style")
+    public static Option<string> Style() => new Option<string>("--style")
     {
         Description = "Deck style: devices (one subcircuit instance per device), merged (one source per node pair), auto (merged for big designs).",
         DefaultValueFactory = _ => "auto",
-    };
+    }.Check((name, v) => OptionValues.OneOf(name, v, false, "auto", "devices", "merged"));
 
     public static Option<double?> MaxStep() => new Option<double?>("--max-step")
     {
@@ -217,13 +217,13 @@ internal sealed class CircuitOptions
 /// </summary>
 internal sealed class FidelityOptions
 {
-    public Option<string> Fidelity { get; } = new("--fidelity")
+    public Option<string> Fidelity { get; } = new Option<string>("--fidelity")
     {
         Description = "ideal (exact device laws, default), macro (each device as its characterized and fitted MOS cell: a table " +
             "per cell) or transistor (every device as its MOS cell, in --tech). Cells are characterized in ngspice once per " +
             "technology and cached (KIRCHHOFFHW_CACHE, default ~/.cache/kirchhoffhw).",
         DefaultValueFactory = _ => "ideal",
-    };
+    }.Check((name, v) => OptionValues.OneOf(name, v, false, "ideal", "macro", "transistor"));
 
     public Option<string?> Tech { get; } = new("--tech")
     {

@@ -45,7 +45,8 @@ internal static class FlowCommand
         var io = new ModelInputs(console);
         var circuit = new CircuitOptions();
         var report = new ReportOptions();
-        var fidelity = new Option<string>("--fidelity") { Description = "Fidelities to generate and verify, comma-separated: ideal, macro, transistor.", DefaultValueFactory = _ => "ideal" };
+        var fidelity = new Option<string>("--fidelity") { Description = "Fidelities to generate and verify, comma-separated: ideal, macro, transistor.", DefaultValueFactory = _ => "ideal" }
+            .Check((name, v) => OptionValues.OneOf(name, v, true, "ideal", "macro", "transistor"));
         var noVerify = new Option<bool>("--no-verify") { Description = "Generate and report without simulating (the report says verification was not run)." };
         var tolerance = Common.Tolerance("Largest |circuit - reference| in model units (default per task).");
         var jobs = Common.Jobs("Cases simulated at once (default: the number of cores).");

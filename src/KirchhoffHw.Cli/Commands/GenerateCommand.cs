@@ -15,7 +15,8 @@ internal static class GenerateCommand
         var cells = new FidelityOptions();
         var caseIndex = new Option<int>("--case") { Description = "Which input vector of --inputs/--random becomes the initial state (default 0; no inputs = all nodes at 0 V).", DefaultValueFactory = _ => 0 }
             .Check((name, v) => OptionValues.AtLeast(name, v, 0));
-        var format = new Option<string>("--format") { Description = "spice (ngspice deck), verilog-ams, or all.", DefaultValueFactory = _ => "spice" };
+        var format = new Option<string>("--format") { Description = "spice (ngspice deck), verilog-ams, or all.", DefaultValueFactory = _ => "spice" }
+            .Check((name, v) => OptionValues.OneOf(name, v, false, "spice", "verilog-ams", "all"));
         var output = new Option<string>("--output", "-o") { Description = "The deck file for --format spice; a directory for verilog-ams and all.", Required = true };
         var command = new Command("generate", "Write the circuit as an ngspice deck and/or Verilog-AMS. --fidelity chooses exact device laws\n" +
             "(ideal), fitted MOS cell laws (macro) or MOS transistor cells (transistor); macro and transistor decks get the physical\n" +

@@ -16,7 +16,8 @@ internal static class RunCommand
             .Check((name, v) => v is { } x ? OptionValues.PositiveFinite(name, x) : null);
         var atol = new Option<double?>("--atol") { Description = "Absolute tolerance (default: as --rtol)." }
             .Check((name, v) => v is { } x ? OptionValues.PositiveFinite(name, x) : null);
-        var method = new Option<string>("--method") { Description = "dopri5 (adaptive, default) or rk4 (fixed step, see --step).", DefaultValueFactory = _ => "dopri5" };
+        var method = new Option<string>("--method") { Description = "dopri5 (adaptive, default) or rk4 (fixed step, see --step).", DefaultValueFactory = _ => "dopri5" }
+            .Check((name, v) => OptionValues.OneOf(name, v, false, "dopri5", "rk4"));
         var step = new Option<double>("--step") { Description = "Step of rk4 in model time units.", DefaultValueFactory = _ => 1e-3 }
             .Check(OptionValues.PositiveFinite);
         var output = new Option<string?>("--output", "-o") { Description = "Write results in the shape of vectors.json: cases[*].input, boundaries[*].{t,state}, output." };

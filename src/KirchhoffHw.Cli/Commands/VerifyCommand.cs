@@ -24,7 +24,7 @@ internal static class VerifyCommand
             Description = "shared (libngspice in a worker process, default), batch (ngspice -b -r), or reference (macro fidelity only: the fitted " +
                 "cell laws solved by the software reference, for designs too large for ngspice case by case, such as mnist).",
             DefaultValueFactory = _ => "shared",
-        };
+        }.Check((name, v) => OptionValues.OneOf(name, v, false, "shared", "batch", "reference"));
         var tolerance = Common.Tolerance("Largest |circuit - reference| in model units (default 5e-3 for classifiers, 1e-3 otherwise).");
         var refTol = new Option<double>("--reference-tol") { Description = "rtol = atol of the reference solver.", DefaultValueFactory = _ => 1e-9 }
             .Check(OptionValues.PositiveFinite);

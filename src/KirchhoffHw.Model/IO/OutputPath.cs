@@ -21,6 +21,7 @@ public static partial class OutputPath
         var full = Path.GetFullPath(path);
         switch (full)
         {
+            case "/dev/stdin": return new Target(full, 0, true);
             case "/dev/stdout": return new Target(full, 1, true);
             case "/dev/stderr": return new Target(full, 2, true);
         }
@@ -28,6 +29,11 @@ public static partial class OutputPath
             return new Target(full, int.Parse(m.Groups["fd"].ValueSpan), true);
         var own = FileKinds.Of(full, followLinks: false);
         var kind = own == FileKind.SymbolicLink ? FileKinds.Of(full) : own;
+        // The machine's device and kernel trees: a rename there (as root) would replace a node or link for
+        // every process, so only an existing device or FIFO is ever written, through.
+        if (SystemTree(full) && kind is not (FileKind.CharacterDevice or FileKind.Fifo))
+            throw new KirchhoffHwException(path, $"cannot be written: under /{full.Split('/')[1]} an output goes only to an existing character device or FIFO, " +
+                $"and this is {(kind == FileKind.Missing ? "no such file" : FileKinds.Describe(kind))}");
         return kind switch
         {
             FileKind.Missing or FileKind.Regular => new Target(full, null, false),
@@ -36,6 +42,10 @@ public static partial class OutputPath
             _ => throw new KirchhoffHwException(path, $"is {FileKinds.Describe(kind)}; an output is written to a regular file, a character device or a FIFO"),
         };
     }
+
+    private static bool SystemTree(string full) =>
+        OperatingSystem.IsLinux() && (full.StartsWith("/proc/", StringComparison.Ordinal) || full.StartsWith("/sys/", StringComparison.Ordinal)
+            || (full.StartsWith("/dev/", StringComparison.Ordinal) && !full.StartsWith("/dev/shm/", StringComparison.Ordinal)));
 
     /// <summary>
     /// Throws unless <paramref name="path"/> can be written as a file: it is not a folder or block device, and its
