@@ -329,6 +329,16 @@ internal static class Corpus
         yield return Output("/dev/stdout", 0, _ => "/dev/stdout", (_, r) =>
             !r.Out.Contains("{\"design\":\"rc-ladder\"") ? "the output did not reach stdout"
             : Model.IO.FileKinds.Of("/dev/stdout", followLinks: false) != Model.IO.FileKind.SymbolicLink ? "/dev/stdout was replaced" : null);
+        yield return Output("/dev/stdin", 2, _ => "/dev/stdin",
+            (_, _) => Model.IO.FileKinds.Of("/dev/stdin", followLinks: false) == Model.IO.FileKind.SymbolicLink ? null : "/dev/stdin was replaced");
+        yield return Output("a new file under /dev", 2, f => $"/dev/kirchhoffhw-{Path.GetFileName(f.Dir)}-{Guid.NewGuid():N}.json",
+            (_, _) => Directory.EnumerateFiles("/dev", "kirchhoffhw-*").Any() ? "a file was created under /dev" : null);
+        yield return Output("/dev/shm is an ordinary folder", 0, f => $"/dev/shm/kirchhoffhw-{Guid.NewGuid():N}.json", (_, _) =>
+        {
+            var made = Directory.EnumerateFiles("/dev/shm", "kirchhoffhw-*.json").ToList();
+            made.ForEach(File.Delete);
+            return made.Count == 1 ? null : $"{made.Count} outputs in /dev/shm";
+        });
         yield return Output("a link to a file outside", 0, f =>
         {
             Directory.CreateDirectory(f.P("outside"));

@@ -27,7 +27,7 @@ public partial class HostileCorpusTests
     /// replace /dev/null or /dev/stdout for the whole machine when run as root: those cases run only against
     /// the build under test.
     /// </summary>
-    private static bool MachineWide(CorpusCase c) => c.Name is "/dev/null" or "/dev/stdout";
+    private static bool MachineWide(CorpusCase c) => c.Name is "/dev/null" or "/dev/stdout" or "/dev/stdin" or "a new file under /dev";
 
     /// <summary>
     /// The report cases start with the technology stage: the cells are characterized here first, into the run's
@@ -96,7 +96,14 @@ public partial class HostileCorpusTests
                 if (Model.IO.FileKinds.Of(s, followLinks: false) == Model.IO.FileKind.Regular && File.ReadAllText(s) != Precious)
                     damaged.Add($"{Path.GetFileName(s)} was changed by a failed run");
         damaged.AddRange(Temporaries(dir).Where(t => !temps.Contains(t)).Select(t => $"{Path.GetRelativePath(dir, t)} left behind"));
-        if (c.Check?.Invoke(f, result) is { } problem) damaged.Add(problem);
+        try
+        {
+            if (c.Check?.Invoke(f, result) is { } problem) damaged.Add(problem);
+        }
+        catch (Exception e) when (e is Model.KirchhoffHwException or IOException or InvalidOperationException)
+        {
+            damaged.Add($"its output cannot be read back: {e.Message}");
+        }
         return new Outcome(c, result, File.Exists(f.Marker) || File.Exists(Path.Combine(Environment.CurrentDirectory, "EXECUTED")), Injected(dir, result), damaged);
     }
 
