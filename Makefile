@@ -42,10 +42,12 @@ restore:
 build: restore ## build everything
 	$(DOTNET) build KirchhoffHw.sln -c $(CONFIG) --no-restore -nologo -clp:ErrorsOnly
 
-# Each run characterizes cells into a fresh cache shared by its test projects (tests/Common/TestRunCache.cs).
+# Each run characterizes cells into a fresh cache shared by its test projects (tests/Common/TestRunCache.cs),
+# once, before they start: projects starting together would otherwise each characterize the same cells.
 test: deps build ## run every test (ngspice, ADMS and headless Chromium run for real)
 	$(call apt_install,$(TEST_DEPS))
 	@cache=$$(mktemp -d -t kirchhoffhw-test-cache.XXXXXX); \
+	  KIRCHHOFFHW_CACHE=$$cache $(CLI) generate designs/tiny.yaml --fidelity macro -o $$cache/warm.cir > /dev/null; \
 	  KIRCHHOFFHW_TEST_CACHE=$$cache $(DOTNET) test KirchhoffHw.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=minimal"; \
 	  code=$$?; rm -rf $$cache; exit $$code
 
