@@ -56,6 +56,13 @@ public static class App
             foreach (var d in e.Diagnostics) output.Err.WriteLine($"error: {TerminalText.Escape(d.ToString())}");
             return ExitBadInput;
         }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions is { Count: > 0 } all && all.All(x => x is KirchhoffHwException))
+        {
+            // bad input met inside a parallel batch (a journal that cannot be written, a case file)
+            foreach (var d in e.Flatten().InnerExceptions.Cast<KirchhoffHwException>().SelectMany(x => x.Diagnostics).Distinct())
+                output.Err.WriteLine($"error: {TerminalText.Escape(d.ToString())}");
+            return ExitBadInput;
+        }
         catch (OperationCanceledException)
         {
             output.Err.WriteLine("interrupted");
