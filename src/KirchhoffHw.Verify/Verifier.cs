@@ -4,6 +4,7 @@ using System.Text.Json;
 using KirchhoffHw.Generate.Dialects;
 using KirchhoffHw.Generate.Dialects.Ngspice;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
 using KirchhoffHw.Reference;
 using KirchhoffHw.Simulate;
 
@@ -124,7 +125,8 @@ public sealed class Verifier
             lock (gate)
             {
                 if (!keys.TryGetValue(verdict.Index, out var key) || verdicts[verdict.Index] is not null) return;
-                if (journalPath is not null) AppendJournal(journalPath, key, verdict);
+                // a missing simulator is the machine's state, not the case's result: never resumed from
+                if (journalPath is not null && verdict.Status != SimulationStatus.SimulatorMissing) AppendJournal(journalPath, key, verdict);
                 verdicts[verdict.Index] = verdict;
                 progress?.Report(new VerifyProgress("simulate", ++finished, total, verdict));
             }
@@ -231,8 +233,7 @@ public sealed class Verifier
     public static Dictionary<string, CaseVerdict> ReadJournal(string path)
     {
         var done = new Dictionary<string, CaseVerdict>();
-        if (!File.Exists(path)) return done;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in Journal.ReadLines(path))
         {
             // A line cut short by an interruption is simply redone.
             try
@@ -257,10 +258,6 @@ public sealed class Verifier
             w.WriteEndObject();
         }
         buffer.WriteByte((byte)'\n');
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
-        buffer.Position = 0;
-        buffer.CopyTo(file);
-        file.Flush(flushToDisk: true);
+        Journal.Append(path, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
     }
 }
