@@ -48,7 +48,7 @@ public static class App
             bool answersAnyway = parsed.Action is { ClearsParseErrors: true };
             if (parsed.Errors.Count > 0 && !answersAnyway)
             {
-                foreach (var error in parsed.Errors) output.Err.WriteLine($"error: <options>: {TerminalText.Escape(error.Message)}");
+                foreach (var error in parsed.Errors) output.Err.WriteLine($"error: <options>: {TerminalText.Escape(Plain(error.Message))}");
                 return ExitBadInput;
             }
             if (!answersAnyway) Common.CheckOutputs(parsed);
@@ -77,6 +77,13 @@ public static class App
             return ExitInternal;
         }
     }
+
+    /// <summary>A parse error as a user reads it: the type a value failed to convert to, named in words.</summary>
+    private static string Plain(string message) => message
+        .Replace("as expected type 'System.Nullable`1[System.Int32]'", "as a whole number")
+        .Replace("as expected type 'System.Int32'", "as a whole number")
+        .Replace("as expected type 'System.Nullable`1[System.Double]'", "as a number")
+        .Replace("as expected type 'System.Double'", "as a number");
 }
 
 /// <summary>Where a command prints: injectable so tests read what a user would see.</summary>

@@ -221,6 +221,16 @@ public class CliTests
         Assert.That(CliRun.Run("generate", Spiral, "--format", "spice", "-o", P("va")).Code, Is.Zero, "a deck replaces a file");
     }
 
+    [TestCase("--random", "many", "Cannot parse argument 'many' for option '--random' as a whole number.")]
+    [TestCase("--seed", "1.5", "Cannot parse argument '1.5' for option '--seed' as a whole number.")]
+    [TestCase("--tolerance", "tight", "Cannot parse argument 'tight' for option '--tolerance' as a number.")]
+    public void When_A_Value_Does_Not_Parse_Expect_Exit_2_Naming_The_Option_In_Words(string option, string value, string message)
+    {
+        var (code, _, err) = CliRun.Run(option == "--random" ? ["verify", Spiral, option, value, "-o", P("v.json")] : ["verify", Spiral, "--random", "1", option, value, "-o", P("v.json")]);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err.Trim(), Is.EqualTo($"error: <options>: {message}"));
+    }
+
     [Test]
     public void When_Help_Is_Asked_On_A_Wrong_Line_Expect_Help_Not_An_Error()
     {
