@@ -189,6 +189,17 @@ public class CliTests
         }), "one line per problem, and the model never read");
     }
 
+    [TestCase("generate", "--capacitance", "lots", "--capacitance: 'lots' is not a positive value (examples: 1p, 1e-12, 1n)")]
+    [TestCase("verify", "--time-unit", "-1n", "--time-unit: '-1n' is not a positive value (examples: 1p, 1e-12, 1n)")]
+    [TestCase("generate", "--spice-option", "reltol", "--spice-option 'reltol' must look like key=value, e.g. reltol=1e-5")]
+    [TestCase("tolerance", "--strengths", "1e-3,big", "--strengths: 'big' is not a positive number (example: 1e-4,1e-3,1e-2)")]
+    public void When_A_Text_Value_Does_Not_Parse_Expect_It_Refused_Before_The_Model_Is_Read(string verb, string option, string value, string message)
+    {
+        var (code, _, err) = CliRun.Run(verb, P("no-such-model.yaml"), "--random", "1", option, value, "-o", P("x"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err.Trim(), Is.EqualTo($"error: <options>: {message}"));
+    }
+
     // Every verb's -o/--output is checked before the verb reads its model: the model here does not exist, so an
     // error about the output proves the check came first.
     [TestCase("import", false)]

@@ -90,6 +90,17 @@ internal static class Common
         return option;
     }
 
+    /// <summary>
+    /// A value whose parser refuses it with a <see cref="KirchhoffHwException"/>: the parser runs where the command
+    /// line is parsed, so its refusal is a usage error before any work, and the verb parses the value again, knowing
+    /// it holds.
+    /// </summary>
+    public static Option<T> ParsedBy<T>(this Option<T> option, Action<T> parse) => option.Check((_, value) =>
+    {
+        try { parse(value); return null; }
+        catch (KirchhoffHwException e) { return string.Join("; ", e.Diagnostics.Select(d => d.Message)); }
+    });
+
     /// <summary>A positive finite number (a tolerance, a step): NaN, infinities, zero and negatives are usage errors.</summary>
     public static Option<double> PositiveFinite(this Option<double> option) => option.Check(OptionValues.PositiveFinite);
 
@@ -116,7 +127,13 @@ internal static class Common
         return option.Check((name, v) => OptionValues.OneOf(name, v!, true, names));
     }
 
-    public static Option<string?> Engineering(string name, string description) => new(name) { Description = description };
+    public static Option<string?> Engineering(string name, string description) =>
+        new Option<string?>(name) { Description = description }.ParsedBy(text => PositiveEngineering(name, text!));
+
+    /// <summary>A positive value in SPICE notation (1p, 1e-12, 1meg).</summary>
+    public static double PositiveEngineering(string option, string text) =>
+        Numbers.ParseEngineering(text) is { } value && value > 0 && double.IsFinite(value) ? value
+            : throw new KirchhoffHwException("<options>", $"{option}: '{Names.CommentText(text)}' is not a positive value (examples: 1p, 1e-12, 1n)");
 
     public static ImportedModel Load(ParseResult r, Argument<string> model, Option<string?> config) =>
         ModelLoader.Load(r.GetValue(model)!, r.GetValue(config));
@@ -144,10 +161,12 @@ internal static class Common
         return (vectors, path);
     }
 
-    public static Dictionary<string, string> SimulatorOptions(ParseResult r, Option<string[]> option)
+    public static Dictionary<string, string> SimulatorOptions(ParseResult r, Option<string[]> option) => SimulatorOptions(r.GetValue(option) ?? []);
+
+    public static Dictionary<string, string> SimulatorOptions(IEnumerable<string> items)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var item in r.GetValue(option) ?? [])
+        foreach (var item in items)
         {
             int eq = item.IndexOf('=');
             if (eq <= 0) throw new KirchhoffHwException("<options>", $"--spice-option '{Names.CommentText(item)}' must look like key=value, e.g. reltol=1e-5");
@@ -273,14 +292,8 @@ internal sealed class UnitOptions
         return d;
     }
 
-    private static double Get(ParseResult r, Option<string?> o, double fallback)
-    {
-        var text = r.GetValue(o);
-        if (text is null) return fallback;
-        var value = Numbers.ParseEngineering(text);
-        if (value is not > 0) throw new KirchhoffHwException("<options>", $"{o.Name}: '{Names.CommentText(text)}' is not a positive value (examples: 1p, 1e-12, 1n)");
-        return value.Value;
-    }
+    private static double Get(ParseResult r, Option<string?> o, double fallback) =>
+        r.GetValue(o) is { } text ? Common.PositiveEngineering(o.Name, text) : fallback;
 }
 
 /// <summary>The options of a deck: style, simulator options, step cap. Only verbs that write a deck take them.</summary>
@@ -290,11 +303,11 @@ internal sealed class DeckOptions
         "Deck style: devices (one subcircuit instance per device), merged (one source per node pair), auto (merged for big designs).", "auto",
         ("auto", Generate.DeckStyle.Auto), ("devices", Generate.DeckStyle.Devices), ("merged", Generate.DeckStyle.Merged));
 
-    public Option<string[]> SpiceOption { get; } = new("--spice-option")
+    public Option<string[]> SpiceOption { get; } = new Option<string[]>("--spice-option")
     {
         Description = "Override an ngspice .options entry, key=value (repeatable), e.g. --spice-option reltol=1e-5.",
         AllowMultipleArgumentsPerToken = false,
-    };
+    }.ParsedBy(items => Common.SimulatorOptions(items));
 
     public Option<double?> MaxStep { get; } = new Option<double?>("--max-step")
     {
