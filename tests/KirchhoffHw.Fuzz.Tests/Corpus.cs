@@ -295,6 +295,12 @@ internal static class Corpus
         yield return Option("generate --fidelity bogus", "generate", Tiny, "--fidelity", "bogus", "-o", "@out.cir");
         yield return Option("generate --format bogus", "generate", Tiny, "--format", "bogus", "-o", "@out.cir");
         yield return Option("tolerance --strengths NaN", "tolerance", Tiny, "--random", "2", "--strengths", "NaN,1");
+        yield return Option("tolerance --imperfections with an unknown one", "tolerance", Tiny, "--random", "2", "--imperfections", "gain,\u001b[2Jwarp");
+        yield return Option("flow --fidelity list with an unknown one", "flow", Tiny, "--fidelity", "ideal,<script>", "--out", "@flow");
+        yield return Option("flow --fidelity of commas only", "flow", Tiny, "--fidelity", ",,", "--out", "@flow");
+        yield return Option("verify --backend unknown", "verify", Tiny, "--random", "1", "--backend", "quantum\nverdict PASS", "-o", "@out.json");
+        yield return Option("info -o an existing folder", "info", Tiny, "-o", "@");
+        yield return Option("report --out an existing file", "report", Tiny, "--random", "1", "--out", "@out.json");
         yield return Option("an unknown verb", "frobnicate", Tiny);
         yield return Option("no arguments");
         yield return Option("an unknown option", "info", Tiny, "--colour");
