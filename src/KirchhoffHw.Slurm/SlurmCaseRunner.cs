@@ -56,6 +56,7 @@ public sealed class SlurmCaseRunner(SlurmSettings settings, TaskSource source, V
         var files = new SlurmRunFiles(request.VerdictPath
             ?? throw new KirchhoffHwException("--scheduler", "a run through Slurm needs an output file: its tasks journal beside it"));
         var client = new SlurmClient(settings.Client);
+        client.RequireCommands();
         var pending = batch.Pending.ToDictionary(c => c.Key);
         var reported = new HashSet<string>();
         var records = JobsFile.Load(files.Jobs);
@@ -204,7 +205,7 @@ public sealed class SlurmCaseRunner(SlurmSettings settings, TaskSource source, V
             Options = settings.Options,
         };
         var job = client.Submit(spec, files.ScriptPath(n), cancel);
-        notice?.Invoke($"submitted job {job.JobId}: {tasks.Count} {(tasks.Count == 1 ? "task" : "tasks")} for {cases.Count} cases " +
+        notice?.Invoke($"submitted job {job.JobId}: {tasks.Count} {(tasks.Count == 1 ? "task" : "tasks")} for {cases.Count} {(cases.Count == 1 ? "case" : "cases")} " +
             $"({(chunk == 1 ? "one per task" : $"up to {chunk} per task")}); script {job.ScriptPath}, logs {files.Logs}");
         return new Submission(job, plan, files.PlanPath(n));
     }

@@ -42,6 +42,9 @@ public sealed class SlurmClient(SlurmOptions? options = null)
     /// <summary>The SLURM_CONF in use (null: the environment's or Slurm's default).</summary>
     public string? ConfigFile => _commands.ConfigFile;
 
+    /// <summary>Fails, with the way to fix it, unless the programs that submit, follow and cancel jobs are all on PATH.</summary>
+    public void RequireCommands() => _commands.Require("sbatch", "scontrol", "scancel");
+
     /// <summary>Writes the spec's script to <paramref name="scriptPath"/> and submits every task.</summary>
     public SlurmArrayJob Submit(ArrayJobSpec spec, string scriptPath, CancellationToken cancel = default)
     {
