@@ -9,7 +9,9 @@ namespace KirchhoffHw.Bench;
 
 /// <summary>
 /// `kirchhoffhw verify` through a Slurm job array against the same command run locally with as many jobs as the
-/// machine has cores, both timed from start to exit and their verdict files compared outside timing fields:
+/// machine has cores, both timed from start to exit and their verdict files compared outside timing fields
+/// (side by side when the two together use no more processes than the machine has cores, one after the other
+/// otherwise, so each run has the cores it would have alone):
 /// the fixed cost of a run through Slurm (one twomoon case), twomoon 100 cases (a task per core, and a task per
 /// case), and mnist at 1 pF / 1 ns, an image per task (BENCH_SLURM_MNIST_IMAGES, default 4, 0 to skip: the first
 /// are vectors.json's images, any more are uniform random ones; BENCH_MNIST_RELTOL as in the cosim bench).
@@ -25,14 +27,14 @@ internal static class VerifyBench
         string[] units = ["--capacitance", "1p", "--time-unit", "1n"];
 
         // The same case locally and as a one-task job: what submitting, scheduling and starting a task add.
-        var one = Compare(folder, "twomoon-1", [twomoon, "--random", "1", "--seed", "1", .. units], environment, cores, ["--chunk", "1"]);
+        var one = Compare(folder, "twomoon-1", [twomoon, "--random", "1", "--seed", "1", .. units], 1, environment, cores, ["--chunk", "1"]);
         Console.WriteLine($"twomoon, 1 case: {one.Local:F2} s locally, {one.Slurm:F2} s through Slurm (+{one.Slurm - one.Local:F2} s), verdicts equal: {one.Equal}");
 
         const int cases = 100;
         string[] twomoon100 = [twomoon, "--random", cases.ToString(CultureInfo.InvariantCulture), "--seed", "1", .. units];
-        var perCore = Compare(folder, "twomoon-100-per-core", twomoon100, environment, cores,
+        var perCore = Compare(folder, "twomoon-100-per-core", twomoon100, cases, environment, cores,
             ["--chunk", ((cases + cores - 1) / cores).ToString(CultureInfo.InvariantCulture)]);
-        var perCase = Compare(folder, "twomoon-100-per-case", twomoon100, environment, cores, ["--chunk", "1"], localRun: perCore);
+        var perCase = Compare(folder, "twomoon-100-per-case", twomoon100, cases, environment, cores, ["--chunk", "1"], localRun: perCore);
         Console.WriteLine($"twomoon, {cases} cases: {perCore.Local:F1} s locally ({cores} jobs); through Slurm {perCore.Slurm:F1} s in {cores} tasks, " +
                           $"{perCase.Slurm:F1} s in {cases} tasks; verdicts equal: {perCore.Equal && perCase.Equal}");
 
@@ -55,11 +57,14 @@ internal static class VerifyBench
             var inputsPath = Path.Combine(folder, "mnist-inputs.json");
             File.WriteAllText(inputsPath, JsonSerializer.Serialize(inputs));
             var reltol = Environment.GetEnvironmentVariable("BENCH_MNIST_RELTOL") ?? "1e-4";
-            var m = Compare(folder, "mnist", [mnist, "--inputs", inputsPath, .. units, "--spice-option", $"reltol={reltol}"], environment, cores, ["--chunk", "1"]);
+            // An image takes minutes to an hour on a loaded machine: a case timeout would turn timing into a verdict.
+            var m = Compare(folder, "mnist", [mnist, "--inputs", inputsPath, .. units, "--spice-option", $"reltol={reltol}", "--timeout", "86400"],
+                images, environment, cores, ["--chunk", "1"]);
             var json = m.Json();
             json["images"] = images;
             json["from_vectors_json"] = Math.Min(images, vectors.Count);
             json["spice_options"] = $"reltol={reltol}";
+            json["side_by_side"] = m.SideBySide;
             json["local_s_per_image"] = m.Local / images;
             json["slurm_s_per_image"] = m.Slurm / images;
             json["per_image_simulation_s_local"] = Seconds(m.LocalVerdict);
@@ -76,10 +81,11 @@ internal static class VerifyBench
     }
 
     private sealed record Comparison(double Local, double Slurm, int LocalCode, int SlurmCode, bool Equal, IReadOnlyList<bool> PerCaseEqual,
-        string LocalVerdict, string SlurmVerdict, IReadOnlyList<string> SlurmOptions)
+        string LocalVerdict, string SlurmVerdict, IReadOnlyList<string> SlurmOptions, bool SideBySide)
     {
         public JsonObject Json() => new()
         {
+            ["run"] = SideBySide ? "local and slurm side by side" : "local, then slurm",
             ["local_s"] = Local,
             ["slurm_s"] = Slurm,
             ["slurm_options"] = string.Join(" ", SlurmOptions),
@@ -89,19 +95,30 @@ internal static class VerifyBench
     }
 
     /// <summary>Runs `verify` locally (unless a comparison of the same command is handed in) and through Slurm, and compares the verdicts.</summary>
-    private static Comparison Compare(string folder, string name, string[] args, IReadOnlyDictionary<string, string> environment, int cores,
+    private static Comparison Compare(string folder, string name, string[] args, int cases, IReadOnlyDictionary<string, string> environment, int cores,
         string[] slurmOptions, Comparison? localRun = null)
     {
         var localVerdict = localRun?.LocalVerdict ?? Path.Combine(folder, name + ".local.json");
         var slurmVerdict = Path.Combine(folder, name + ".slurm.json");
-        var (local, localCode) = localRun is { } l ? (l.Local, l.LocalCode)
+        // Each run simulates at most one case per core at a time (--jobs locally, the cluster's CPUs through Slurm).
+        var sideBySide = localRun is null && 2 * Math.Min(cases, cores) <= cores;
+        var runLocal = () => localRun is { } l ? (l.Local, l.LocalCode)
             : Cli(["verify", .. args, "--jobs", cores.ToString(CultureInfo.InvariantCulture), "-o", localVerdict], environment);
-        var (slurm, slurmCode) = Cli(["verify", .. args, "--scheduler", "slurm", .. slurmOptions, "-o", slurmVerdict], environment);
+        var runSlurm = () => Cli(["verify", .. args, "--scheduler", "slurm", .. slurmOptions, "-o", slurmVerdict], environment);
+        (double, int) local, slurm;
+        if (sideBySide)
+        {
+            var l = Task.Run(runLocal);
+            var s = Task.Run(runSlurm);
+            (local, slurm) = (l.GetAwaiter().GetResult(), s.GetAwaiter().GetResult());
+        }
+        else (local, slurm) = (runLocal(), runSlurm());
+        var ((localSeconds, localCode), (slurmSeconds, slurmCode)) = (local, slurm);
         var a = Strip(JsonNode.Parse(File.ReadAllText(localVerdict)));
         var b = Strip(JsonNode.Parse(File.ReadAllText(slurmVerdict)));
         var perCase = a!["cases"]!.AsArray().Zip(b!["cases"]!.AsArray(), (x, y) => JsonNode.DeepEquals(x, y)).ToList();
-        return new Comparison(local, slurm, localCode, slurmCode, JsonNode.DeepEquals(a, b) && localCode == slurmCode, perCase,
-            localVerdict, slurmVerdict, slurmOptions);
+        return new Comparison(localSeconds, slurmSeconds, localCode, slurmCode, JsonNode.DeepEquals(a, b) && localCode == slurmCode, perCase,
+            localVerdict, slurmVerdict, slurmOptions, sideBySide);
     }
 
     private static JsonArray Seconds(string verdict) =>
