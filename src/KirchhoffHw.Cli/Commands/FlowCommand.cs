@@ -3,6 +3,7 @@ using KirchhoffHw.Flow;
 using KirchhoffHw.Model;
 using KirchhoffHw.Report;
 using KirchhoffHw.Simulate;
+using KirchhoffHw.Slurm;
 using KirchhoffHw.Verify;
 using Spectre.Console;
 
@@ -24,7 +25,8 @@ internal static class FlowCommand
         var fidelity = FidelityOptions.Choice("Fidelities to generate and verify, comma-separated: ideal, macro, transistor.", list: true);
         var noVerify = new Option<bool>("--no-verify") { Description = "Generate and report without simulating (the report says verification was not run)." };
         var tolerance = Common.Tolerance("Largest |circuit - reference| in model units (default per task).");
-        var jobs = Common.Jobs("Cases simulated at once (default: the number of cores).");
+        var jobs = Common.Jobs("Cases simulated at once here (default: the number of cores; --scheduler local).");
+        var scheduler = new SchedulerOptions();
         var command = new Command("flow", "The whole pipeline in one run: import, generate (ngspice deck per fidelity and Verilog-AMS), verify\n" +
             "each fidelity by co-simulation, and write the chip report (report.html, report.md, report.json).\n" +
             $"Without --inputs or --random, {DefaultCases} random inputs are drawn with --seed. Exit code 0 = pass, 1 = a verification failed\n" +
@@ -33,13 +35,16 @@ internal static class FlowCommand
         units.AddTo(command);
         deck.AddTo(command);
         foreach (var o in new Option[] { tech, output, fidelity.Option, noVerify, tolerance, jobs }) command.Options.Add(o);
+        scheduler.AddTo(command);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
         int Execute(ParseResult r, CancellationToken cancel)
         {
-            // A missing ngspice is the machine's state: said once, with the install hint, before any work.
-            if (!r.GetValue(noVerify)) SimulatorCheck.Require(CoSimBackend.NgspiceShared.Simulators);
+            var slurm = scheduler.Settings(r);
+            // A missing ngspice is the machine's state: said once, with the install hint, before any work (a Slurm
+            // job's tasks find it on their nodes, and say so there).
+            if (!r.GetValue(noVerify) && slurm is null) SimulatorCheck.Require(CoSimBackend.NgspiceShared.Simulators);
             var imported = io.Load(r);
             var design = units.Apply(r, imported.Design);
             var techPath = Common.ExistingFile(r, tech);
@@ -69,7 +74,16 @@ internal static class FlowCommand
                 Jobs = r.GetValue(jobs),
                 DigitalTolerance = imported.Tolerance ?? 1e-3,
             };
-            var result = new StageProgress(console).Run(p => FlowRunner.Run(plan, p, cancel));
+            var stages = new StageProgress(console);
+            var result = stages.Run(p => FlowRunner.Run(slurm is null ? plan : plan with
+            {
+                Runner = q =>
+                {
+                    var stage = $"verify {q.Circuit.Built.Key}";
+                    return new SlurmCaseRunner(slurm, new TaskSource(r.GetValue(io.Model)!, r.GetValue(io.Config), techPath, plan.Backend.Name), q,
+                        text => stages.Notice(stage, text), new Inline<SlurmProgress>(s => p(new FlowProgress(stage, s.CasesDone, s.CasesTotal, s.ToString()))));
+                },
+            }, p, cancel));
             Summary(console, result.Report, result.Stages);
             console.Out.WriteLine($"report: {Path.GetFullPath(result.HtmlPath)}");
             return result.Report.Verdict == VerdictStatus.Fail ? App.ExitFailed : App.ExitOk;
