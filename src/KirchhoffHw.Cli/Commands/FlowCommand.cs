@@ -23,6 +23,7 @@ internal static class FlowCommand
         var noVerify = new Option<bool>("--no-verify") { Description = "Generate and report without simulating (the report says verification was not run)." };
         var tolerance = new Option<double?>("--tolerance") { Description = "Largest |circuit - reference| in model units (default per task)." };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var calibrate = new Option<bool>("--calibrate") { Description = "Calibrate the trained network to --tech's cells first (as `calibrate` does, 128 training draws from --seed, the flow's inputs held out); generate, verify and report the calibrated design against the trained network." };
         var command = new Command("flow", "The whole pipeline in one run: import, generate (ngspice deck per fidelity and Verilog-AMS), verify\n" +
             "each fidelity by co-simulation, and write the chip report (report.html, report.md, report.json).\n" +
             $"Without --inputs or --random, {DefaultCases} random inputs are drawn with --seed. Exit code 0 = pass, 1 = a verification failed\n" +
@@ -30,7 +31,7 @@ internal static class FlowCommand
         io.AddTo(command);
         units.AddTo(command);
         deck.AddTo(command);
-        foreach (var o in new Option[] { tech, output, fidelity.Option, noVerify, tolerance, jobs }) command.Options.Add(o);
+        foreach (var o in new Option[] { tech, output, fidelity.Option, noVerify, tolerance, jobs, calibrate }) command.Options.Add(o);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
@@ -49,10 +50,13 @@ internal static class FlowCommand
                 origin = $"random: {DefaultCases} x {kind} inputs, seed {s} (default)";
             }
             if (r.GetValue(jobs) < 1) throw new KirchhoffHwException("<options>", "--jobs must be at least 1");
+            var (target, source) = r.GetValue(calibrate) ? (design, imported.Source) : CalibrateCommand.Target(design, imported.Source, console);
             var plan = new FlowPlan
             {
+                Target = target,
+                Calibrate = r.GetValue(calibrate) ? CalibrateCommand.FlowRequest(design, r.GetValue(io.Model)!, r.GetValue(io.Config), r.GetValue(io.Seed), vectors) : null,
                 Design = design,
-                Source = imported.Source,
+                Source = source,
                 Inputs = vectors,
                 InputOrigin = origin,
                 Seed = io.SeedUsed(r),

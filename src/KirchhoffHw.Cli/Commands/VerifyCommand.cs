@@ -45,6 +45,7 @@ internal static class VerifyCommand
             var design = units.Apply(r, imported.Design);
             var (vectors, origin) = io.Read(r, design);
             var path = r.GetValue(output)!;
+            var (target, source) = CalibrateCommand.Target(design, imported.Source, console);
             var simulator = backend.Get(r);
             var fidelity = cells.Fidelity.Get(r);
             if (simulator is null && fidelity != Fidelity.Macro)
@@ -64,7 +65,7 @@ internal static class VerifyCommand
             var reference = new ProgressReporter(console, "reference", 1).Run(report =>
             {
                 report(0, $"{vectors.Length} inputs");
-                var run = ReferenceRun.Solve(design, vectors, options.Reference, times, cancel: cancel);
+                var run = ReferenceRun.Solve(target, vectors, options.Reference, times, cancel: cancel);
                 report(1, null);
                 return run;
             });
@@ -76,11 +77,11 @@ internal static class VerifyCommand
             }
             var request = new VerifyRequest
             {
-                Design = design,
+                Design = target,
                 Circuit = lowered,
                 Reference = reference,
                 Options = options,
-                Source = imported.Source,
+                Source = source,
                 VerdictPath = path,
                 Fresh = r.GetValue(fresh),
             };
