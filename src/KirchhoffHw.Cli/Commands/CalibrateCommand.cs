@@ -52,7 +52,7 @@ internal static class CalibrateCommand
             bool auto = string.Equals(scaleText.Trim(), "auto", StringComparison.OrdinalIgnoreCase);
             var units = new Units(Positive(r.GetValue(capacitance)!, "--capacitance"), Positive(r.GetValue(timeUnit)!, "--time-unit"), auto ? 1.0 : Positive(scaleText, "--voltage-scale"));
             var teacher = imported.Design.With(units: units);
-            if (r.GetValue(iterations) < 1) throw new KirchhoffHwException("<options>", "--iterations must be at least 1");
+            Iterations(r.GetValue(iterations));
             var (train, held, origin, seedUsed) = Draw(r, teacher, inputs, samples, seed, heldOut);
             var cells = new CellStage(Common.ExistingFile(r, tech));
             _ = cells.Technology;
@@ -129,6 +129,8 @@ internal static class CalibrateCommand
     }
 
     public const int DefaultSamples = 128;
+
+    public static int Iterations(int n) => n >= 1 ? n : throw new KirchhoffHwException("<options>", $"the calibration needs at least 1 iteration, got {n}");
 
     /// <summary>Training and held-out inputs: given rows split, or draws from the model's own distribution.</summary>
     private static (double[][] Train, double[][] Held, string Origin, int? Seed) Draw(ParseResult r, Design design,

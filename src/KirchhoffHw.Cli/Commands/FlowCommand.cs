@@ -24,6 +24,7 @@ internal static class FlowCommand
         var tolerance = new Option<double?>("--tolerance") { Description = "Largest |circuit - reference| in model units (default per task)." };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var calibrate = new Option<bool>("--calibrate") { Description = "Calibrate the trained network to --tech's cells first (as `calibrate` does, 128 training draws from --seed, the flow's inputs held out); generate, verify and report the calibrated design against the trained network." };
+        var calibrateIterations = new Option<int>("--calibrate-iterations") { Description = "Most optimizer iterations of --calibrate.", DefaultValueFactory = _ => Calibration.LbfgsOptions.Default.MaxIterations };
         var command = new Command("flow", "The whole pipeline in one run: import, generate (ngspice deck per fidelity and Verilog-AMS), verify\n" +
             "each fidelity by co-simulation, and write the chip report (report.html, report.md, report.json).\n" +
             $"Without --inputs or --random, {DefaultCases} random inputs are drawn with --seed. Exit code 0 = pass, 1 = a verification failed\n" +
@@ -31,7 +32,7 @@ internal static class FlowCommand
         io.AddTo(command);
         units.AddTo(command);
         deck.AddTo(command);
-        foreach (var o in new Option[] { tech, output, fidelity.Option, noVerify, tolerance, jobs, calibrate }) command.Options.Add(o);
+        foreach (var o in new Option[] { tech, output, fidelity.Option, noVerify, tolerance, jobs, calibrate, calibrateIterations }) command.Options.Add(o);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
@@ -54,7 +55,7 @@ internal static class FlowCommand
             var plan = new FlowPlan
             {
                 Target = target,
-                Calibrate = r.GetValue(calibrate) ? CalibrateCommand.FlowRequest(design, r.GetValue(io.Model)!, r.GetValue(io.Config), r.GetValue(io.Seed), vectors) : null,
+                Calibrate = r.GetValue(calibrate) ? CalibrateCommand.FlowRequest(design, r.GetValue(io.Model)!, r.GetValue(io.Config), r.GetValue(io.Seed), vectors) with { Iterations = CalibrateCommand.Iterations(r.GetValue(calibrateIterations)) } : null,
                 Design = design,
                 Source = source,
                 Inputs = vectors,

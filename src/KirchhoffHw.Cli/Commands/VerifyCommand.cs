@@ -87,7 +87,7 @@ internal static class VerifyCommand
             };
             if (simulator is null)
             {
-                var verdict = VerifyStage.RunSoftware(request, origin, cancel: cancel);
+                var verdict = VerifyStage.RunSoftware(request, ReferenceEquals(target, design) ? origin : $"{origin} ({source})", cancel: cancel);
                 Software(console, design, lowered.Built, verdict, path);
                 return verdict.Pass ? App.ExitOk : App.ExitFailed;
             }
