@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KirchhoffHw.Calibration;
+using KirchhoffHw.Flow;
 using KirchhoffHw.Import;
 using KirchhoffHw.Import.Cases;
 using KirchhoffHw.Model;
@@ -17,13 +18,25 @@ namespace KirchhoffHw.Bench;
 /// 2e-2 of range, 1 % to/from mismatch, output conductance 0.167 of bias per volt at 20 mV per unit) calibrated back to
 /// the trained network on 128 standard-normal draws, judged on 100 fresh ones. (c) With BENCH_CALIBRATION_MNIST=N
 /// (images, default 0: skipped), mnist with the same cells at 1 mV per unit on N random images, judged on the 3 cases
-/// of vectors.json plus 29 random images.
+/// of vectors.json plus 29 random images. (d) The `calibrate` verb's path (<see cref="CalibrationStage"/>): twomoon against
+/// the default technology's fitted cells at 1 pF and at 40 pF per node, 100 ns, automatic voltage scale, 128 standard-normal
+/// draws (seed 1), 100 held out (seed 2): seconds and held-out error before and after. BENCH_CALIBRATION_SECTIONS=cells
+/// runs (d) alone and merges it into the existing results; BENCH_CALIBRATION_ITERATIONS sets its iterations (default 200).
 /// </summary>
 internal static class CalibrationBench
 {
     public static int Run(string root, string models)
     {
         var twomoon = CheckpointImporter.Load(Path.Combine(models, "twomoon", "model.pth")).Design;
+        var path = Path.Combine(root, "bench", "results", "calibration.json");
+        if (Environment.GetEnvironmentVariable("BENCH_CALIBRATION_SECTIONS") == "cells")
+        {
+            var existing = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsObject() : new JsonObject();
+            existing["twomoon_fitted_cells"] = FittedCells(models, twomoon);
+            AtomicFile.WriteAllText(path, existing.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            Console.WriteLine($"wrote {path}");
+            return 0;
+        }
         var json = new JsonObject();
 
         // (a) gradient cost
@@ -84,9 +97,10 @@ internal static class CalibrationBench
             json["mnist"] = mnistJson;
         }
 
+        json["twomoon_fitted_cells"] = FittedCells(models, twomoon);
+
         json["machine"] = new JsonObject { ["cores"] = Environment.ProcessorCount, ["os"] = Environment.OSVersion.ToString(), ["runtime"] = Environment.Version.ToString() };
         json["date"] = DateTime.UtcNow.ToString("o");
-        var path = Path.Combine(root, "bench", "results", "calibration.json");
         AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         Console.WriteLine($"wrote {path}");
         return 0;
@@ -163,6 +177,48 @@ internal static class CalibrationBench
             ["node_trims"] = new JsonArray(result.Calibrated.NodeTrims!.Take(16).Select(t => (JsonNode)t).ToArray()),
             ["curve"] = curve,
         };
+    }
+
+    /// <summary>(d): the verb's calibration of twomoon to the default technology's fitted cells, at two capacitances.</summary>
+    private static JsonObject FittedCells(string models, Design twomoon)
+    {
+        int iterations = int.TryParse(Environment.GetEnvironmentVariable("BENCH_CALIBRATION_ITERATIONS"), out var n) ? n : 200;
+        var train = InputReader.Random(128, 2, 1, RandomInputKind.StandardNormal);
+        var fresh = InputReader.Random(100, 2, 2, RandomInputKind.StandardNormal);
+        var cells = new CellStage(null);
+        var result = new JsonObject { ["iterations_allowed"] = iterations, ["training_cases"] = train.Length, ["held_out_cases"] = fresh.Length, ["cores"] = Environment.ProcessorCount };
+        foreach (var (key, capacitance) in new[] { ("c_1p", 1e-12), ("c_40p", 40e-12) })
+        {
+            var watch = Stopwatch.StartNew();
+            var outcome = CalibrationStage.Run(new CalibrationRequest
+            {
+                Teacher = twomoon.With(units: new Units(capacitance, 1e-7, 1.0)),
+                TeacherReference = CalibrationStage.Reference(Path.Combine(models, "twomoon", "model.pth"), null),
+                TrainingInputs = train,
+                HeldOutInputs = fresh,
+                Seed = 1,
+                AutoVoltageScale = true,
+                Iterations = iterations,
+            }, cells);
+            double seconds = watch.Elapsed.TotalSeconds;
+            var r = outcome.Record;
+            Console.WriteLine($"twomoon fitted cells {key}: {r.Status} after {r.Iterations} iterations, {seconds:F1} s (calibration {r.Seconds:F1} s): {r.Before} -> {r.After}");
+            result[key] = new JsonObject
+            {
+                ["units"] = new JsonObject { ["capacitance"] = capacitance, ["time_unit"] = 1e-7, ["voltage_scale_auto"] = outcome.Design.Units.VoltageScale },
+                ["clamped"] = new JsonArray(outcome.Clamped.Select(c => (JsonNode)c).ToArray()),
+                ["status"] = r.Status.ToString(),
+                ["iterations"] = r.Iterations,
+                ["evaluations"] = r.Evaluations,
+                ["seconds_total"] = seconds,
+                ["seconds_calibration"] = r.Seconds,
+                ["loss_start"] = r.Loss[0],
+                ["loss_end"] = r.Loss[^1],
+                ["before"] = Held(r.Before),
+                ["after"] = Held(r.After),
+            };
+        }
+        return result;
     }
 
     private static JsonObject Held(HeldOutError h) => new()

@@ -40,12 +40,16 @@ public sealed class CellStage
     /// The circuit at <paramref name="fidelity"/>: the design itself at ideal fidelity; otherwise lowered onto cells fitted
     /// over the range the reference reaches, with the per-device mapping onto them.
     /// </summary>
-    /// <param name="reference">The reference on the run's inputs, recording <see cref="RangeTimes"/>; not read at ideal fidelity.</param>
+    /// <param name="reference">
+    /// The reference on the run's inputs, recording <see cref="RangeTimes"/>; not read at ideal fidelity. It may be of
+    /// another design of the same topology (a calibrated design's trained network): the cells are then fitted over the
+    /// ranges it reaches and the mapping is of <paramref name="design"/>.
+    /// </param>
     public (Lowered Lowered, PhysicalMapping? Mapping) Lower(Design design, Fidelity fidelity, ReferenceRun? reference)
     {
         if (fidelity == Fidelity.Ideal) return (Lowering.Lower(design, fidelity, null), null);
         ArgumentNullException.ThrowIfNull(reference);
-        var mapping = Map(reference);
+        var mapping = ReferenceEquals(reference.Design, design) ? Map(reference) : new PhysicalMapping(design, Library, Map(reference).Ranges);
         return (Lowering.Lower(design, fidelity, Library, mapping.Ranges), mapping);
     }
 

@@ -45,6 +45,15 @@ public sealed record FlowPlan
 
     /// <summary>How a technology's cells are characterized; null = ngspice, cached on disk.</summary>
     public Func<Technology, ICharacterizer>? Characterizers { get; init; }
+
+    /// <summary>
+    /// What the circuit must compute when it is not <see cref="Design"/>'s own laws: a calibrated design's trained
+    /// network (same topology and name). Null = the design.
+    /// </summary>
+    public Design? Target { get; init; }
+
+    /// <summary>Calibrate <see cref="Design"/> (its teacher field is replaced by the design) before generating; null = no calibration.</summary>
+    public CalibrationRequest? Calibrate { get; init; }
 }
 
 /// <summary>What a run of the flow left behind: the report, every file written and how long each stage took.</summary>
@@ -61,6 +70,7 @@ public static class FlowRunner
     public static FlowResult Run(FlowPlan plan, Action<FlowProgress>? progress = null, CancellationToken cancel = default)
     {
         var design = plan.Design;
+        var target = plan.Target ?? design;
         var files = new List<string>();
         var stages = new List<(string, TimeSpan)>();
         var clock = Stopwatch.StartNew();
@@ -72,8 +82,23 @@ public static class FlowRunner
         _ = cells.Technology;
         bool sized = cells.Explicit || fidelities.Any(f => f != Fidelity.Ideal);
 
+        if (plan.Calibrate is { } calibrate)
+        {
+            int total = calibrate.Iterations;
+            progress?.Invoke(new("calibrate", 0, total, "reference and cells"));
+            var outcome = CalibrationStage.Run(calibrate with { Teacher = design }, cells,
+                p => progress?.Invoke(new("calibrate", Math.Min(p.Iteration, total), total, $"loss {p.Loss:G4}")), cancel);
+            // The circuit is the calibrated design; what it must compute stays the trained network, in the calibration's units.
+            target = design.With(units: outcome.Design.Units);
+            design = outcome.Design;
+            var calibrated = Path.Combine(out_, $"{name}.calibrated.yaml");
+            Import.DesignYaml.Save(design, calibrated);
+            files.Add(calibrated);
+            Done("calibrate");
+        }
+
         progress?.Invoke(new("reference", 0, 1, $"{plan.Inputs.Count} inputs"));
-        var reference = ReferenceRun.Solve(design, plan.Inputs, plan.VerifyOptions.Reference, TimesOf(design, plan.VerifyOptions, sized), plan.Solver, cancel);
+        var reference = ReferenceRun.Solve(target, plan.Inputs, plan.VerifyOptions.Reference, TimesOf(design, plan.VerifyOptions, sized), plan.Solver, cancel);
         progress?.Invoke(new("reference", 1, 1));
         Done("reference");
 
@@ -120,7 +145,7 @@ public static class FlowRunner
             // As `verify --fidelity` does: the lowered circuit against the ideal reference, rails checked for MOS cells.
             var request = new VerifyRequest
             {
-                Design = design,
+                Design = target,
                 Circuit = low,
                 Reference = reference,
                 Options = plan.VerifyOptions,

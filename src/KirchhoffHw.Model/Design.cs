@@ -21,8 +21,11 @@ public sealed class Design
     /// </summary>
     public double[]? NodeTrims { get; }
 
+    /// <summary>For a calibrated design: the units, technology and trained network it was calibrated for, and how; null otherwise.</summary>
+    public CalibrationNote? Calibration { get; }
+
     public Design(string name, int nodeCount, IReadOnlyList<Layer> layers, InputMap input, Readout readout,
-        Units? units = null, TaskKind task = TaskKind.Regression, double[]? nodeTrims = null)
+        Units? units = null, TaskKind task = TaskKind.Regression, double[]? nodeTrims = null, CalibrationNote? calibration = null)
     {
         if (nodeTrims is not null && nodeTrims.Length != nodeCount)
             throw new ArgumentException($"node trims have {nodeTrims.Length} values but the design has {nodeCount} nodes", nameof(nodeTrims));
@@ -34,16 +37,23 @@ public sealed class Design
         Units = units ?? Units.Paper;
         Task = task;
         NodeTrims = nodeTrims;
+        Calibration = calibration;
     }
 
     public double TEnd => Layers.Count == 0 ? 0 : Layers[^1].TEnd;
     public long DeviceCount => Layers.Sum(l => (long)l.Edges.Count);
     public int[] OutputNodes => Readout.Nodes(NodeCount);
 
-    /// <summary>A copy with the given parts replaced; the node trims are kept (<see cref="WithNodeTrims"/> changes them).</summary>
+    /// <summary>
+    /// A copy with the given parts replaced; the node trims and the calibration note are kept (<see cref="WithNodeTrims"/>
+    /// and <see cref="WithCalibration"/> change them).
+    /// </summary>
     public Design With(Units? units = null, IReadOnlyList<Layer>? layers = null, string? name = null, TaskKind? task = null) =>
-        new(name ?? Name, NodeCount, layers ?? Layers, Input, Readout, units ?? Units, task ?? Task, NodeTrims);
+        new(name ?? Name, NodeCount, layers ?? Layers, Input, Readout, units ?? Units, task ?? Task, NodeTrims, Calibration);
 
     /// <summary>A copy with these node trims (null for none).</summary>
-    public Design WithNodeTrims(double[]? nodeTrims) => new(Name, NodeCount, Layers, Input, Readout, Units, Task, nodeTrims);
+    public Design WithNodeTrims(double[]? nodeTrims) => new(Name, NodeCount, Layers, Input, Readout, Units, Task, nodeTrims, Calibration);
+
+    /// <summary>A copy with this calibration note (null for none).</summary>
+    public Design WithCalibration(CalibrationNote? calibration) => new(Name, NodeCount, Layers, Input, Readout, Units, Task, NodeTrims, calibration);
 }

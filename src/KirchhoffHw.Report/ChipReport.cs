@@ -50,6 +50,9 @@ public sealed record ChipReport(
 {
     public const string Schema = "kirchhoffhw-report/1";
 
+    /// <summary>A calibrated design's calibration note (before/after errors, loss curve); null for a design as trained.</summary>
+    public CalibrationNote? Calibration { get; init; }
+
     /// <summary>An estimate's value; only estimates the report has (without sized cells some are left out).</summary>
     public double this[EstimateKey key] => Estimates.First(e => e.Key == key).Value;
 

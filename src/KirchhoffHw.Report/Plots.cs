@@ -120,6 +120,20 @@ public static class Plots
             "Count of outputs per error bin (log scale); exactly equal values are drawn at 1e-16. The dashed line is the verdict's tolerance.");
     }
 
+    /// <summary>A calibration's loss per iteration (log scale): how the fit to the trained network went.</summary>
+    public static PlotImage? CalibrationLoss(CalibrationNote note)
+    {
+        var loss = note.Summary.Loss;
+        if (loss.Count < 2 || loss.Any(v => !(v > 0) || !double.IsFinite(v))) return null;
+        var plt = New($"Calibration loss against the trained network ({note.Summary.Iterations} iterations, {note.Summary.Status})", "iteration", "loss");
+        var line = plt.Add.Scatter(Enumerable.Range(0, loss.Count).Select(i => (double)i).ToArray(), loss.Select(Math.Log10).ToArray());
+        line.MarkerSize = 3;
+        line.LineWidth = 2;
+        LogAxis(plt.Axes.Left);
+        return Render(plt, "calibration_loss", "Calibration loss",
+            "Loss per optimizer iteration (log scale; iteration 0 is the design as trained, built from the cells): the outputs' and layer-boundary states' squared error against the trained network, over the teacher's variance, plus the trims' cost.");
+    }
+
     /// <summary>2-D generative models: the circuit's samples drawn over the reference's.</summary>
     public static PlotImage? Samples(VerifyReport report, string fidelity)
     {

@@ -74,6 +74,7 @@ public static class ReportBuilder
         }
         if (sweep.Count > 0) plots.AddRange(Plots.Sweep(sweep, q.Inputs, design.Units.TimeUnit));
         plots.AddRange(q.CellPlots);
+        if (design.Calibration is { } note && Plots.CalibrationLoss(note) is { } loss) plots.Add(loss);
 
         var byKey = estimates.ToDictionary(e => e.Key);
         var headlines = new List<Headline>
@@ -97,6 +98,9 @@ public static class ReportBuilder
             headlines.Add(new($"passed_{run.Fidelity.Key}", $"Cases passed ({run.Fidelity.Key})", run.Result!.Cases.Count(c => c.Pass), $"of {run.Result.Cases.Count}"));
 
         return new ChipReport(design.Name, q.Source, design.Task, q.Generated, design.Units, q.Inputs, counts, op.PeakModelCurrent, q.Reference.Inputs.Count,
-            estimates, counts.OutOfRange is { } outside ? outside == 0 : null, sweep, digital, q.Verification, ranges, q.CellFits, q.CellNote, plots, q.Repro, headlines);
+            estimates, counts.OutOfRange is { } outside ? outside == 0 : null, sweep, digital, q.Verification, ranges, q.CellFits, q.CellNote, plots, q.Repro, headlines)
+        {
+            Calibration = design.Calibration,
+        };
     }
 }

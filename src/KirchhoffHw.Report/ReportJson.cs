@@ -178,6 +178,31 @@ public static class ReportJson
         }
         w.WriteEndArray();
 
+        if (r.Calibration is { } cal)
+        {
+            var cs = cal.Summary;
+            w.WriteStartObject("calibration");
+            w.WriteString("teacher", cal.Teacher.Model);
+            w.WriteString("teacher_sha256", cal.Teacher.ContentHash);
+            w.WriteString("technology", cal.Technology);
+            w.WriteString("technology_fingerprint", cal.TechnologyFingerprint);
+            w.WriteString("status", cs.Status);
+            w.WriteNumber("iterations", cs.Iterations);
+            w.WriteNumber("seconds", cs.Seconds);
+            foreach (var (key, e) in new[] { ("before", cs.Before), ("after", cs.After) })
+            {
+                w.WriteStartObject(key);
+                if (double.IsFinite(e.MeanSampleError)) w.WriteNumber("mean_sample_error", e.MeanSampleError); else w.WriteNull("mean_sample_error");
+                if (double.IsFinite(e.RelativeError)) w.WriteNumber("relative_error", e.RelativeError); else w.WriteNull("relative_error");
+                if (double.IsFinite(e.MaxAbsError)) w.WriteNumber("max_abs_error", e.MaxAbsError); else w.WriteNull("max_abs_error");
+                if (e.ArgmaxKept is { } k) w.WriteNumber("argmax_kept", k);
+                w.WriteEndObject();
+            }
+            w.WriteStartArray("loss");
+            foreach (var v in cs.Loss) if (double.IsFinite(v)) w.WriteNumberValue(v); else w.WriteNullValue();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
         w.WriteStartObject("reproducibility");
         w.WriteString("command", r.Repro.Command);
         w.WriteString("input_origin", r.Repro.InputOrigin);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using KirchhoffHw.Verify;
+using KirchhoffHw.Model;
 
 namespace KirchhoffHw.Report;
 
@@ -41,6 +42,27 @@ public sealed record ReportView(
     IReadOnlyList<string> InputVectors)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>A calibrated design's calibration: what it was calibrated for and against, and the held-out error before and after.</summary>
+    public IReadOnlyList<Row> Calibration { get; init; } = [];
+
+    public static IReadOnlyList<Row> CalibrationRows(CalibrationNote? note)
+    {
+        if (note is null) return [];
+        var s = note.Summary;
+        string E(HeldOutSummary e) => $"mean per-sample error {Format.Number(e.MeanSampleError)} ({(double.IsFinite(e.RelativeError) ? e.RelativeError.ToString("P2", Inv) : "-")} of the spread), " +
+            $"largest output error {Format.Number(e.MaxAbsError)}{(e.ArgmaxKept is { } k ? $", argmax kept {k} of {s.HeldOutCases}" : "")}";
+        return
+        [
+            new("trained network", note.Teacher.Model, $"sha256 {note.Teacher.ContentHash}"),
+            new("student", $"{note.Student} of {note.Technology} ({note.Corner})", $"technology fingerprint {note.TechnologyFingerprint}"),
+            new("calibrated for", $"C = {Format.Quantity(note.Units.Capacitance, "F")}, tau = {Format.Quantity(note.Units.TimeUnit, "s")}, V_s = {Format.Quantity(note.Units.VoltageScale, "V")}"),
+            new("held-out error before", E(s.Before), $"{s.HeldOutCases} held-out inputs, at the student's fidelity"),
+            new("held-out error after", E(s.After)),
+            new("fit", $"{s.Status}: {s.Iterations} iterations, {s.Evaluations} evaluations, {s.Seconds.ToString("F1", Inv)} s",
+                $"loss {Format.Number(s.Loss.Count > 0 ? s.Loss[0] : double.NaN)} -> {Format.Number(s.Loss.Count > 0 ? s.Loss[^1] : double.NaN)}; {s.FreeParameters} free parameters, {s.Trims} node trims, {s.TrainingCases} training inputs"),
+        ];
+    }
 
     public static ReportView Of(ChipReport r)
     {
@@ -123,7 +145,10 @@ public sealed record ReportView(
             r.Plots.Select(p => new PlotView(p.Key, p.Title, p.Caption, "plots/" + p.FileName, "data:image/png;base64," + Convert.ToBase64String(p.Png), p.Width, p.Height)).ToList(),
             r.Repro.Command, r.Repro.InputOrigin, r.Repro.Seed?.ToString(Inv) ?? "none (no random choice)",
             r.Repro.Settings.Select(s => new Row(s.Name, s.Value)).ToList(),
-            r.Repro.Inputs.Select(v => "[" + string.Join(", ", v.Select(Format.Raw)) + "]").ToList());
+            r.Repro.Inputs.Select(v => "[" + string.Join(", ", v.Select(Format.Raw)) + "]").ToList())
+        {
+            Calibration = CalibrationRows(r.Calibration),
+        };
     }
 
     /// <summary>What a report needs characterized cells for, and how to ask for them.</summary>

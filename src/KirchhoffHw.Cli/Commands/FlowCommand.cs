@@ -27,6 +27,8 @@ internal static class FlowCommand
         var tolerance = Common.Tolerance("Largest |circuit - reference| in model units (default per task).");
         var jobs = Common.Jobs("Cases simulated at once here (default: the number of cores; --scheduler local).");
         var scheduler = new SchedulerOptions();
+        var calibrate = new Option<bool>("--calibrate") { Description = "Calibrate the trained network to --tech's cells first (as `calibrate` does, 128 training draws from --seed, the flow's inputs held out); generate, verify and report the calibrated design against the trained network." };
+        var calibrateIterations = new Option<int>("--calibrate-iterations") { Description = "Most optimizer iterations of --calibrate.", DefaultValueFactory = _ => Calibration.LbfgsOptions.Default.MaxIterations };
         var command = new Command("flow", "The whole pipeline in one run: import, generate (ngspice deck per fidelity and Verilog-AMS), verify\n" +
             "each fidelity by co-simulation, and write the chip report (report.html, report.md, report.json).\n" +
             $"Without --inputs or --random, {DefaultCases} random inputs are drawn with --seed. Exit code 0 = pass, 1 = a verification failed\n" +
@@ -34,7 +36,7 @@ internal static class FlowCommand
         io.AddTo(command);
         units.AddTo(command);
         deck.AddTo(command);
-        foreach (var o in new Option[] { tech, output, fidelity.Option, noVerify, tolerance, jobs }) command.Options.Add(o);
+        foreach (var o in new Option[] { tech, output, fidelity.Option, noVerify, tolerance, jobs, calibrate, calibrateIterations }) command.Options.Add(o);
         scheduler.AddTo(command);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
@@ -57,10 +59,13 @@ internal static class FlowCommand
                 vectors = Import.Cases.InputReader.Random(DefaultCases, design.Input.Width, s, kind);
                 origin = $"random: {DefaultCases} x {kind} inputs, seed {s} (default)";
             }
+            var (target, source) = r.GetValue(calibrate) ? (design, imported.Source) : CalibrateCommand.Target(design, imported.Source, console);
             var plan = new FlowPlan
             {
+                Target = target,
+                Calibrate = r.GetValue(calibrate) ? CalibrateCommand.FlowRequest(design, r.GetValue(io.Model)!, r.GetValue(io.Config), r.GetValue(io.Seed), vectors) with { Iterations = CalibrateCommand.Iterations(r.GetValue(calibrateIterations)) } : null,
                 Design = design,
-                Source = imported.Source,
+                Source = source,
                 Inputs = vectors,
                 InputOrigin = origin,
                 Seed = io.SeedUsed(r),

@@ -59,6 +59,7 @@ internal static class VerifyCommand
             if (simulator is not null && slurm is null) SimulatorCheck.Require(simulator.Simulators);
             var imported = io.Load(r);
             var design = units.Apply(r, imported.Design);
+            var (target, source) = CalibrateCommand.Target(design, imported.Source, console);
             var (vectors, origin) = io.Read(r, design);
             var options = VerifyOptions.Default with
             {
@@ -74,7 +75,7 @@ internal static class VerifyCommand
             var reference = new ProgressReporter(console, "reference", 1).Run(report =>
             {
                 report(0, $"{vectors.Length} inputs");
-                var run = ReferenceRun.Solve(design, vectors, options.Reference, times, cancel: cancel);
+                var run = ReferenceRun.Solve(target, vectors, options.Reference, times, cancel: cancel);
                 report(1, null);
                 return run;
             });
@@ -86,17 +87,17 @@ internal static class VerifyCommand
             }
             var request = new VerifyRequest
             {
-                Design = design,
+                Design = target,
                 Circuit = lowered,
                 Reference = reference,
                 Options = options,
-                Source = imported.Source,
+                Source = source,
                 VerdictPath = path,
                 Fresh = r.GetValue(fresh),
             };
             if (simulator is null)
             {
-                var verdict = VerifyStage.RunSoftware(request, origin, cancel: cancel);
+                var verdict = VerifyStage.RunSoftware(request, ReferenceEquals(target, design) ? origin : $"{origin} ({source})", cancel: cancel);
                 Software(console, design, lowered.Built, verdict, path);
                 return verdict.Pass ? App.ExitOk : App.ExitFailed;
             }

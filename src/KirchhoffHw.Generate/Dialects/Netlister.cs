@@ -58,6 +58,26 @@ public abstract class Netlister(TemplateSet? templates)
     public static IReadOnlyList<PhaseWindow> GetPhaseWindows(Design design) =>
         design.Layers.Select((l, i) => new PhaseWindow(i, l.TStart, l.TEnd, l.TEnd < design.TEnd)).ToList();
 
+    /// <summary>The design's non-zero node trims (model units), in node order; empty for an untrimmed design.</summary>
+    public static IReadOnlyList<(int Node, double Current)> GetTrims(Design design) => design.NodeTrims is not { } trims ? []
+        : trims.Select((t, k) => (Node: k + 1, Current: t)).Where(t => t.Current != 0).ToList();
+
+    /// <summary>
+    /// When the trims conduct (model time): every run of adjacent layers is one window, as the reference adds the
+    /// trims in every layer's slice and nowhere else; Last marks the window that conducts up to the read-out.
+    /// </summary>
+    public static IReadOnlyList<(double Start, double End, bool Last)> GetTrimWindows(Design design)
+    {
+        var windows = new List<(double Start, double End, bool Last)>();
+        foreach (var layer in design.Layers)
+        {
+            if (windows.Count > 0 && windows[^1].End == layer.TStart) windows[^1] = (windows[^1].Start, layer.TEnd, false);
+            else windows.Add((layer.TStart, layer.TEnd, false));
+        }
+        if (windows.Count > 0) windows[^1] = (windows[^1].Start, windows[^1].End, true);
+        return windows;
+    }
+
     /// <summary>The device models a design uses, in name order (a dialect writes one definition each).</summary>
     public static IReadOnlyList<DeviceModel> GetModels(Design design) =>
         design.Layers.Select(l => l.Model).DistinctBy(m => m.Name).OrderBy(m => m.Name, StringComparer.Ordinal).ToList();

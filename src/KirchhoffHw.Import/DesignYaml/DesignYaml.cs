@@ -45,7 +45,9 @@ public static partial class DesignYaml
         w.Write($"input: {{width: {design.Input.Width.ToString(CultureInfo.InvariantCulture)}, fill: {(design.Input.Fill == FillMode.Zeros ? "zeros" : "repeat")}}}\n");
         w.Write($"readout: {design.Readout}\n");
         var u = design.Units;
-        w.Write($"units: {{capacitance: {R(u.Capacitance)}, time_unit: {R(u.TimeUnit)}, voltage_scale: {R(u.VoltageScale)}}}\n");
+        w.Write($"units: {UnitsText(u)}\n");
+        if (design.NodeTrims is { } trims) w.Write($"node_trims: [{string.Join(", ", trims.Select(R))}]\n");
+        if (design.Calibration is { } note) WriteCalibration(note, w);
         if (design.Layers.Count == 0)
         {
             w.Write("layers: []\n");
@@ -90,6 +92,36 @@ public static partial class DesignYaml
             len = 0;
         }
     }
+
+    private static string UnitsText(Units u) => $"{{capacitance: {R(u.Capacitance)}, time_unit: {R(u.TimeUnit)}, voltage_scale: {R(u.VoltageScale)}}}";
+
+    private static void WriteCalibration(CalibrationNote note, TextWriter w)
+    {
+        var s = note.Summary;
+        w.Write("calibration:\n");
+        w.Write($"  units: {UnitsText(note.Units)}\n");
+        w.Write($"  technology: {{name: {Quote(note.Technology)}, corner: {Quote(note.Corner)}, fingerprint: {Quote(note.TechnologyFingerprint)}}}\n");
+        w.Write($"  student: {Quote(note.Student)}\n");
+        w.Write($"  teacher: {{model: {Quote(note.Teacher.Model)}, {(note.Teacher.Config is { } c ? $"config: {Quote(c)}, " : "")}sha256: {Quote(note.Teacher.ContentHash)}}}\n");
+        w.Write($"  status: {Quote(s.Status)}\n");
+        w.Write($"  converged: {(s.Converged ? "true" : "false")}\n");
+        w.Write($"  iterations: {I(s.Iterations)}\n");
+        w.Write($"  evaluations: {I(s.Evaluations)}\n");
+        w.Write($"  seconds: {N(s.Seconds)}\n");
+        w.Write($"  training_cases: {I(s.TrainingCases)}\n");
+        w.Write($"  held_out_cases: {I(s.HeldOutCases)}\n");
+        if (s.Seed is { } seed) w.Write($"  seed: {I(seed)}\n");
+        w.Write($"  free_parameters: {I(s.FreeParameters)}\n");
+        w.Write($"  trims: {I(s.Trims)}\n");
+        w.Write($"  loss: [{string.Join(", ", s.Loss.Select(N))}]\n");
+        foreach (var (key, e) in new[] { ("before", s.Before), ("after", s.After) })
+            w.Write($"  {key}: {{mean_sample_error: {N(e.MeanSampleError)}, relative_error: {N(e.RelativeError)}, max_abs_error: {N(e.MaxAbsError)}" +
+                $"{(e.ArgmaxKept is { } k ? $", argmax_kept: {I(k)}" : "")}}}\n");
+        static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A number of the calibration record, which (unlike a parameter) may be NaN: a spread of one case.</summary>
+    private static string N(double v) => double.IsNaN(v) ? ".nan" : double.IsPositiveInfinity(v) ? ".inf" : double.IsNegativeInfinity(v) ? "-.inf" : R(v);
 
     private static void Append(char[] buf, ref int len, string s)
     {
@@ -183,11 +215,11 @@ public static partial class DesignYaml
                     layersAt = r.At(r.Current);
                     rawLayers = ReadLayers(r, problems);
                     break;
-                case "kirchhoffhw" or "name" or "nodes" or "task" or "input" or "readout" or "units":
+                case "kirchhoffhw" or "name" or "nodes" or "task" or "input" or "readout" or "units" or "node_trims" or "calibration":
                     top[key.Value] = r.ReadNode();
                     break;
                 default:
-                    throw new KirchhoffHwException(key.At, $"unknown key '{key.Value}'; a design has kirchhoffhw, name, nodes, task, input, readout, units and layers");
+                    throw new KirchhoffHwException(key.At, $"unknown key '{key.Value}'; a design has kirchhoffhw, name, nodes, task, input, readout, units, node_trims, calibration and layers");
             }
         }
         r.Next();
@@ -230,8 +262,10 @@ public static partial class DesignYaml
         for (int li = 1; li < layers.Count && layers.Count == rawLayers.Count; li++)
             if (layers[li].TStart < layers[li - 1].TEnd)
                 problems.Add(new Diagnostic(rawLayers[li].T!.At, $"layer {li} starts at {R(layers[li].TStart)}, before layer {li - 1} ends at {R(layers[li - 1].TEnd)}"));
+        var trims = top.TryGetValue("node_trims", out var trimsNode) ? ReadTrims(trimsNode, nodes, problems) : null;
+        var calibration = top.TryGetValue("calibration", out var calibrationNode) ? ReadCalibration(calibrationNode) : null;
         if (problems.Count > 0) throw new KirchhoffHwException(problems.Take(MaxProblems).ToList());
-        return new Design(name, nodes, layers, input, readout, units, task);
+        return new Design(name, nodes, layers, input, readout, units, task, trims, calibration);
     }
 
     private static InputMap ReadInput(YNode node)
@@ -256,6 +290,63 @@ public static partial class DesignYaml
         var units = new Units(Get("capacitance"), Get("time_unit"), Get("voltage_scale"));
         var problem = units.Problems().FirstOrDefault();
         return problem is null ? units : throw Y.Error(map, problem);
+    }
+
+    private static double[]? ReadTrims(YNode node, int nodes, List<Diagnostic> problems)
+    {
+        var list = Y.Sequence(node, "node_trims");
+        if (list.Items.Count != nodes)
+        {
+            problems.Add(new Diagnostic(node.At, $"node_trims has {list.Items.Count} values but the design has {nodes} nodes (one trim current per node, node 1 first)"));
+            return null;
+        }
+        var trims = new double[nodes];
+        for (int k = 0; k < nodes; k++)
+        {
+            trims[k] = Y.Double(list.Items[k], $"node_trims[{k}]");
+            if (!double.IsFinite(trims[k])) problems.Add(new Diagnostic(list.Items[k].At, $"node_trims[{k}] (node {k + 1}) is {Y.String(list.Items[k], "trim")}; trims must be finite"));
+        }
+        return trims;
+    }
+
+    private static CalibrationNote ReadCalibration(YNode node)
+    {
+        var map = Y.Mapping(node, "calibration");
+        CheckKeys(map, "calibration", "units", "technology", "student", "teacher", "status", "converged", "iterations", "evaluations", "seconds",
+            "training_cases", "held_out_cases", "seed", "free_parameters", "trims", "loss", "before", "after");
+        YNode Need(YMapping m, string key, string what) => m[key] ?? throw Y.Error(m, $"{what} needs '{key}'");
+        var tech = Y.Mapping(Need(map, "technology", "calibration"), "calibration technology");
+        CheckKeys(tech, "calibration technology", "name", "corner", "fingerprint");
+        var teacher = Y.Mapping(Need(map, "teacher", "calibration"), "calibration teacher");
+        CheckKeys(teacher, "calibration teacher", "model", "config", "sha256");
+        HeldOutSummary Error(string key)
+        {
+            var m = Y.Mapping(Need(map, key, "calibration"), $"calibration {key}");
+            CheckKeys(m, $"calibration {key}", "mean_sample_error", "relative_error", "max_abs_error", "argmax_kept");
+            return new HeldOutSummary(Y.Double(Need(m, "mean_sample_error", key), "mean_sample_error"), Y.Double(Need(m, "relative_error", key), "relative_error"),
+                Y.Double(Need(m, "max_abs_error", key), "max_abs_error"), m["argmax_kept"] is { } k ? Y.Int(k, "argmax_kept", 0) : null);
+        }
+        int Count(string key) => Y.Int(Need(map, key, "calibration"), $"calibration {key}", 0);
+        var summary = new CalibrationSummary(
+            Y.String(Need(map, "status", "calibration"), "calibration status"),
+            Y.Bool(Need(map, "converged", "calibration"), "calibration converged"),
+            Count("iterations"), Count("evaluations"),
+            Y.Double(Need(map, "seconds", "calibration"), "calibration seconds"),
+            Count("training_cases"), Count("held_out_cases"),
+            map["seed"] is { } seed ? Y.Int(seed, "calibration seed") : null,
+            Count("free_parameters"), Count("trims"),
+            Y.Sequence(Need(map, "loss", "calibration"), "calibration loss").Items.Select(x => Y.Double(x, "calibration loss")).ToArray(),
+            Error("before"), Error("after"));
+        return new CalibrationNote(
+            ReadUnits(Need(map, "units", "calibration")),
+            Y.String(Need(tech, "name", "calibration technology"), "technology name"),
+            Y.String(Need(tech, "corner", "calibration technology"), "technology corner"),
+            Y.String(Need(tech, "fingerprint", "calibration technology"), "technology fingerprint"),
+            Y.String(Need(map, "student", "calibration"), "calibration student"),
+            new TeacherReference(Y.String(Need(teacher, "model", "calibration teacher"), "teacher model"),
+                teacher["config"] is { } c ? Y.String(c, "teacher config") : null,
+                Y.String(Need(teacher, "sha256", "calibration teacher"), "teacher sha256")),
+            summary);
     }
 
     private static void CheckKeys(YMapping map, string what, params string[] known)

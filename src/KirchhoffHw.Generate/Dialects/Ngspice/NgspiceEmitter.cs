@@ -50,6 +50,8 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
                 $"layer {w.Layer}: t = [{Numbers.Format(design.Layers[w.Layer].TStart)}, {Numbers.Format(design.Layers[w.Layer].TEnd)}] x {Numbers.Format(tau)} s, " +
                 $"{design.Layers[w.Layer].Edges.Count} {design.Layers[w.Layer].Model.Name} devices")).ToList(),
             SamplePwl = FormatSamplePwl(options.SampleTimes, design.TEnd, tau),
+            Trims = GetTrims(design).Select(t => new TrimLine(Numbers.Format(t.Node), Names.Node(t.Node),
+                FormatTrimPwl(design, t.Current * units.CurrentScale, tau, edge), Numbers.Format(t.Current))).ToList(),
             Options = GetSimulatorOptions(units, options.SimulatorOptions),
             TranStep = Numbers.Format(stop / 1000),
             TranStop = Numbers.Format(stop),
@@ -87,6 +89,29 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
         if (window.SwitchesOff) points.AddRange([(b - h, 1), (b, 0.5), (b + h, 0)]);
         else points.Add((b, 1));
         return string.Join(" ", points.Select(p => $"{Numbers.Format(p.T)} {Numbers.Format(p.V)}"));
+    }
+
+    /// <summary>
+    /// The trim's current (A) while any layer is connected, with the phases' edges: a run of adjacent layers is one
+    /// window, so the source steps only where the banks all switch off, exactly where the reference's trims stop.
+    /// </summary>
+    private static string FormatTrimPwl(Design design, double amperes, double tau, double edge)
+    {
+        var points = new List<(double T, double I)>();
+        double h = edge / 2;
+        foreach (var (start, end, last) in GetTrimWindows(design))
+        {
+            double a = start * tau, b = end * tau;
+            if (start <= 0) points.Add((0, amperes));
+            else
+            {
+                if (points.Count == 0) points.Add((0, 0));
+                points.AddRange([(a - h, 0), (a, amperes / 2), (a + h, amperes)]);
+            }
+            if (last) points.Add((b, amperes));
+            else points.AddRange([(b - h, amperes), (b, amperes / 2), (b + h, 0)]);
+        }
+        return string.Join(" ", points.Select(p => $"{Numbers.Format(p.T)} {Numbers.Format(p.I)}"));
     }
 
     /// <summary>A source whose corners force time points at the requested sample times (it drives nothing).</summary>
@@ -232,11 +257,13 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
         public List<SubcircuitBlock> Subcircuits { get; } = [];
         public List<InstanceLine> Instances { get; } = [];
         public List<SourceLine> Sources { get; } = [];
+        public required List<TrimLine> Trims { get; init; }
         public string? CellBlock { get; set; }
         public string Fidelity { get; set; } = "ideal";
     }
 
     private sealed record CapacitorLine(string Index, string Node, string Ic, string Farads);
+    private sealed record TrimLine(string Index, string Node, string Pwl, string ModelCurrent);
     private sealed record PhaseLine(string Node, string Pwl, string Comment);
     private sealed record SubcircuitBlock(string Name, string Parameters, string Equation, string Current);
     private sealed record InstanceLine(string Name, string Src, string Dst, string Phase, string Subcircuit, string Parameters);

@@ -33,7 +33,7 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null) : Netlister
         // Render the testbench first: it is the one that validates the input, so bad input writes nothing.
         var testbench = new StringWriter { NewLine = "\n" };
         WriteTestbench(design, options, testbench);
-        AtomicFile.WriteText(paths[0], w => WriteDevices(GetModels(design), w, design.Name));
+        AtomicFile.WriteText(paths[0], w => WriteDevices(GetModels(design), w, design.Name, trims: GetTrims(design).Count > 0));
         AtomicFile.WriteText(paths[1], w => WriteTop(design, w));
         AtomicFile.WriteAllText(paths[2], testbench.ToString());
         return paths;
@@ -46,7 +46,8 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null) : Netlister
     }
 
     /// <summary>The Verilog-A library: <c>kh_cap</c>, <c>kh_precharge</c> and both modules of each model.</summary>
-    public void WriteDevices(IEnumerable<DeviceModel> models, TextWriter output, string? designName = null)
+    /// <param name="trims">Add <c>kh_trim</c>, the node trim source a trimmed design's top module instantiates.</param>
+    public void WriteDevices(IEnumerable<DeviceModel> models, TextWriter output, string? designName = null, bool trims = false)
     {
         var modules = new List<DeviceModule>();
         foreach (var m in models)
@@ -60,7 +61,7 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null) : Netlister
             modules.Add(new DeviceModule(VerilogNames.Device(m.Name, gated: true), $"{m.Name}, phase-gated: conducts while V(ph) > 0.5",
                 true, parameters, $"V(ph) > 0.5 ? {current} : 0.0"));
         }
-        Templates.Render(DevicesTemplate, new { Design = VerilogNames.Comment(designName), Modules = modules }, output);
+        Templates.Render(DevicesTemplate, new { Design = VerilogNames.Comment(designName), Modules = modules, Trims = trims }, output);
     }
 
     /// <summary>The structural top module: ports n1..nN then ph0..ph(L-1).</summary>
@@ -90,6 +91,8 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null) : Netlister
             VoltageScale = Numbers.Format(units.VoltageScale),
             Capacitors = Enumerable.Range(1, design.NodeCount).Select(k => $"C{Numbers.Format(k)} ({VerilogNames.Net(k)}, {VerilogNames.Ground})"),
             Banks = banks,
+            Trims = GetTrims(design).SelectMany(t => Enumerable.Range(0, design.Layers.Count).Select(li =>
+                $"kh_trim #(.t({Numbers.Format(t.Current)}), .k(k)) T{Numbers.Format(t.Node)}_{Numbers.Format(li)} ({VerilogNames.Net(t.Node)}, {Names.Phase(li)});")).ToList(),
         };
         Templates.Render(TopTemplate, model, output);
         return new VerilogAmsSummary(design.NodeCount + 1 + design.Layers.Count, design.NodeCount + design.DeviceCount);
@@ -184,8 +187,8 @@ public sealed class VerilogAmsEmitter(TemplateSet? templates = null) : Netlister
         return tRead;
     }
 
-    public string FormatDevices(IEnumerable<DeviceModel> models, string? designName = null) =>
-        Capture(w => WriteDevices(models, w, designName));
+    public string FormatDevices(IEnumerable<DeviceModel> models, string? designName = null, bool trims = false) =>
+        Capture(w => WriteDevices(models, w, designName, trims));
 
     public string FormatTop(Design design) => Capture(w => WriteTop(design, w));
 
