@@ -21,7 +21,7 @@ internal static class FlowCommand
         var output = Common.Output<string>("Output directory: report.html, report.md, report.json, plots/, decks, Verilog-AMS and verdicts.", required: true, folder: true);
         var fidelity = FidelityOptions.Choice("Fidelities to generate and verify, comma-separated: ideal, macro, transistor.");
         var noVerify = new Option<bool>("--no-verify") { Description = "Generate and report without simulating (the report says verification was not run)." };
-        var tolerance = new Option<double?>("--tolerance") { Description = "Largest |circuit - reference| in model units (default per task)." };
+        var tolerance = new ToleranceOptions();
         var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var command = new Command("flow", "The whole pipeline in one run: import, generate (ngspice deck per fidelity and Verilog-AMS), verify\n" +
             "each fidelity by co-simulation, and write the chip report (report.html, report.md, report.json).\n" +
@@ -30,7 +30,8 @@ internal static class FlowCommand
         io.AddTo(command);
         units.AddTo(command);
         deck.AddTo(command);
-        foreach (var o in new Option[] { tech, output, fidelity.Option, noVerify, tolerance, jobs }) command.Options.Add(o);
+        tolerance.AddTo(command);
+        foreach (var o in new Option[] { tech, output, fidelity.Option, noVerify, jobs }) command.Options.Add(o);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
@@ -61,7 +62,8 @@ internal static class FlowCommand
                 Command = Common.CommandLine(r),
                 Fidelities = fidelities,
                 Verify = !r.GetValue(noVerify),
-                VerifyOptions = VerifyOptions.Default with { Spice = deck.Spice(r), Tolerance = r.GetValue(tolerance) },
+                VerifyOptions = tolerance.Apply(r, VerifyOptions.Default with { Spice = deck.Spice(r) }),
+                AutoVoltageMargin = units.AutoMargin(r),
                 Backend = CoSimBackend.NgspiceShared,
                 Jobs = r.GetValue(jobs),
                 DigitalTolerance = imported.Tolerance ?? 1e-3,
@@ -69,7 +71,7 @@ internal static class FlowCommand
             var result = new StageProgress(console).Run(p => FlowRunner.Run(plan, p, cancel));
             Summary(console, result.Report, result.Stages);
             console.Out.WriteLine($"report: {Path.GetFullPath(result.HtmlPath)}");
-            return result.Report.Verdict == VerdictStatus.Fail ? App.ExitFailed : App.ExitOk;
+            return result.Report.VerificationStatus == VerdictStatus.Fail ? App.ExitFailed : App.ExitOk;
         }
     }
 
@@ -89,7 +91,10 @@ internal static class FlowCommand
     public static void Summary(Console console, ChipReport report, IReadOnlyList<(string Stage, TimeSpan Elapsed)> stages)
     {
         var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{report.Design}: chip report")).AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());
-        foreach (var h in report.Headlines) table.AddRow(Markup.Escape(h.Label), Markup.Escape(Format.Quantity(h.Value, h.Unit)));
+        string verdict = Markup.Escape(report.Chip.Headline);
+        table.AddRow("verdict", report.Chip.Status == ChipStatus.Pass ? $"[green]{verdict}[/]" : report.Chip.Status == ChipStatus.Incomplete ? verdict : $"[red]{verdict}[/]");
+        string mark = report.Chip.Mark is { } m ? $" ({m})" : "";
+        foreach (var h in report.Headlines) table.AddRow(Markup.Escape(h.Label), Markup.Escape(Format.Quantity(h.Value, h.Unit) + mark));
         table.AddRow("bias range", report.BiasFeasible switch
         {
             true => "feasible",
