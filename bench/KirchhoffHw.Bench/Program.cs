@@ -3,7 +3,7 @@ using KirchhoffHw.Bench;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-string[] known = ["reference", "cosim", "verilog", "mos", "slurm", "all"];
+string[] known = ["reference", "cosim", "verilog", "mos", "slurm", "calibration", "all"];
 if (args.Length != 1 || !known.Contains(args[0]))
 {
     Console.Error.WriteLine($"usage: KirchhoffHw.Bench {string.Join("|", known)}");
@@ -23,6 +23,7 @@ if (args[0] is "verilog" or "all")
 if (args[0] is "cosim" or "all") rc |= CosimBench.Run(root, models);
 if (args[0] is "mos" or "all") rc |= MosBench.Run(root, models);
 if (args[0] is "slurm" or "all") rc |= SlurmBench.Run(root);
+if (args[0] is "calibration" or "all") rc |= CalibrationBench.Run(root, models);
 return rc;
 
 static string FindRoot()

@@ -27,6 +27,8 @@ internal sealed class Chunk
     public readonly double[][] State;
     public readonly long[] Accepted, Rejected, Rhs;
     public long BatchedRhs;
+    /// <summary>Told of every accepted Dopri5 step before the lane moves on (the adjoint's checkpoints); null when nobody listens.</summary>
+    public IStepRecorder? Recorder;
 
     private readonly double[] _sampleTimes; // sorted
     private readonly int[] _sampleSlot;     // sorted index -> requested index
@@ -147,4 +149,10 @@ internal sealed class Chunk
 
     public KirchhoffHwException Failure(int i, string message) =>
         new(new SourceLocation(DesignName), $"case {FirstCase + i}: {message}");
+}
+
+/// <summary>Receives each accepted step of a lane: its case, its size, and the lane's state at the step's start in <see cref="Chunk.Y"/>.</summary>
+internal interface IStepRecorder
+{
+    void Accepted(Chunk c, int lane, int chunkCase, double h);
 }

@@ -22,7 +22,8 @@ internal static class Dopri5
     private const double Safety = 0.9, MinFactor = 0.2, MaxFactor = 10.0;
 
     // Stage inputs y + h * sum coef * k_j, j indexing K: k2..k6 (Stage2..Stage6), then y1 (Stage7, whose k7 is FSAL's next k1).
-    private static readonly (double Coef, int K)[][] Tableau =
+    // The adjoint recomputes steps from this same table in the same order, so it retraces the forward bit for bit.
+    internal static readonly (double Coef, int K)[][] Tableau =
     [
         [(A21, 0)],
         [(A31, 0), (A32, 1)],
@@ -167,6 +168,7 @@ internal static class Dopri5
             bool last = hs == t1 - c.T[b];
             double tNew = last ? t1 : c.T[b] + hs;
             while (c.HasSampleAtOrBefore(ci, tNew)) c.RecordSample(ci, Dense(c, b, tNew));
+            c.Recorder?.Accepted(c, b, ci, hs);
             double factor = err == 0 ? MaxFactor : Math.Min(MaxFactor, Safety * Math.Pow(err, -0.2));
             if (lastRejected[b]) factor = Math.Min(1.0, factor);
             h[b] = hs * factor;

@@ -8,12 +8,12 @@ using KirchhoffHw.Model.Devices;
 namespace KirchhoffHw.Reference;
 
 /// <summary>
-/// The right-hand side of one layer: dv_k/dt = (sum of device currents into k - sum out of k) / C, C = 1 in
-/// model units. A batch of <c>width</c> samples is stored node-major with the batch contiguous,
+/// The right-hand side of one layer: dv_k/dt = (sum of device currents into k - sum out of k + trim_k) / C, C = 1 in
+/// model units, trim_k the design's optional node trim (<see cref="Design.NodeTrims"/>). A batch of <c>width</c> samples is stored node-major with the batch contiguous,
 /// <c>state[node * width + b]</c>, node 0 being ground, so every device works on contiguous spans.
 /// Immutable after construction and safe to share between threads.
 /// </summary>
-public sealed class Kcl
+public sealed partial class Kcl
 {
     /// <summary>
     /// Every built-in law is act(A * vs + C * vd + K) * S. Lowering them to that one form lets a single fused
@@ -36,6 +36,9 @@ public sealed class Kcl
     private readonly Run[] _runs;
     private readonly Activation _activation;
     private readonly double[] _edgeMajorTheta;
+    /// <summary>The edge of each term (terms are in node-pair order).</summary>
+    private readonly int[] _termEdge;
+    private readonly double[]? _trims;
 
     private readonly bool _wide;
 
@@ -58,9 +61,15 @@ public sealed class Kcl
     /// <param name="useModelKernel">Force the model's own <see cref="DeviceModel.Current(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double})"/> per edge (any subclass; tests compare both paths).</param>
     public Kcl(Layer layer, int nodeCount, bool useModelKernel = false) : this(layer, nodeCount, useModelKernel, PreferWide) { }
 
+    /// <param name="nodeTrims">Per-node trim currents (index 0 is node 1), or null for none.</param>
+    public Kcl(Layer layer, int nodeCount, double[]? nodeTrims, bool useModelKernel = false) : this(layer, nodeCount, useModelKernel, PreferWide, nodeTrims) { }
+
     /// <param name="wide">Run the fused loop on 512-bit vectors rather than Vector&lt;double&gt; (tests compare both).</param>
-    internal Kcl(Layer layer, int nodeCount, bool useModelKernel, bool wide)
+    internal Kcl(Layer layer, int nodeCount, bool useModelKernel, bool wide, double[]? nodeTrims = null)
     {
+        if (nodeTrims is not null && nodeTrims.Length != nodeCount)
+            throw new ArgumentException($"node trims have {nodeTrims.Length} values but the design has {nodeCount} nodes", nameof(nodeTrims));
+        _trims = nodeTrims is null ? null : (double[])nodeTrims.Clone();
         _wide = wide;
         Layer = layer;
         NodeCount = nodeCount;
@@ -88,6 +97,7 @@ public sealed class Kcl
         // Sorted by node pair (stably, so a pair's devices keep their order) to make each pair one run.
         var order = Enumerable.Range(0, _activation == Activation.Generic ? 0 : n)
             .OrderBy(e => edges.Source[e]).ThenBy(e => edges.Destination[e]).ToArray();
+        _termEdge = order;
         _terms = new Term[order.Length];
         var runs = new List<Run>();
         for (int i = 0; i < order.Length; i++)
@@ -126,8 +136,21 @@ public sealed class Kcl
             case Activation.Tanh: Fused<TanhAct>(state, derivative, width); break;
             default: ModelKernel(state, derivative, width); break;
         }
+        if (_trims is not null) AddTrims(derivative, width);
         if (!groundInflow.IsEmpty) derivative[..width].CopyTo(groundInflow);
         derivative[..width].Clear();
+    }
+
+    /// <summary>Each trim is a source from ground into its node, so ground gives up what the nodes receive.</summary>
+    private void AddTrims(Span<double> derivative, int width)
+    {
+        double total = 0;
+        for (int k = 0; k < _trims!.Length; k++)
+        {
+            TensorPrimitives.Add(derivative.Slice((k + 1) * width, width), _trims[k], derivative.Slice((k + 1) * width, width));
+            total += _trims[k];
+        }
+        TensorPrimitives.Subtract(derivative[..width], total, derivative[..width]);
     }
 
     private interface IAct

@@ -47,7 +47,7 @@ public sealed class ReferenceSolver : IReferenceSolver
             if (inputs[i] is null || inputs[i].Length > design.NodeCount)
                 throw new ArgumentException($"input {i} has {inputs[i]?.Length.ToString() ?? "no"} values but {design.Name} has {design.NodeCount} nodes", nameof(inputs));
 
-        var rhs = design.Layers.Select(l => new Kcl(l, design.NodeCount)).ToArray();
+        var rhs = design.Layers.Select(l => new Kcl(l, design.NodeCount, design.NodeTrims)).ToArray();
         var outputNodes = design.OutputNodes;
         var results = new CaseResult[inputs.Count];
         // Rk4 steps every lane together, so a block is one batch of lanes. Dopri5 refills a lane as soon as its

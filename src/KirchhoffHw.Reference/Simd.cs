@@ -28,6 +28,8 @@ internal interface ISimd<TV> where TV : struct
     static abstract TV SelectPositive(TV x, TV ifPositive, TV otherwise);
     /// <summary>x &lt; 0 ? ifNegative : otherwise, per element.</summary>
     static abstract TV SelectNegative(TV x, TV ifNegative, TV otherwise);
+    /// <summary>The sum of the elements, in a fixed order.</summary>
+    static abstract double Sum(TV v);
     /// <summary>Reinterprets as int64, subtracts <paramref name="bias"/> and shifts into the exponent field.</summary>
     static abstract TV ExponentFromBits(TV x, long bias);
 }
@@ -53,6 +55,7 @@ internal readonly struct SimdPortable : ISimd<Vector<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> SelectNegative(Vector<double> x, Vector<double> ifNegative, Vector<double> otherwise) =>
         Vector.ConditionalSelect(Vector.LessThan(x, Vector<double>.Zero), ifNegative, otherwise);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Sum(Vector<double> v) => Vector.Sum(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> ExponentFromBits(Vector<double> x, long bias) =>
         Vector.AsVectorDouble((Vector.AsVectorInt64(x) - new Vector<long>(bias)) << 52);
@@ -79,6 +82,7 @@ internal readonly struct Simd512 : ISimd<Vector512<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> SelectNegative(Vector512<double> x, Vector512<double> ifNegative, Vector512<double> otherwise) =>
         Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<double>.Zero), ifNegative, otherwise);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Sum(Vector512<double> v) => Vector512.Sum(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> ExponentFromBits(Vector512<double> x, long bias) =>
         ((x.AsInt64() - Vector512.Create(bias)) << 52).AsDouble();

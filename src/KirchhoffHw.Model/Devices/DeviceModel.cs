@@ -87,6 +87,30 @@ public abstract class DeviceModel
         throw new NotSupportedException($"device model {Name} is not of the form amplitude * act(a*vs + b*vd + c)");
 
     /// <summary>
+    /// d(A, B, C, Amplitude)/dp of <see cref="Affine"/> at <paramref name="p"/>, row-major 4 x <see cref="ParameterCount"/>
+    /// (row 0 dA/dp, 1 dB/dp, 2 dC/dp, 3 dAmplitude/dp): the adjoint's fused kernel gathers sensitivities of the four
+    /// form values and maps them to parameters with it. Built-in laws override it exactly; this fallback is a central
+    /// difference of <see cref="Affine"/>.
+    /// </summary>
+    public virtual void AffineJacobian(ReadOnlySpan<double> p, Span<double> jacobian)
+    {
+        int n = p.Length;
+        Span<double> q = stackalloc double[n];
+        p.CopyTo(q);
+        for (int k = 0; k < n; k++)
+        {
+            double h = 1e-6 * Math.Max(1, Math.Abs(p[k]));
+            q[k] = p[k] + h; var up = Affine(q);
+            q[k] = p[k] - h; var down = Affine(q);
+            q[k] = p[k];
+            jacobian[0 * n + k] = (up.A - down.A) / (2 * h);
+            jacobian[1 * n + k] = (up.B - down.B) / (2 * h);
+            jacobian[2 * n + k] = (up.C - down.C) / (2 * h);
+            jacobian[3 * n + k] = (up.Amplitude - down.Amplitude) / (2 * h);
+        }
+    }
+
+    /// <summary>
     /// dI/dp_k for every parameter k (<paramref name="dIdp"/> has <see cref="ParameterCount"/> values), the sensitivity
     /// the adjoint needs. Built-in laws override it exactly; this fallback is a central difference for models that do not.
     /// </summary>
@@ -136,6 +160,30 @@ public abstract class DeviceModel
     {
         ParameterGradient(vs, vd, p, outOfSource);
         outOfSource.CopyTo(intoDestination);
+    }
+
+    /// <summary>
+    /// Batched reverse-mode product of the pin currents, the adjoint's kernel for laws the fused loop does not cover.
+    /// With w_out[b] and w_in[b] the adjoint weights of sample b's current out of the source pin and into the
+    /// destination pin, adds w_out dI_out/dx + w_in dI_in/dx to <paramref name="gradVs"/>[b] (x = vs),
+    /// <paramref name="gradVd"/>[b] (x = vd) and <paramref name="gradP"/>[k * n + b] (x = p_k, n samples). This fallback
+    /// calls <see cref="PinGradient"/> and <see cref="PinParameterGradient"/> per sample; a model on a hot path overrides it.
+    /// </summary>
+    public virtual void PinAdjoint(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p,
+        ReadOnlySpan<double> weightOut, ReadOnlySpan<double> weightIn, Span<double> gradVs, Span<double> gradVd, Span<double> gradP)
+    {
+        int n = vs.Length, pc = p.Length;
+        Span<double> dOut = stackalloc double[pc], dIn = stackalloc double[pc];
+        for (int b = 0; b < n; b++)
+        {
+            double wo = weightOut[b], wi = weightIn[b];
+            if (wo == 0 && wi == 0) continue;
+            var (sVs, sVd, dVs, dVd) = PinGradient(vs[b], vd[b], p);
+            gradVs[b] += wo * sVs + wi * dVs;
+            gradVd[b] += wo * sVd + wi * dVd;
+            PinParameterGradient(vs[b], vd[b], p, dOut, dIn);
+            for (int k = 0; k < pc; k++) gradP[k * n + b] += wo * dOut[k] + wi * dIn[k];
+        }
     }
 
     public override string ToString() => Name;

@@ -13,6 +13,11 @@ public sealed class ShiftTanh1 : DeviceModel
     public override bool DependsOnDifferenceOnly => true;
     public override bool HasAffineForm => true;
     public override AffineForm Affine(ReadOnlySpan<double> p) => new(p[1], -p[1], p[0], 1.0);
+    public override void AffineJacobian(ReadOnlySpan<double> p, Span<double> j)
+    {
+        j.Clear(); // A = p1, B = -p1, C = p0
+        j[0 * 2 + 1] = 1; j[1 * 2 + 1] = -1; j[2 * 2 + 0] = 1;
+    }
     public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
     {
         double t = Math.Tanh((vs - vd) * p[1] + p[0]), s = 1 - t * t;
@@ -43,6 +48,11 @@ public sealed class ShiftTanh2 : DeviceModel
     public override bool DependsOnDifferenceOnly => false;
     public override bool HasAffineForm => true;
     public override AffineForm Affine(ReadOnlySpan<double> p) => new(p[0], p[1], p[2], 1.0);
+    public override void AffineJacobian(ReadOnlySpan<double> p, Span<double> j)
+    {
+        j.Clear(); // A = p0, B = p1, C = p2
+        j[0 * 3 + 0] = 1; j[1 * 3 + 1] = 1; j[2 * 3 + 2] = 1;
+    }
     public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
     {
         double t = Math.Tanh(vs * p[0] + vd * p[1] + p[2]), s = 1 - t * t;
@@ -74,6 +84,11 @@ public sealed class ShiftRelu1 : DeviceModel
     public override bool DependsOnDifferenceOnly => true;
     public override bool HasAffineForm => true;
     public override AffineForm Affine(ReadOnlySpan<double> p) => new(1.0, -1.0, -p[0], p[1]);
+    public override void AffineJacobian(ReadOnlySpan<double> p, Span<double> j)
+    {
+        j.Clear(); // C = -p0, Amplitude = p1
+        j[2 * 2 + 0] = -1; j[3 * 2 + 1] = 1;
+    }
     public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
     {
         double x = vs - vd - p[0];
@@ -102,6 +117,11 @@ public sealed class ShiftRelu2 : DeviceModel
     public override bool DependsOnDifferenceOnly => false;
     public override bool HasAffineForm => true;
     public override AffineForm Affine(ReadOnlySpan<double> p) => new(p[0], p[1], p[2], 1.0);
+    public override void AffineJacobian(ReadOnlySpan<double> p, Span<double> j)
+    {
+        j.Clear(); // A = p0, B = p1, C = p2
+        j[0 * 3 + 0] = 1; j[1 * 3 + 1] = 1; j[2 * 3 + 2] = 1;
+    }
     public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
     {
         double on = vs * p[0] + vd * p[1] + p[2] > 0 ? 1.0 : 0.0;
@@ -131,6 +151,11 @@ public sealed class ShiftLeakyRelu1 : DeviceModel
     public override bool DependsOnDifferenceOnly => true;
     public override bool HasAffineForm => true;
     public override AffineForm Affine(ReadOnlySpan<double> p) => new(1.0, -1.0, -p[0], p[1]);
+    public override void AffineJacobian(ReadOnlySpan<double> p, Span<double> j)
+    {
+        j.Clear(); // C = -p0, Amplitude = p1
+        j[2 * 2 + 0] = -1; j[3 * 2 + 1] = 1;
+    }
     public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
     {
         double x = vs - vd - p[0];
@@ -167,6 +192,11 @@ public sealed class ShiftLeakyRelu2 : DeviceModel
     public override bool DependsOnDifferenceOnly => false;
     public override bool HasAffineForm => true;
     public override AffineForm Affine(ReadOnlySpan<double> p) => new(p[0], p[1], p[2], 1.0);
+    public override void AffineJacobian(ReadOnlySpan<double> p, Span<double> j)
+    {
+        j.Clear(); // A = p0, B = p1, C = p2
+        j[0 * 3 + 0] = 1; j[1 * 3 + 1] = 1; j[2 * 3 + 2] = 1;
+    }
     public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
     {
         double slope = vs * p[0] + vd * p[1] + p[2] > 0 ? 1.0 : Slope;
@@ -199,6 +229,11 @@ public sealed class Conductance : DeviceModel
     public override bool DependsOnDifferenceOnly => true;
     public override bool HasAffineForm => true;
     public override AffineForm Affine(ReadOnlySpan<double> p) => new(1.0, -1.0, 0.0, p[0]);
+    public override void AffineJacobian(ReadOnlySpan<double> p, Span<double> j)
+    {
+        j.Clear(); // Amplitude = p0
+        j[3] = 1;
+    }
     public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp) => dIdp[0] = vs - vd;
     public override Expr Law { get; } = Expr.P(0) * (Expr.Vs - Expr.Vd);
     public override double Current(double vs, double vd, ReadOnlySpan<double> p) => p[0] * (vs - vd);

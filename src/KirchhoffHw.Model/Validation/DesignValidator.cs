@@ -23,6 +23,10 @@ public static class DesignValidator
         if (design.Readout.Kind != ReadoutKind.All && (design.Readout.Count < 1 || design.Readout.Count > design.NodeCount))
             Add($"read-out {design.Readout} does not fit the {design.NodeCount} nodes");
 
+        if (design.NodeTrims is { } trims)
+            for (int k = 0; k < trims.Length; k++)
+                if (!double.IsFinite(trims[k])) Add($"node {k + 1}: trim current is {trims[k]}; trims must be finite");
+
         for (int li = 0; li < design.Layers.Count; li++)
         {
             var layer = design.Layers[li];
