@@ -29,7 +29,7 @@ public class MnistDeckTests
         var options = VerifyOptions.Default with
         {
             // The deck's currents are under test, not the error control derived from a reference: the fixed one keeps
-            // this check what it was (the shortened run's states hardly move, so a derived reltol would be its loosest).
+            // this check as it was written.
             Spice = SpiceOptions.Default with { MaxStepFraction = 0.25, Accuracy = DeckAccuracy.Default },
             SamplesPerLayer = 0,
             CaseTimeout = TimeSpan.FromMinutes(10),
