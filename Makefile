@@ -13,6 +13,7 @@ BENCH_DEPS  := python3-numpy python3-scipy
 # slurm-wlm + munge: `make cluster` runs a single-node Slurm cluster for the job-array tests and scale-out runs.
 CLUSTER_DEPS := slurm-wlm munge
 OUT         ?= out
+BENCH       ?= all
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -60,8 +61,8 @@ demo: deps cli ## the whole flow on designs/tiny.yaml at 1 pF / 10 ns, cells siz
 	$(CLI) flow designs/tiny.yaml --random 8 --seed 7 --capacitance 1p --time-unit 10n --voltage-scale auto --tech designs/tech/ptm45hp.yaml -o $(OUT)/demo; code=$$?; \
 	  echo "HTML report: $$(realpath $(OUT)/demo/report.html)"; exit $$code
 
-bench: bench-deps build ## measurements: bench/results/*.json
-	$(DOTNET) run -c $(CONFIG) --project bench/KirchhoffHw.Bench -- all
+bench: bench-deps build ## measurements: bench/results/*.json (BENCH=slurm, cosim, ... runs one target)
+	$(DOTNET) run -c $(CONFIG) --no-build --project bench/KirchhoffHw.Bench -- $(BENCH)
 
 cluster: ## start this checkout's single-node Slurm cluster (config, state, logs in .cluster/); a no-op when it is up
 	$(call apt_install,$(CLUSTER_DEPS))
