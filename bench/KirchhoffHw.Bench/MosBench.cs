@@ -92,7 +92,7 @@ internal static class MosBench
         {
             Circuit = lowered.Circuit,
             Fidelity = lowered.Built,
-            Rails = (library.Tech.Vss, library.Tech.Vdd),
+            Supply = new Supply(library.Tech.Name, library.Tech.Vss, library.Tech.Vdd, Powers: true),
             // accuracy here is the cells', not the integrator's: reltol 1e-3 takes 477 time points where 1e-4 takes 1,222 and moves
             // the outputs by 5e-5 (2026-12-01, 2 samples), against cell errors of order 0.1
             Spice = lowered.Apply(SpiceOptions.Default with { MaxStepFraction = 0.05, SimulatorOptions = new Dictionary<string, string> { ["reltol"] = "1e-3" } }),

@@ -121,6 +121,26 @@ public sealed class CellLibrary
     }
 
     /// <summary>
+    /// The largest error (model units) one device's cell may show against its trained law when it is built as trained:
+    /// each part's fitted error at the device's amplitude and input range, plus, for a saturating part, how far the target
+    /// still rises beyond the fitted range (the cell is flat there). A device whose cell as sized misses by more is not
+    /// built as trained: its bias was clamped to the technology, or its input leaves what the cell was fitted over.
+    /// </summary>
+    public double FitBound(DeviceModel model, ReadOnlySpan<double> p, double range)
+    {
+        var kind = CellKind.For(model);
+        var (_, _, _, amplitude) = CellKind.AffineOf(model, p);
+        double bound = 0;
+        foreach (var part in kind.Parts)
+        {
+            var fit = FitOf(part);
+            double tail = part.Operation == Operation.Tanh ? 1 - Math.Tanh(fit.Range) : 0;
+            bound += Math.Abs(amplitude) * part.Weight * (fit.DeviceError(fit.MaxError, range) + tail);
+        }
+        return bound;
+    }
+
+    /// <summary>
     /// The fitted law of one device, in model units, as the macro model computes it: per part, realized
     /// amplitude (bias / current scale) x the characterized cell curve at the part's gain x the affine input.
     /// </summary>

@@ -6,8 +6,11 @@ using KirchhoffHw.Model.IO;
 namespace KirchhoffHw.Cells;
 
 /// <summary>Per layer: how many devices need a powered cell, cannot be built as trained, or need no cell.</summary>
+/// <param name="FitAboveBound">Devices whose cell as sized misses the trained law by more than <see cref="CellLibrary.FitBound"/>.</param>
+/// <param name="MaxFitBoundModel">The largest of the layer's devices' fit bounds, model units.</param>
 public sealed record LayerRealizability(int Layer, string Model, int Devices, int NeedActive, int Unrealizable, int Omitted,
-    long Transistors, double StaticCurrent, double Area, double MaxFitErrorModel, double RmsFitErrorModel, double MaxFitErrorAmps);
+    long Transistors, double StaticCurrent, double Area, double MaxFitErrorModel, double RmsFitErrorModel, double MaxFitErrorAmps,
+    int FitAboveBound = 0, double MaxFitBoundModel = 0);
 
 /// <summary>
 /// The physical mapping of a design onto cells: per device its cell, sizes, biases and fit error (the fitted
@@ -65,7 +68,7 @@ public sealed class PhysicalMapping
         int n = layer.Edges.Count;
         var active = new int[n]; var bad = new int[n]; var omitted = new int[n];
         var transistors = new long[n]; var current = new double[n]; var area = new double[n];
-        var rms = new double[n]; var max = new double[n];
+        var rms = new double[n]; var max = new double[n]; var over = new int[n]; var bound = new double[n];
         Parallel.For(0, n, e =>
         {
             var p = layer.ParametersOf(e);
@@ -79,10 +82,17 @@ public sealed class PhysicalMapping
             current[e] = _library.BiasCurrent(layer.Model, p, units, range);
             area[e] = _library.CellArea(layer.Model, p, units, range);
             (rms[e], max[e]) = FitError(li, e);
+            bound[e] = _library.FitBound(layer.Model, p, range);
+            // The fit's own grid and the device's differ: 5 % of the bound is table resolution, not a misbuilt cell.
+            over[e] = max[e] > FitSlack * bound[e] ? 1 : 0;
         });
         return new LayerRealizability(li, layer.Model.Name, n, active.Sum(), bad.Sum(), omitted.Sum(), transistors.Sum(), current.Sum(), area.Sum(),
-            n == 0 ? 0 : max.Max(), n == 0 ? 0 : Math.Sqrt(rms.Sum(r => r * r) / n), (n == 0 ? 0 : max.Max()) * units.CurrentScale);
+            n == 0 ? 0 : max.Max(), n == 0 ? 0 : Math.Sqrt(rms.Sum(r => r * r) / n), (n == 0 ? 0 : max.Max()) * units.CurrentScale,
+            over.Sum(), n == 0 ? 0 : bound.Max());
     }
+
+    /// <summary>A device's measured fit error may exceed its bound by this factor before it counts as not built as trained.</summary>
+    public const double FitSlack = 1.05;
 
     /// <summary>Writes `&lt;basePath&gt;.cells.csv` and `&lt;basePath&gt;.cells.json` (atomically) and returns their paths.</summary>
     public (string Csv, string Json) Write(string basePath)
@@ -92,14 +102,14 @@ public sealed class PhysicalMapping
         string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
         AtomicFile.WriteText(csv, w =>
         {
-            w.WriteLine("layer,device,source,destination,model,theta,cell,parts,width_scale,nmos_width_m,pmos_width_m,length_m,bias_a,required_bias_a,gain_v_per_unit,reversed,needs_active,problem,fit_rms_model,fit_max_model,fit_rms_a,fit_max_a");
+            w.WriteLine("layer,device,source,destination,model,theta,cell,parts,width_scale,nmos_width_m,pmos_width_m,length_m,bias_a,required_bias_a,gain_v_per_unit,reversed,needs_active,problem,fit_rms_model,fit_max_model,fit_rms_a,fit_max_a,fit_bound_model");
             foreach (var row in Rows())
                 w.WriteLine(string.Join(",", row.Layer, row.Device, row.Source, row.Destination, row.Model, string.Join(" ", row.Theta.Select(F)),
                     row.Cell, row.Sizes.Length, string.Join(" ", row.Sizes.Select(s => F(s.WidthScale))), string.Join(" ", row.Sizes.Select(s => F(s.NmosWidth))),
                     string.Join(" ", row.Sizes.Select(s => F(s.PmosWidth))), F(_library.Tech.Cells.Length), string.Join(" ", row.Sizes.Select(s => F(s.BiasCurrent))),
                     string.Join(" ", row.Sizes.Select(s => F(s.RequiredBias))), string.Join(" ", row.Sizes.Select(s => F(s.Gain))), row.Reversed ? 1 : 0, row.Active ? 1 : 0,
                     Quote(string.Join("; ", row.Sizes.Where(s => s.Problem is not null).Select(s => s.Problem))),
-                    F(row.Rms), F(row.Max), F(row.Rms * units.CurrentScale), F(row.Max * units.CurrentScale)));
+                    F(row.Rms), F(row.Max), F(row.Rms * units.CurrentScale), F(row.Max * units.CurrentScale), F(row.FitBound)));
         });
         AtomicFile.Write(json, stream =>
         {
@@ -151,6 +161,7 @@ public sealed class PhysicalMapping
                 w.WriteEndArray();
                 w.WriteNumber("fit_rms_model", row.Rms); w.WriteNumber("fit_max_model", row.Max);
                 w.WriteNumber("fit_rms_a", row.Rms * units.CurrentScale); w.WriteNumber("fit_max_a", row.Max * units.CurrentScale);
+                w.WriteNumber("fit_bound_model", row.FitBound);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -160,7 +171,7 @@ public sealed class PhysicalMapping
     }
 
     public sealed record Row(int Layer, int Device, int Source, int Destination, string Model, double[] Theta, string Cell,
-        PartSizing[] Sizes, bool Reversed, bool Active, double Rms, double Max);
+        PartSizing[] Sizes, bool Reversed, bool Active, double Rms, double Max, double FitBound);
 
     /// <summary>Every device's row, in layer and device order.</summary>
     public IEnumerable<Row> Rows()
@@ -173,11 +184,12 @@ public sealed class PhysicalMapping
             for (int e = 0; e < layer.Edges.Count; e++)
             {
                 var p = layer.ParametersOf(e);
-                var sizes = _library.Size(layer.Model, p, _design.Units, RangeOf(li, e, p));
+                double range = RangeOf(li, e, p);
+                var sizes = _library.Size(layer.Model, p, _design.Units, range);
                 var (_, _, _, amplitude) = CellKind.AffineOf(layer.Model, p);
                 var (rms, max) = FitError(li, e);
                 yield return new Row(li, e, layer.Edges.Source[e], layer.Edges.Destination[e], layer.Model.Name, p, cell, sizes,
-                    amplitude < 0, CellKind.NeedsActiveCell(layer.Model, p), rms, max);
+                    amplitude < 0, CellKind.NeedsActiveCell(layer.Model, p), rms, max, _library.FitBound(layer.Model, p, range));
             }
         }
     }

@@ -54,6 +54,9 @@ public sealed record FlowPlan
 
     /// <summary>Calibrate <see cref="Design"/> (its teacher field is replaced by the design) before generating; null = no calibration.</summary>
     public CalibrationRequest? Calibrate { get; init; }
+
+    /// <summary>`--voltage-scale auto`: the margin inside the technology's rails the voltage scale is chosen for; null = the design's voltage scale as given.</summary>
+    public double? AutoVoltageMargin { get; init; }
 }
 
 /// <summary>What a run of the flow left behind: the report, every file written and how long each stage took.</summary>
@@ -75,7 +78,7 @@ public static class FlowRunner
         var stages = new List<(string, TimeSpan)>();
         var clock = Stopwatch.StartNew();
         void Done(string stage) { stages.Add((stage, clock.Elapsed)); clock.Restart(); }
-        string name = Names.Identifier(design.Name);
+        string name = Names.Identifier(plan.Design.Name);
         var out_ = plan.OutputDirectory;
         var fidelities = plan.Fidelities.Distinct().ToList();
         var cells = new CellStage(plan.TechPath, plan.Characterizers);
@@ -99,7 +102,15 @@ public static class FlowRunner
 
         progress?.Invoke(new("reference", 0, 1, $"{plan.Inputs.Count} inputs"));
         var reference = ReferenceRun.Solve(target, plan.Inputs, plan.VerifyOptions.Reference, TimesOf(design, plan.VerifyOptions, sized), plan.Solver, cancel);
-        progress?.Invoke(new("reference", 1, 1));
+        VoltageScaleChoice? scale = null;
+        if (plan.AutoVoltageMargin is { } margin)
+        {
+            (target, reference, scale) = VoltageScaleStage.Apply(reference, cells.Technology, margin);
+            design = design.With(units: target.Units);
+        }
+        var verifyOptions = plan.VerifyOptions with { VoltageScale = scale };
+        var spice = AccuracyRule.Apply(verifyOptions.Spice, reference, verifyOptions.RuleFor(design.Task));
+        progress?.Invoke(new("reference", 1, 1, scale is null ? null : $"voltage scale {scale.Volts:G4} V"));
         Done("reference");
 
         if (sized)
@@ -119,10 +130,10 @@ public static class FlowRunner
         {
             string key = CircuitFidelity.KeyOf(fidelity);
             var path = Path.Combine(out_, $"{name}.{key}.cir");
-            GenerateStage.WriteDeck(low, plan.VerifyOptions.Spice with
+            GenerateStage.WriteDeck(low, spice with
             {
                 Input = first,
-                Notes = [$"source: {plan.Source}", $"fidelity: {key}", first.Length == 0 ? "input: none" : $"input: case 0 of {plan.InputOrigin}"],
+                Notes = [$"source: {plan.Source}", $"fidelity: {key}", first.Length == 0 ? "input: none" : $"input: case 0 of {plan.InputOrigin}", .. GenerateStage.ScaleNote(scale)],
             }, path);
             files.Add(path);
             progress?.Invoke(new("generate", ++step, steps, Path.GetFileName(path)));
@@ -148,9 +159,10 @@ public static class FlowRunner
                 Design = target,
                 Circuit = low,
                 Reference = reference,
-                Options = plan.VerifyOptions,
+                Options = verifyOptions with { Spice = spice },
                 Source = plan.Source,
                 VerdictPath = verdictPath,
+                Technology = cells.Technology,
             };
             var verify = new VerifyStage(plan.Backend, plan.Runner?.Invoke(request) ?? new LocalCaseRunner(plan.Jobs));
             var result = verify.Run(request, new Sync(p => progress?.Invoke(new(stage, p.Done, p.Total, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}" : null))), cancel);
@@ -167,8 +179,9 @@ public static class FlowRunner
             Reference = reference,
             Cells = cells,
             SizeCells = sized,
-            Repro = Repro(plan, cells),
+            Repro = Repro(plan with { Design = design, VerifyOptions = verifyOptions with { Spice = spice } }, cells),
             Verification = runs,
+            VoltageScale = scale,
             DigitalTolerance = plan.DigitalTolerance,
             Solver = plan.Solver,
             Generated = plan.Generated,
@@ -191,8 +204,12 @@ public static class FlowRunner
             ("fidelities", string.Join(",", plan.Fidelities.Select(CircuitFidelity.KeyOf))),
             ("technology", Path.GetFileName(cells.TechPath)),
             ("reference", $"{s.Reference.Method} rtol={s.Reference.RelTol:R} atol={s.Reference.AbsTol:R}"),
-            ("deck", $"style={s.Spice.Style} max_step_fraction={s.Spice.MaxStepFraction:R} options={string.Join(",", s.Spice.SimulatorOptions.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Key + "=" + k.Value))}"),
-            ("verify", $"tolerance={(s.Tolerance is { } t ? t.ToString("R", CultureInfo.InvariantCulture) : "per task")} samples_per_layer={s.SamplesPerLayer}"),
+            ("deck", $"style={s.Spice.Style} max_step_fraction={s.Spice.MaxStepFraction.ToString("R", CultureInfo.InvariantCulture)} " +
+                $"reltol={(s.Spice.Accuracy ?? Generate.DeckAccuracy.Default).RelTol.ToString("R", CultureInfo.InvariantCulture)} trtol={(s.Spice.Accuracy ?? Generate.DeckAccuracy.Default).TrTol.ToString("R", CultureInfo.InvariantCulture)} " +
+                $"options={string.Join(",", s.Spice.SimulatorOptions.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Key + "=" + k.Value))}"),
+            ("verify", $"tolerance={(s.Tolerance is { } t ? t.ToString("R", CultureInfo.InvariantCulture) : "per task")} state_atol={(s.StateAtol is { } sa ? sa.ToString("R", CultureInfo.InvariantCulture) : "tolerance")} " +
+                $"state_rtol={s.StateRtol.ToString("R", CultureInfo.InvariantCulture)} samples_per_layer={s.SamplesPerLayer}"),
+            ("voltage scale", plan.AutoVoltageMargin is { } m ? $"auto, margin {m.ToString("R", CultureInfo.InvariantCulture)}: {plan.Design.Units.VoltageScale.ToString("R", CultureInfo.InvariantCulture)} V" : "given"),
             ("digital tolerance", plan.DigitalTolerance.ToString("R", CultureInfo.InvariantCulture)),
         ]);
     }

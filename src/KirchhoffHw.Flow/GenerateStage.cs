@@ -7,6 +7,7 @@ using KirchhoffHw.Generate.Formatting;
 using KirchhoffHw.Model;
 using KirchhoffHw.Model.IO;
 using KirchhoffHw.Reference;
+using KirchhoffHw.Verify;
 
 namespace KirchhoffHw.Flow;
 
@@ -34,11 +35,17 @@ public sealed record GenerateRequest
     public SolverOptions Reference { get; init; } = SolverOptions.Golden;
     public IReferenceSolver Solver { get; init; } = ReferenceSolver.Default;
     public Func<Technology, ICharacterizer>? Characterizers { get; init; }
+
+    /// <summary>`--voltage-scale auto`: the margin inside the technology's rails; null = the design's voltage scale as given.</summary>
+    public double? AutoVoltageMargin { get; init; }
+
+    /// <summary>What a verification would hold the deck to: the simulator's error control is derived from it (<see cref="AccuracyRule"/>).</summary>
+    public Verify.ToleranceRule? Bounds { get; init; }
 }
 
-/// <summary>What a `generate` wrote.</summary>
+/// <summary>What a `generate` wrote, at which units and with which simulator tolerances.</summary>
 public sealed record GenerateResult(Fidelity Fidelity, string? DeckPath, DeckSummary? Deck, TimeSpan DeckTime, PhysicalMapping? Mapping,
-    (string Csv, string Json)? MappingFiles, IReadOnlyList<string> VerilogAmsFiles);
+    (string Csv, string Json)? MappingFiles, IReadOnlyList<string> VerilogAmsFiles, Units Units, VoltageScaleChoice? VoltageScale, DeckAccuracy Accuracy);
 
 /// <summary>The generate stage: a circuit's ngspice deck at its fidelity (with the cell mapping beside a MOS deck) and its Verilog-AMS.</summary>
 public static class GenerateStage
@@ -53,9 +60,18 @@ public static class GenerateStage
         double[] input = q.Inputs.Count == 0 ? [] : q.Inputs[q.Case];
         var cells = new CellStage(q.TechPath, q.Characterizers);
         // A bad technology file is bad input: refused before any work.
-        if (q.Fidelity != Fidelity.Ideal) _ = cells.Technology;
-        var (lowered, mapping) = cells.Lower(design, q.Fidelity,
-            q.Fidelity == Fidelity.Ideal ? null : ReferenceRun.Solve(design, q.Inputs, q.Reference, CellStage.RangeTimes(design), q.Solver, cancel));
+        if (q.Fidelity != Fidelity.Ideal || q.AutoVoltageMargin is not null) _ = cells.Technology;
+        if (q.AutoVoltageMargin is not null && q.Inputs.Count == 0)
+            throw new KirchhoffHwException("<options>", "--voltage-scale auto chooses the scale from the states the inputs reach: give --inputs FILE or --random N");
+        // One reference on every input (without inputs, the zero state the deck starts from): the cells' operating range,
+        // the automatic voltage scale and the simulator's tolerances all read it.
+        IReadOnlyList<double[]> solved = q.Inputs.Count > 0 ? q.Inputs : [new double[design.Input.Width]];
+        var times = (q.Fidelity == Fidelity.Ideal ? [] : CellStage.RangeTimes(design)).Concat(q.AutoVoltageMargin is null ? [] : VoltageScaleStage.Times(design));
+        var reference = ReferenceRun.Solve(design, solved, q.Reference, times, q.Solver, cancel);
+        VoltageScaleChoice? scale = null;
+        if (q.AutoVoltageMargin is { } margin) (design, reference, scale) = VoltageScaleStage.Apply(reference, cells.Technology, margin);
+        var spice = AccuracyRule.Apply(q.Spice, reference, q.Bounds ?? Verify.VerifyOptions.Default.RuleFor(design.Task));
+        var (lowered, mapping) = cells.Lower(design, q.Fidelity, q.Fidelity == Fidelity.Ideal ? null : reference);
         string? deckPath = null;
         DeckSummary? deck = null;
         var deckTime = TimeSpan.Zero;
@@ -64,17 +80,20 @@ public static class GenerateStage
         {
             deckPath = q.Format == OutputFormat.All ? Path.Combine(q.Output, Names.Identifier(design.Name) + ".cir") : q.Output;
             var clock = Stopwatch.StartNew();
-            deck = WriteDeck(lowered, q.Spice with
+            deck = WriteDeck(lowered, spice with
             {
                 Input = input,
-                Notes = [$"source: {q.Source}", q.Inputs.Count == 0 ? "input: none (all nodes start at 0 V)" : $"input: case {q.Case} of {q.InputOrigin}"],
+                Notes = [$"source: {q.Source}", q.Inputs.Count == 0 ? "input: none (all nodes start at 0 V)" : $"input: case {q.Case} of {q.InputOrigin}", .. ScaleNote(scale)],
             }, deckPath);
             deckTime = clock.Elapsed;
             if (mapping is not null) mappingFiles = mapping.Write(Path.ChangeExtension(deckPath, null));
         }
         var verilog = q.Format is OutputFormat.VerilogAms or OutputFormat.All ? WriteVerilogAms(design, input, q.Output) : [];
-        return new GenerateResult(q.Fidelity, deckPath, deck, deckTime, mapping, mappingFiles, verilog);
+        return new GenerateResult(q.Fidelity, deckPath, deck, deckTime, mapping, mappingFiles, verilog, design.Units, scale, spice.Accuracy!);
     }
+
+    /// <summary>The deck-header line that says how an automatic voltage scale was chosen (none when it was given).</summary>
+    public static IEnumerable<string> ScaleNote(VoltageScaleChoice? scale) => scale is null ? [] : [scale.Describe()];
 
     /// <summary>Writes one circuit's ngspice deck, atomically.</summary>
     public static DeckSummary WriteDeck(Lowered lowered, SpiceOptions spice, string path)

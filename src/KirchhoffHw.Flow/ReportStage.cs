@@ -26,6 +26,9 @@ public sealed record ReportPlan
 
     public IReferenceSolver Solver { get; init; } = ReferenceSolver.Default;
     public DateTimeOffset Generated { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>How the design's voltage scale was chosen, when `--voltage-scale auto` chose it.</summary>
+    public Model.VoltageScaleChoice? VoltageScale { get; init; }
 }
 
 /// <summary>The report stage: the digital comparison's solve, the cells' figures (sized or counted), the report built and written.</summary>
@@ -41,7 +44,7 @@ public static class ReportStage
         var request = plan.SizeCells
             ? TechnologyInputs.Request(design, plan.Source, tech, plan.Cells.Library, plan.Cells.Map(plan.Reference), plan.Reference, digital, plan.Repro)
             : TechnologyInputs.Unsized(design, plan.Source, tech, plan.Reference, digital, plan.Repro);
-        return ReportBuilder.Build(request with { Verification = plan.Verification, Generated = plan.Generated });
+        return ReportBuilder.Build(request with { Verification = plan.Verification, Generated = plan.Generated, VoltageScale = plan.VoltageScale });
     }
 
     /// <summary>report.json, report.md, report.html and plots/ into <paramref name="directory"/>; returns the files written.</summary>

@@ -32,20 +32,44 @@ public sealed class LibraryCells(CellLibrary library, NodeRanges ranges) : ICell
         var bias = new double[n];
         var bad = new bool[n];
         var built = new bool[n];
+        var floor = new double[n];
+        var ceiling = new double[n];
+        var limit = new string?[n];
+        var partMin = new double[n];
+        var partMax = new double[n];
         Parallel.For(0, n, e =>
         {
             var p = layer.ParametersOf(e);
             double range = Lowering.DeviceRange(layer, e, p, nodeRange);
             var sizes = library.Size(layer.Model, p, units, range);
             double tail = 0;
-            foreach (var s in sizes) { tail += s.RequiredBias; bad[e] |= s.Problem is not null; built[e] |= s.WidthScale > 0; }
+            floor[e] = double.NaN;
+            ceiling[e] = double.PositiveInfinity;
+            partMin[e] = double.PositiveInfinity;
+            foreach (var s in sizes)
+            {
+                tail += s.RequiredBias;
+                if (s.RequiredBias > 0) partMin[e] = Math.Min(partMin[e], s.RequiredBias);
+                partMax[e] = Math.Max(partMax[e], s.RequiredBias);
+                bad[e] |= s.Problem is not null;
+                built[e] |= s.WidthScale > 0;
+                if (s.Problem is null) continue;
+                // What the sizing built a clamped part at is the limit it ran into.
+                if (s.BiasCurrent > s.RequiredBias) floor[e] = double.IsNaN(floor[e]) ? s.BiasCurrent : Math.Max(floor[e], s.BiasCurrent);
+                else ceiling[e] = Math.Min(ceiling[e], s.BiasCurrent);
+                limit[e] ??= s.Problem;
+            }
             bias[e] = tail;
             supply[e] = library.BiasCurrent(layer.Model, p, units, range);
             area[e] = library.CellArea(layer.Model, p, units, range);
         });
         long cells = built.LongCount(b => b);
+        double raisedTo = floor.Where(f => !double.IsNaN(f)).DefaultIfEmpty(double.NaN).Max();
+        double loweredTo = ceiling.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min();
         return new LayerCosts(supply.Sum(), area.Sum(), cells * kind.TransistorCount, cells * kind.PhaseSwitchesPerDevice,
-            bad.LongCount(b => b), n == 0 ? 0 : bias.Where((_, i) => built[i]).DefaultIfEmpty(0).Min(), n == 0 ? 0 : bias.Max());
+            bad.LongCount(b => b), n == 0 ? 0 : bias.Where((_, i) => built[i]).DefaultIfEmpty(0).Min(), n == 0 ? 0 : bias.Max(),
+            raisedTo, loweredTo, limit.FirstOrDefault(l => l is not null),
+            partMin.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min(), n == 0 ? double.NaN : partMax.Max());
     }
 }
 
@@ -63,6 +87,7 @@ public static class TechnologyInputs
         Reference = reference,
         Digital = digital,
         CellFits = Fits(library, design, mapping),
+        FitAboveBound = mapping.Layers.Sum(l => (long)l.FitAboveBound),
         CellNote = FitNote(tech, mapping),
         CellPlots = CellPlots.IvCurves(library).ToList(),
         Repro = repro,
@@ -132,7 +157,7 @@ public static class TechnologyInputs
                 x.fit.MaxError, x.fit.RmsError, "model units per unit amplitude"))
             .Concat(mapping.Layers.Select(l => new CellFit($"layer {l.Layer} {l.Model}",
                 $"{l.Devices} devices as built vs trained law over their nodes' ranges; {l.Unrealizable} not realizable as trained, {l.Omitted} omitted",
-                l.MaxFitErrorModel, l.RmsFitErrorModel, "model units")))
+                l.MaxFitErrorModel, l.RmsFitErrorModel, "model units", l.MaxFitBoundModel, l.FitAboveBound)))
             .ToList();
 
     public static string FitNote(Technology tech, PhysicalMapping mapping) =>

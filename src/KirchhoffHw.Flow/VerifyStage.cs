@@ -26,6 +26,12 @@ public sealed record VerifyRequest
 
     /// <summary>Forget an interrupted run's journal instead of resuming it.</summary>
     public bool Fresh { get; init; }
+
+    /// <summary>
+    /// The technology whose rails the node swing is checked against at every fidelity (a MOS circuit runs on its cells'
+    /// own); null = none named, no rails check at ideal fidelity.
+    /// </summary>
+    public Technology? Technology { get; init; }
 }
 
 /// <summary>
@@ -42,7 +48,7 @@ public sealed class VerifyStage(CoSimBackend backend, ICaseRunner runner)
 
     public VerifyReport Run(VerifyRequest q, IProgress<VerifyProgress>? progress = null, CancellationToken cancel = default)
     {
-        var options = OptionsFor(q.Circuit, q.Options);
+        var options = OptionsFor(q.Circuit, q.Options, q.Technology);
         var journal = q.VerdictPath is null ? null : JournalOf(q.VerdictPath);
         if (q.Fresh && journal is not null) Journal.Delete(journal);
         var report = new Verifier(q.Design, options, Backend, Runner, q.Source).Run(q.Reference, journal, progress, cancel);
@@ -54,14 +60,23 @@ public sealed class VerifyStage(CoSimBackend backend, ICaseRunner runner)
         return report;
     }
 
-    /// <summary>The verification's options for a circuit: the lowered laws (or netlist), its fidelity and its rails.</summary>
-    public static VerifyOptions OptionsFor(Lowered circuit, VerifyOptions options) => options with
+    /// <summary>
+    /// The verification's options for a circuit: the lowered laws (or netlist), its fidelity and the supply its node swing
+    /// is checked against: its cells' technology, which powers it; at ideal fidelity <paramref name="technology"/>'s, which
+    /// says only whether the chip could be built at this voltage scale.
+    /// </summary>
+    public static VerifyOptions OptionsFor(Lowered circuit, VerifyOptions options, Technology? technology = null) => options with
     {
         Circuit = circuit.Circuit,
         Fidelity = circuit.Built,
-        Rails = circuit.Rails,
+        Supply = SupplyOf(circuit, technology) ?? options.Supply,
         Spice = circuit.Apply(options.Spice),
     };
+
+    /// <summary>The supply a circuit's node swing is held to: its cells' technology, else the one named for the run.</summary>
+    public static Supply? SupplyOf(Lowered circuit, Technology? technology) =>
+        circuit.Built.UsesCells ? new Supply(circuit.Library!.Tech.Name, circuit.Library.Tech.Vss, circuit.Library.Tech.Vdd, Powers: true)
+        : technology is null ? null : new Supply(technology.Name, technology.Vss, technology.Vdd, Powers: false);
 
     /// <summary>
     /// Macro fidelity judged in software, for designs too large for a simulator case by case: the fitted cell laws

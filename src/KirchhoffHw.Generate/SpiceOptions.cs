@@ -31,13 +31,19 @@ public sealed record SpiceOptions
     /// <summary>Phase edge duration in model time units: sharp against the dynamics, yet a real ramp for the simulator.</summary>
     public double PhaseEdge { get; init; } = 1e-6;
 
-    /// <summary>ngspice `.options` overriding the defaults derived from the units, e.g. reltol=1e-5.</summary>
+    /// <summary>
+    /// The simulator's error control in model units; null = <see cref="DeckAccuracy.Default"/>. Verification derives it
+    /// from the design's reference (docs/verification.md) before any deck is written.
+    /// </summary>
+    public DeckAccuracy? Accuracy { get; init; }
+
+    /// <summary>ngspice `.options` overriding <see cref="Accuracy"/> and the other defaults, e.g. reltol=1e-5.</summary>
     public IReadOnlyDictionary<string, string> SimulatorOptions { get; init; } = new Dictionary<string, string>();
 
     /// <summary>
     /// Largest transient step as a fraction of the shortest layer: a backstop. Accuracy comes from ngspice's
-    /// truncation-error control with trtol=0.15 (see the emitter's options); this cap only keeps a step from
-    /// jumping over a whole slice's dynamics. Errors on twomoon were unchanged between caps of 0.05 and 0.2.
+    /// truncation-error control (<see cref="Accuracy"/>); this cap only keeps a step from jumping over a whole
+    /// slice's dynamics. Errors on twomoon were unchanged between caps of 0.05 and 0.2.
     /// </summary>
     public double MaxStepFraction { get; init; } = 0.05;
 
@@ -49,6 +55,22 @@ public sealed record SpiceOptions
     /// behavioural sources. Null = the design's device laws as they are (ideal, or macro after lowering).
     /// </summary>
     public IDeviceNetlist? Devices { get; init; }
+}
+
+/// <summary>
+/// ngspice's error control, in model units so that one choice holds at any capacitance, time unit and voltage scale:
+/// the deck writes vntol = <see cref="VoltageFloor"/> x V_s, chgtol = <see cref="ChargeFloor"/> x C x V_s and abstol =
+/// <see cref="CurrentFloor"/> x C x V_s / tau. ngspice's own absolute defaults (abstol 1 pA, chgtol 10 fC, vntol 1 uV)
+/// are sized for milliamp circuits: at 1 pF the charge tolerance alone would be 1 % of a 1 V swing.
+/// </summary>
+/// <param name="RelTol">ngspice reltol: the relative tolerance of every node's Newton solution and truncation-error estimate.</param>
+/// <param name="TrTol">ngspice divides its trapezoidal truncation-error estimate by trtol (default 7, a fudge for circuits whose
+/// estimate runs high). Ours runs true: at 7 the steps grow until twomoon's errors reach 1e-2.</param>
+/// <param name="Basis">How the numbers were chosen, one line for the deck header.</param>
+public sealed record DeckAccuracy(double RelTol, double TrTol, double VoltageFloor, double ChargeFloor, double CurrentFloor, string Basis)
+{
+    /// <summary>Tight enough for outputs of order 1 held to 1e-3: what a deck gets when no reference was solved for it.</summary>
+    public static readonly DeckAccuracy Default = new(1e-6, 0.15, 1e-7, 1e-9, 1e-9, "fixed defaults (no reference was solved for this deck)");
 }
 
 /// <summary>A lowering pass's replacement for a deck's device banks: finished, escaped deck text.</summary>

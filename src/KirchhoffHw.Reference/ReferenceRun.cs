@@ -88,6 +88,13 @@ public sealed class ReferenceRun
 
     public bool Records(double t) => _slot.ContainsKey(t);
 
+    /// <summary>
+    /// The same run for the design at other units: trajectories are in model units, so a voltage scale chosen from
+    /// this run (or any other change of units) needs no second solve.
+    /// </summary>
+    public ReferenceRun WithUnits(Units units) =>
+        new(Design.With(units: units), Inputs, Options, [.. SampleTimes], [.. Cases], [.. Failures], Elapsed);
+
     /// <summary>Case <paramref name="index"/>'s state (nodes 1..N) at a recorded sample time.</summary>
     public double[] StateAt(int index, double t) =>
         (Cases[index] ?? throw new InvalidOperationException($"case {index} has no reference trajectory")).Samples[Slot(t)].State;

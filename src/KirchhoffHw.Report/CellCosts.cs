@@ -8,8 +8,14 @@ namespace KirchhoffHw.Report;
 /// <param name="OutOfRange">Devices whose bias current falls outside what the technology can build (they are built clamped); null when the cells are not sized.</param>
 /// <param name="MinDeviceBias">Smallest bias current (A) a device with a cell asks for, before any clamping.</param>
 /// <param name="MaxDeviceBias">Largest bias current (A) a device asks for, before any clamping.</param>
+/// <param name="SizingFloor">The bias (A) the cell sizing raised a part to that asked for less: the smallest it can build; NaN when no part was raised.</param>
+/// <param name="SizingCeiling">The bias (A) it lowered a part to that asked for more: the largest it can build; NaN when none was lowered.</param>
+/// <param name="Limit">What the sizing said of one clamped part (its limits and why), or null.</param>
+/// <param name="MinPartBias">Smallest non-zero bias (A) any single part of a cell asks for (a leaky ReLU's 1 % part is far below its device's tail sum).</param>
+/// <param name="MaxPartBias">Largest bias (A) any single part asks for.</param>
 /// <remarks>Without sized cells (<see cref="ICellCosts.Sized"/> false) the currents, areas and biases are NaN: unknown, not zero.</remarks>
-public sealed record LayerCosts(double SupplyCurrent, double CellArea, long Transistors, long PhaseSwitches, long? OutOfRange, double MinDeviceBias, double MaxDeviceBias);
+public sealed record LayerCosts(double SupplyCurrent, double CellArea, long Transistors, long PhaseSwitches, long? OutOfRange, double MinDeviceBias, double MaxDeviceBias,
+    double SizingFloor = double.NaN, double SizingCeiling = double.NaN, string? Limit = null, double MinPartBias = double.NaN, double MaxPartBias = double.NaN);
 
 /// <summary>
 /// What devices cost in a technology. The cell library of a characterized technology sizes each device from its

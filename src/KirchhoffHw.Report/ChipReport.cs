@@ -13,7 +13,9 @@ public sealed record VerificationRun(CircuitFidelity Fidelity, VerifyReport? Res
 }
 
 /// <summary>How well a cell's fitted law matches its transistor-level characterization.</summary>
-public sealed record CellFit(string Model, string Cell, double MaxError, double RmsError, string Unit);
+/// <param name="Bound">For the devices of a layer: the largest error any of them may show when built as trained (<c>CellLibrary.FitBound</c>); null for a cell part's own fit, which sets the bounds.</param>
+/// <param name="AboveBound">Devices of the layer whose error exceeds their own bound; null for a cell part's fit.</param>
+public sealed record CellFit(string Model, string Cell, double MaxError, double RmsError, string Unit, double? Bound = null, long? AboveBound = null);
 
 /// <summary>Everything needed to repeat the run exactly: the command, the inputs (every sampled vector) and their seed, the solver settings.</summary>
 public sealed record Reproducibility(string Command, string InputOrigin, int? Seed, IReadOnlyList<double[]> Inputs, IReadOnlyList<(string Name, string Value)> Settings);
@@ -23,7 +25,11 @@ public sealed record Headline(string Key, string Label, double Value, string Uni
 
 /// <summary>The rails and bias range against what a circuit (a fidelity's key), or the reference (`reference`), actually did.</summary>
 public sealed record RangeCheck(string Of, double MaxNodeVolts, double AllowedSwingVolts, bool NodesWithinRails,
-    double MaxDeviceAmps, double MaxBiasCurrent, bool CurrentsWithinBias);
+    double MaxDeviceAmps, double MaxBiasCurrent, bool CurrentsWithinBias)
+{
+    /// <summary><see cref="Of"/> for the reference's own trajectories, which every fidelity must follow.</summary>
+    public const string Reference = "reference";
+}
 
 /// <summary>A chip-level report: counts, estimates with their formulas, the timescale sweep, the digital comparison, verification and plots.</summary>
 public sealed record ChipReport(
@@ -46,7 +52,9 @@ public sealed record ChipReport(
     string CellNote,
     IReadOnlyList<PlotImage> Plots,
     Reproducibility Repro,
-    IReadOnlyList<Headline> Headlines)
+    IReadOnlyList<Headline> Headlines,
+    ChipVerdict Chip,
+    Model.VoltageScaleChoice? VoltageScale = null)
 {
     public const string Schema = "kirchhoffhw-report/1";
 
@@ -58,10 +66,7 @@ public sealed record ChipReport(
 
     public bool Has(EstimateKey key) => Estimates.Any(e => e.Key == key);
 
-    /// <summary>Pass when every verification that ran passed and at least one ran; not run when none ran.</summary>
-    public VerdictStatus Verdict => Verification.All(v => v.Result is null) ? VerdictStatus.NotRun
+    /// <summary>The verifications alone: pass when every one that ran passed and at least one ran; not run when none ran.</summary>
+    public VerdictStatus VerificationStatus => Verification.All(v => v.Result is null) ? VerdictStatus.NotRun
         : Verification.Where(v => v.Result is not null).All(v => v.Result!.Pass) ? VerdictStatus.Pass : VerdictStatus.Fail;
-
-    /// <summary>The verdict as report.json and the page show it: `pass`, `FAIL` or `not verified`.</summary>
-    public string VerdictText => Verdict == VerdictStatus.NotRun ? "not verified" : Verdict.Text();
 }

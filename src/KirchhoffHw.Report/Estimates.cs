@@ -6,8 +6,19 @@ namespace KirchhoffHw.Report;
 public sealed record Estimate(EstimateKey Key, string Name, double Value, string Unit, string Formula, IReadOnlyList<(string Symbol, double Value)> Inputs);
 
 /// <summary>Figures at one time unit, holding the capacitance fixed: what a faster or slower chip would need and cost.</summary>
+/// <param name="DeviceCurrent">Largest bias current a device asks for (A), before any clamping.</param>
+/// <param name="MinDeviceBias">Smallest bias current a device with a cell asks for (A), before any clamping.</param>
+/// <param name="OutOfRange">Devices the cell sizing cannot build at this time unit (<c>CellLibrary.Size</c> and its problem): feasible exactly when 0.</param>
+/// <param name="SizingFloor">Smallest bias the sizing builds, seen where it raised a part to it; NaN when no part was raised.</param>
+/// <param name="SizingCeiling">Largest bias the sizing builds, seen where it lowered a part to it; NaN when none was lowered.</param>
+/// <param name="MinPartBias">Smallest non-zero bias any one part of a cell asks for (A); <paramref name="MaxPartBias"/> the largest. The sizing limits parts, so these decide feasibility.</param>
+/// <param name="Clamped">True when some device is built at a limit instead of its own bias: its static power no longer follows 1/tau.</param>
 public sealed record SweepPoint(double TimeUnit, double DeviceCurrent, bool Feasible, double StaticPower, double EnergyPerInference,
-    double Latency, double AveragePower, double Throughput);
+    double Latency, double AveragePower, double Throughput, double MinDeviceBias, long OutOfRange, double SizingFloor, double SizingCeiling, string? Limit,
+    double MinPartBias, double MaxPartBias)
+{
+    public bool Clamped => OutOfRange > 0;
+}
 
 /// <summary>
 /// Chip-level estimates from counts, units and stated inputs. Every figure is a closed formula over numbers that
@@ -86,15 +97,58 @@ public static class ChipEstimator
     }
 
     /// <summary>
-    /// The estimates again at every time unit of <see cref="SweepTimeUnits"/>, recosting the cells at each (bias scales
-    /// as 1/tau); empty without sized cells, since every figure of the sweep follows from the cells' bias.
+    /// The estimates again at every time unit of <see cref="SweepTimeUnits"/>, every device's cell sized again at each by the
+    /// same rules as the report's own cells (<see cref="ICellCosts.Cost"/>: the cell library's sizing), so a decade is
+    /// feasible exactly when every device can be built there. Required biases scale as 1/tau; built ones stop at the
+    /// sizing's limits. Empty without sized cells, since every figure of the sweep follows from the cells' bias.
     /// </summary>
     public static IReadOnlyList<SweepPoint> Sweep(Design design, ICellCosts cells, EstimateInputs x) => !cells.Sized ? [] :
         SweepTimeUnits.Select(tau =>
         {
             var counts = DesignCounts.Of(design.With(units: design.Units with { TimeUnit = tau }), cells, x);
             var e = Compute(counts, design.Units with { TimeUnit = tau }, x).ToDictionary(v => v.Key, v => v.Value);
+            var built = counts.Layers.Where(l => l.Costs.Transistors > 0).ToList();
             return new SweepPoint(tau, e[EstimateKey.DeviceBiasMax], counts.OutOfRange == 0, e[EstimateKey.PowerStatic],
-                e[EstimateKey.EnergyPerInference], e[EstimateKey.Latency], e[EstimateKey.PowerAverage], e[EstimateKey.Throughput]);
+                e[EstimateKey.EnergyPerInference], e[EstimateKey.Latency], e[EstimateKey.PowerAverage], e[EstimateKey.Throughput],
+                built.Select(l => l.Costs.MinDeviceBias).DefaultIfEmpty(0).Min(), counts.OutOfRange ?? 0,
+                counts.Layers.Select(l => l.Costs.SizingFloor).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Max(),
+                counts.Layers.Select(l => l.Costs.SizingCeiling).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Min(),
+                counts.Layers.Select(l => l.Costs.Limit).FirstOrDefault(t => t is not null),
+                counts.Layers.Select(l => l.Costs.MinPartBias).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Min(),
+                counts.Layers.Select(l => l.Costs.MaxPartBias).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Max());
         }).ToList();
+
+    /// <summary>
+    /// What the sweep says about time units as a sentence: where the chip can be built, or, where no decade can, which
+    /// limit binds (the sizing's smallest or largest bias, or the spread of the devices' biases against the two).
+    /// </summary>
+    public static string SweepVerdict(IReadOnlyList<SweepPoint> sweep)
+    {
+        if (sweep.Count == 0) return "";
+        var ok = sweep.Where(p => p.Feasible).ToList();
+        if (ok.Count > 0)
+            return $"Every device can be built at time units from {Format.Quantity(ok.Min(p => p.TimeUnit), "s")} to {Format.Quantity(ok.Max(p => p.TimeUnit), "s")}" +
+                (ok.Count < sweep.Count ? $" ({ok.Count} of {sweep.Count} decades)." : " (every decade).");
+        double floor = sweep.Select(p => p.SizingFloor).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Max();
+        double ceiling = sweep.Select(p => p.SizingCeiling).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Min();
+        // Required biases all scale as 1/tau, so their spread is the same at every decade.
+        var any = sweep[0];
+        double spread = any.MinPartBias > 0 ? any.MaxPartBias / any.MinPartBias : double.PositiveInfinity;
+        string limit = sweep.Select(p => p.Limit).FirstOrDefault(t => t is not null) is { } l ? $" (the sizing: {l})" : "";
+        if (!double.IsNaN(floor) && !double.IsNaN(ceiling))
+        {
+            double window = ceiling / floor;
+            if (spread > window)
+                return $"No time unit can build every device: their cells' parts ask for biases spanning {Format.Number(spread)}:1, while the cell sizing builds only " +
+                    $"{Format.Quantity(floor, "A")} to {Format.Quantity(ceiling, "A")} ({Format.Number(window)}:1){limit}.";
+            double slowest = any.TimeUnit * any.MinPartBias / floor, fastest = any.TimeUnit * any.MaxPartBias / ceiling;
+            return $"No decade can build every device, but time units from {Format.Quantity(fastest, "s")} to {Format.Quantity(slowest, "s")} can: " +
+                $"the parts' biases ({Format.Number(spread)}:1) fit between the sizing's {Format.Quantity(floor, "A")} and {Format.Quantity(ceiling, "A")}.";
+        }
+        if (!double.IsNaN(floor))
+            return $"No decade can build every device: at each, some device needs less than the smallest bias the cell sizing builds, {Format.Quantity(floor, "A")}{limit}.";
+        if (!double.IsNaN(ceiling))
+            return $"No decade can build every device: at each, some device needs more than the largest bias the cell sizing builds, {Format.Quantity(ceiling, "A")}{limit}.";
+        return "No decade can build every device.";
+    }
 }

@@ -152,17 +152,26 @@ public static class Plots
     public static IEnumerable<PlotImage> Sweep(IReadOnlyList<SweepPoint> sweep, EstimateInputs x, double currentTimeUnit)
     {
         var taus = sweep.Select(p => Math.Log10(p.TimeUnit)).ToArray();
-        var plt = New("Timescale sweep: largest device bias current", "time unit (s)", "current (A)");
+        var plt = New("Timescale sweep: bias currents the cells ask for", "time unit (s)", "current (A)");
         var cur = plt.Add.Scatter(taus, sweep.Select(p => Math.Log10(p.DeviceCurrent)).ToArray());
         cur.LegendText = "largest device bias"; cur.LineWidth = 2;
+        var low = sweep.Where(p => p.MinPartBias > 0).ToList();
+        if (low.Count > 0)
+        {
+            var m = plt.Add.Scatter(low.Select(p => Math.Log10(p.TimeUnit)).ToArray(), low.Select(p => Math.Log10(p.MinPartBias)).ToArray());
+            m.LegendText = "smallest part bias"; m.LineWidth = 2;
+        }
         var ok = sweep.Where(p => p.Feasible).ToList();
         if (ok.Count > 0)
         {
             var f = plt.Add.ScatterPoints(ok.Select(p => Math.Log10(p.TimeUnit)).ToArray(), ok.Select(p => Math.Log10(p.DeviceCurrent)).ToArray());
             f.MarkerSize = 10; f.Color = Colors.Green; f.LegendText = "feasible";
         }
-        foreach (var (value, label) in new[] { (x.MinBiasCurrent, "min bias"), (x.MaxBiasCurrent, "max bias") })
+        double floor = sweep.Select(p => p.SizingFloor).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Max();
+        double ceiling = sweep.Select(p => p.SizingCeiling).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Min();
+        foreach (var (value, label) in new[] { (floor, "smallest bias the sizing builds"), (ceiling, "largest bias the sizing builds") })
         {
+            if (double.IsNaN(value)) continue;
             var h = plt.Add.HorizontalLine(Math.Log10(value));
             h.Color = Colors.Red; h.LinePattern = LinePattern.Dashed; h.LegendText = $"{label} {Format.Quantity(value, "A")}";
         }
@@ -172,7 +181,9 @@ public static class Plots
         LogAxis(plt.Axes.Left);
         plt.ShowLegend(Alignment.UpperRight);
         yield return Render(plt, "sweep_current", "Timescale sweep: current",
-            "The largest bias current any device needs, for every decade of the time unit (bias scales as C V_s / tau); green: time units at which every device can be built within the technology's limits.");
+            $"The bias currents the devices' cells ask for at every decade of the time unit (they scale as C V_s / tau), against the limits the cell sizing " +
+            $"built clamped parts at (red; the technology states {Format.Quantity(x.MinBiasCurrent, "A")} .. {Format.Quantity(x.MaxBiasCurrent, "A")}); " +
+            "green: time units at which every device can be built. " + ChipEstimator.SweepVerdict(sweep));
 
         var p2 = New("Timescale sweep: power and energy", "time unit (s)", "W (power), J (energy)");
         var pw = p2.Add.Scatter(taus, sweep.Select(p => Math.Log10(p.AveragePower)).ToArray());
@@ -187,7 +198,9 @@ public static class Plots
         LogAxis(p2.Axes.Left);
         p2.ShowLegend(Alignment.UpperLeft);
         yield return Render(p2, "sweep_power", "Timescale sweep: power and energy",
-            "Power grows as 1/tau while static energy per inference stays fixed (current x time is constant at fixed C); precharge, switching and read-out energies do not depend on tau.");
+            "Static power grows as 1/tau, and static energy per inference stays fixed (current x time is constant at fixed C), only at time units where no " +
+            "device is clamped: a part built at the sizing's floor keeps that bias however slow the chip runs, so there static power stays flat and static " +
+            "energy grows with tau. Precharge, switching and read-out energies do not depend on tau.");
     }
 }
 

@@ -30,6 +30,12 @@ public sealed record ReportRequest
     public Func<double, ICellCosts>? Cells { get; init; }
 
     public IReadOnlyList<CellFit> CellFits { get; init; } = [];
+
+    /// <summary>How the design's voltage scale was chosen, when `--voltage-scale auto` chose it.</summary>
+    public VoltageScaleChoice? VoltageScale { get; init; }
+
+    /// <summary>Devices whose cells, as sized, miss their trained law by more than their fit allows; null when no cells were sized.</summary>
+    public long? FitAboveBound { get; init; }
     public string CellNote { get; init; } = "";
     public IReadOnlyList<PlotImage> CellPlots { get; init; } = [];
 
@@ -54,15 +60,13 @@ public static class ReportBuilder
 
         // Node voltages are signed and measured from node 0, so they must fit between the rails on both sides.
         double swing = q.Inputs.Vss < 0 ? Math.Min(q.Inputs.Vdd, -q.Inputs.Vss) : q.Inputs.Vdd;
-        var ranges = q.Verification.Where(v => v.Result is not null).Select(v => new RangeCheck(v.Fidelity.Key,
+        // The reference's swing is what every fidelity must reach, so the rails are checked at every fidelity, ideal
+        // included (exact laws need no bias, but their nodes still need a supply); then what each simulated circuit did.
+        double volts = op.PeakModelVoltage * design.Units.VoltageScale, amps = op.PeakModelCurrent * design.Units.CurrentScale;
+        var ranges = new List<RangeCheck> { new(RangeCheck.Reference, volts, swing, volts <= swing, amps, q.Inputs.MaxBiasCurrent, amps <= q.Inputs.MaxBiasCurrent) };
+        ranges.AddRange(q.Verification.Where(v => v.Result is not null).Select(v => new RangeCheck(v.Fidelity.Key,
             v.Result!.Range.MaxNodeVolts, swing, v.Result.Range.MaxNodeVolts <= swing,
-            v.Result.Range.MaxDeviceAmps, q.Inputs.MaxBiasCurrent, v.Result.Range.MaxDeviceAmps <= q.Inputs.MaxBiasCurrent)).ToList();
-        if (!counts.Sized)
-        {
-            // Without cells the reference still says how far the nodes swing against the rails and how much current a device carries.
-            double volts = op.PeakModelVoltage * design.Units.VoltageScale, amps = op.PeakModelCurrent * design.Units.CurrentScale;
-            ranges.Insert(0, new RangeCheck("reference", volts, swing, volts <= swing, amps, q.Inputs.MaxBiasCurrent, amps <= q.Inputs.MaxBiasCurrent));
-        }
+            v.Result.Range.MaxDeviceAmps, q.Inputs.MaxBiasCurrent, v.Result.Range.MaxDeviceAmps <= q.Inputs.MaxBiasCurrent)));
 
         var plots = new List<PlotImage>();
         var first = q.Verification.FirstOrDefault(v => v.Result is not null)?.Result;
@@ -93,12 +97,13 @@ public static class ReportBuilder
         Estimate(EstimateKey.DeviceBiasMax, "Largest device bias", "A");
         if (byKey.TryGetValue(EstimateKey.EnergyPerInference, out var energy))
             headlines.Add(new("digital_energy_ratio", "GPU energy / chip energy", digital.EnergyPerInference / energy.Value, ""));
-        if (!counts.Sized) headlines.Add(new("node_swing_v", "Largest node swing (reference)", ranges[0].MaxNodeVolts, "V"));
+        headlines.Add(new("node_swing_v", "Largest node swing (reference)", ranges[0].MaxNodeVolts, "V"));
         foreach (var run in q.Verification.Where(v => v.Result is not null))
             headlines.Add(new($"passed_{run.Fidelity.Key}", $"Cases passed ({run.Fidelity.Key})", run.Result!.Cases.Count(c => c.Pass), $"of {run.Result.Cases.Count}"));
 
+        var chip = ChipVerdict.Of(q.Verification, ranges, counts.Devices, counts.OutOfRange, counts.Sized ? q.FitAboveBound ?? 0 : null);
         return new ChipReport(design.Name, q.Source, design.Task, q.Generated, design.Units, q.Inputs, counts, op.PeakModelCurrent, q.Reference.Inputs.Count,
-            estimates, counts.OutOfRange is { } outside ? outside == 0 : null, sweep, digital, q.Verification, ranges, q.CellFits, q.CellNote, plots, q.Repro, headlines)
+            estimates, counts.OutOfRange is { } outside ? outside == 0 : null, sweep, digital, q.Verification, ranges, q.CellFits, q.CellNote, plots, q.Repro, headlines, chip, q.VoltageScale)
         {
             Calibration = design.Calibration,
         };

@@ -18,15 +18,25 @@ public static class ReportJson
         w.WriteString("design", r.Design);
         w.WriteString("source", r.Source);
         w.WriteString("task", r.Task.ToString().ToLowerInvariant());
-        w.WriteString("verdict", r.VerdictText);
+        w.WriteString("verdict", r.Chip.Text);
+        w.WriteString("verdict_headline", r.Chip.Headline);
+        w.WriteStartArray("verdict_reasons");
+        foreach (var reason in r.Chip.Reasons)
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", reason.Kind.Json()); w.WriteString("text", reason.Text);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
 
-        VerdictJson.WriteUnits(w, r.Units);
+        VerdictJson.WriteUnits(w, r.Units, r.VoltageScale);
 
         w.WriteStartArray("headlines");
         foreach (var h in r.Headlines)
         {
             w.WriteStartObject();
             w.WriteString("key", h.Key); w.WriteString("label", h.Label); Num(w, "value", h.Value); w.WriteString("unit", h.Unit);
+            if (r.Chip.Mark is { } mark) w.WriteString("mark", mark); else w.WriteNull("mark");
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -115,12 +125,15 @@ public static class ReportJson
         foreach (var p in r.Sweep)
         {
             w.WriteStartObject();
-            w.WriteNumber("time_unit_s", p.TimeUnit); Num(w, "device_bias_max_a", p.DeviceCurrent); w.WriteBoolean("feasible", p.Feasible);
+            w.WriteNumber("time_unit_s", p.TimeUnit); Num(w, "device_bias_max_a", p.DeviceCurrent); Num(w, "device_bias_min_a", p.MinDeviceBias);
+            Num(w, "part_bias_min_a", p.MinPartBias); Num(w, "part_bias_max_a", p.MaxPartBias); w.WriteNumber("out_of_range", p.OutOfRange);
+            Num(w, "sizing_floor_a", p.SizingFloor); Num(w, "sizing_ceiling_a", p.SizingCeiling); w.WriteBoolean("feasible", p.Feasible);
             Num(w, "static_power_w", p.StaticPower); Num(w, "energy_per_inference_j", p.EnergyPerInference); Num(w, "latency_s", p.Latency);
             Num(w, "average_power_w", p.AveragePower); Num(w, "throughput_per_s", p.Throughput);
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        w.WriteString("sweep_note", ChipEstimator.SweepVerdict(r.Sweep));
 
         var d = r.Digital;
         w.WriteStartObject("digital");
@@ -163,6 +176,8 @@ public static class ReportJson
         {
             w.WriteStartObject();
             w.WriteString("model", f.Model); w.WriteString("cell", f.Cell); Num(w, "max_error", f.MaxError); Num(w, "rms_error", f.RmsError); w.WriteString("unit", f.Unit);
+            Num(w, "bound", f.Bound);
+            if (f.AboveBound is { } above) w.WriteNumber("devices_above_bound", above); else w.WriteNull("devices_above_bound");
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -238,10 +253,14 @@ public static class ReportJson
         w.WriteString("simulator", r.Simulator);
         w.WriteString("compared_with", v.ComparedWith);
         w.WriteNumber("tolerance", r.Tolerance);
+        var rule = r.Rule ?? ToleranceRule.Absolute(r.Tolerance, VerifyOptions.Default.InitialTolerance);
+        w.WriteStartObject("bounds");
+        w.WriteNumber("output", rule.Output); w.WriteNumber("state_atol", rule.StateAtol); w.WriteNumber("state_rtol", rule.StateRtol); w.WriteNumber("initial", rule.Initial);
+        w.WriteEndObject();
         var s = r.Summary;
         w.WriteStartObject("summary");
         w.WriteNumber("cases", s.Cases); w.WriteNumber("simulated", s.Simulated); w.WriteNumber("passed", r.Cases.Count(x => x.Pass));
-        Num(w, "max_output_error", s.MaxOutputError); Num(w, "rms_output_error", s.RmsOutputError);
+        Num(w, "max_output_error", s.MaxOutputError); w.WriteNumber("output_bound", r.Tolerance); Num(w, "rms_output_error", s.RmsOutputError);
         Num(w, "argmax_agreement", s.ArgmaxAgreement); Num(w, "min_reference_margin", s.MinReferenceMargin);
         Num(w, "mean_sample_error", s.MeanSampleError); Num(w, "reference_std", s.ReferenceStd); Num(w, "energy_distance", s.EnergyDistance);
         w.WriteBoolean("pass", s.Pass);
@@ -270,6 +289,14 @@ public static class ReportJson
                 w.WriteEndObject();
             }
             else w.WriteNull("errors");
+            if (c.Bounds is { } b)
+            {
+                w.WriteStartObject("bounds");
+                Num(w, "initial", b.Initial); Num(w, "boundary", b.State); Num(w, "sample", b.State); Num(w, "output", b.Output);
+                w.WriteEndObject();
+                Num(w, "state_scale", b.StateScale);
+            }
+            else w.WriteNull("bounds");
             w.WriteNumber("max_node_v", c.Range.MaxNodeVolts); w.WriteNumber("max_device_a", c.Range.MaxDeviceAmps);
             Num(w, "settle_s", c.SettleTime);
             w.WriteEndObject();

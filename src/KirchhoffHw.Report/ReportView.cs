@@ -6,11 +6,12 @@ namespace KirchhoffHw.Report;
 
 // What the report templates print: every string is computed here, the templates only lay it out.
 public sealed record Row(string Label, string Value, string Note = "");
-public sealed record HeadlineView(string Key, string Label, string Text, string Raw);
+/// <param name="Mark">Empty when the chip passes; otherwise what keeps it from passing ("not buildable"), shown with the figure.</param>
+public sealed record HeadlineView(string Key, string Label, string Text, string Raw, string Mark, bool Marked);
 public sealed record EstimateView(string Key, string Name, string Text, string Raw, string Formula, string Inputs);
 public sealed record LayerView(string Index, string Model, string Devices, string Slice, string Transistors, string SupplyCurrent, string CellArea, string BiasRange, string OutOfRange);
 public sealed record ModelView(string Model, string Devices, string TransistorsPerDevice, string SwitchesPerDevice, string Transistors, string Switches);
-public sealed record SweepView(string TimeUnit, string Current, string Feasible, string StaticPower, string Energy, string Latency, string Power, string Throughput, bool IsCurrent);
+public sealed record SweepView(string TimeUnit, string Current, string Asked, string Built, string OutOfRange, string Feasible, string StaticPower, string Energy, string Latency, string Power, string Throughput, bool IsCurrent, bool Clamped);
 public sealed record DigitalLayerView(string Index, string Model, string Devices, string OpsPerDevice, string Evaluations, string OpsPerEvaluation);
 public sealed record CaseView(string Index, string Status, string Verdict, bool Passed, string Initial, string Boundary, string Sample, string Output, string Node, string Current, string Settle, string Failures);
 public sealed record RunView(string Fidelity, string Status, string StatusClass, string Reason, IReadOnlyList<Row> Summary, IReadOnlyList<CaseView> Cases, IReadOnlyList<string> Failures, bool Ran);
@@ -18,6 +19,7 @@ public sealed record PlotView(string Key, string Title, string Caption, string F
 
 public sealed record ReportView(
     string Design, string Source, string Task, string Generated, string Verdict, string VerdictClass,
+    string VerdictHeadline, IReadOnlyList<string> VerdictReasons,
     IReadOnlyList<HeadlineView> Headlines,
     IReadOnlyList<Row> Units,
     IReadOnlyList<Row> Counts,
@@ -71,11 +73,12 @@ public sealed record ReportView(
         var counts = r.Counts;
         return new ReportView(
             r.Design, r.Source, r.Task.ToString().ToLowerInvariant(), r.Generated.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", Inv),
-            r.VerdictText, ClassOf(r.Verdict),
-            r.Headlines.Select(h => new HeadlineView(h.Key, h.Label, Q(h.Value, h.Unit), Format.Raw(h.Value))).ToList(),
+            r.Chip.Text, ClassOf(r.Chip.Status), r.Chip.Headline, r.Chip.Reasons.Select(x => x.Text).ToList(),
+            r.Headlines.Select(h => new HeadlineView(h.Key, h.Label, Q(h.Value, h.Unit), Format.Raw(h.Value), r.Chip.Mark ?? "", r.Chip.Mark is not null)).ToList(),
             [
                 new("capacitance C", Q(r.Units.Capacitance, "F")), new("time unit tau", Q(r.Units.TimeUnit, "s")),
-                new("voltage scale V_s", Q(r.Units.VoltageScale, "V")), new("current scale C V_s / tau", Q(r.Units.CurrentScale, "A"), "amperes per model current unit"),
+                new("voltage scale V_s", Q(r.Units.VoltageScale, "V"), r.VoltageScale?.Describe() ?? "given"),
+                new("current scale C V_s / tau", Q(r.Units.CurrentScale, "A"), "amperes per model current unit"),
             ],
             [
                 new("nodes (besides ground)", Format.Count(counts.Nodes)), new("capacitors", Format.Count(counts.Capacitors), "one per node"),
@@ -112,14 +115,21 @@ public sealed record ReportView(
             r.BiasFeasible switch
             {
                 true => $"feasible: every device's bias current lies within the technology's range {Q(x.MinBiasCurrent, "A")} .. {Q(x.MaxBiasCurrent, "A")}",
-                false => $"INFEASIBLE: {Format.Count(counts.OutOfRange ?? 0)} of {Format.Count(counts.Devices)} devices need a bias current outside the technology's range {Q(x.MinBiasCurrent, "A")} .. {Q(x.MaxBiasCurrent, "A")}; see the timescale sweep for time units that fit",
+                false => $"INFEASIBLE: {Format.Count(counts.OutOfRange ?? 0)} of {Format.Count(counts.Devices)} devices need a bias current the cell sizing cannot build " +
+                    $"(the technology states {Q(x.MinBiasCurrent, "A")} .. {Q(x.MaxBiasCurrent, "A")}; the sizing's own limits are in the timescale sweep). {ChipEstimator.SweepVerdict(r.Sweep)}",
                 null => $"not assessed: device bias currents, cell area and static power need characterized cells; {NeedCells}",
             },
             r.BiasFeasible == false,
-            r.Sweep.Select(p => new SweepView(Q(p.TimeUnit, "s"), Q(p.DeviceCurrent, "A"), p.Feasible ? "yes" : "no", Q(p.StaticPower, "W"),
+            r.Sweep.Select(p => new SweepView(Q(p.TimeUnit, "s"), Q(p.DeviceCurrent, "A"), $"{Q(p.MinPartBias, "A")} .. {Q(p.MaxPartBias, "A")}",
+                double.IsNaN(p.SizingFloor) && double.IsNaN(p.SizingCeiling) ? "as asked" : $"{(double.IsNaN(p.SizingFloor) ? "" : $">= {Q(p.SizingFloor, "A")}")}{(double.IsNaN(p.SizingFloor) || double.IsNaN(p.SizingCeiling) ? "" : ", ")}{(double.IsNaN(p.SizingCeiling) ? "" : $"<= {Q(p.SizingCeiling, "A")}")}",
+                Format.Count(p.OutOfRange), p.Feasible ? "yes" : "no", Q(p.StaticPower, "W"),
                 Q(p.EnergyPerInference, "J"), Q(p.Latency, "s"), Q(p.AveragePower, "W"), Q(p.Throughput, "1/s"),
-                Math.Abs(Math.Log10(p.TimeUnit) - Math.Log10(r.Units.TimeUnit)) < 1e-9)).ToList(),
-            r.Sweep.Count > 0 ? "" : $"Not computed: every figure of the sweep follows from the cells' bias currents, which need characterized cells; {NeedCells}.",
+                Math.Abs(Math.Log10(p.TimeUnit) - Math.Log10(r.Units.TimeUnit)) < 1e-9, p.Clamped)).ToList(),
+            r.Sweep.Count > 0
+                ? $"{ChipEstimator.SweepVerdict(r.Sweep)} Every device's cell is sized again at each time unit by the cell library's own rules (the .cells.csv of this time unit shows the same biases). " +
+                  "Required biases scale as C V_s / tau; a part asking for less than the sizing's floor or more than its ceiling is built at that limit, so the device is out of range " +
+                  "and its static power stays at the limit instead of following 1/tau (rows marked clamped). Energy per inference, latency and throughput follow from the built biases."
+                : $"Not computed: every figure of the sweep follows from the cells' bias currents, which need characterized cells; {NeedCells}.",
             [
                 new("machine", r.Digital.Machine.Name, r.Digital.Machine.Basis),
                 new("energy per operation e_op", Q(r.Digital.Machine.EnergyPerOpJ, "J")),
@@ -141,7 +151,8 @@ public sealed record ReportView(
                 new($"{g.Of}: largest device current", Q(g.MaxDeviceAmps, "A"), $"{(g.CurrentsWithinBias ? "within" : "ABOVE")} the largest bias current {Q(g.MaxBiasCurrent, "A")}"),
             }).ToList(),
             r.CellNote,
-            r.CellFits.Select(f => new Row($"{f.Model} ({f.Cell})", $"max {Format.Number(f.MaxError)} {f.Unit}", $"rms {Format.Number(f.RmsError)} {f.Unit}")).ToList(),
+            r.CellFits.Select(f => new Row($"{f.Model} ({f.Cell})", $"max {Format.Number(f.MaxError)} {f.Unit}" + (f.Bound is { } b ? $", bound {Format.Number(b)}" : ""),
+                $"rms {Format.Number(f.RmsError)} {f.Unit}" + (f.AboveBound is { } n ? (n == 0 ? "; every device within its bound" : $"; {Format.Count(n)} devices ABOVE their bound") : ""))).ToList(),
             r.Plots.Select(p => new PlotView(p.Key, p.Title, p.Caption, "plots/" + p.FileName, "data:image/png;base64," + Convert.ToBase64String(p.Png), p.Width, p.Height)).ToList(),
             r.Repro.Command, r.Repro.InputOrigin, r.Repro.Seed?.ToString(Inv) ?? "none (no random choice)",
             r.Repro.Settings.Select(s => new Row(s.Name, s.Value)).ToList(),
@@ -161,23 +172,36 @@ public sealed record ReportView(
         _ => "none",
     };
 
+    private static string ClassOf(ChipStatus status) => status switch
+    {
+        ChipStatus.Pass => "pass",
+        ChipStatus.Incomplete => "none",
+        _ => "fail",
+    };
+
     private static RunView Run(VerificationRun v)
     {
         if (v.Result is not { } r) return new RunView(v.Fidelity.Key, v.Status.Text(), ClassOf(v.Status), v.NotRunReason ?? "", [], [], [], false);
         var s = r.Summary;
         string F(double? d) => d is { } x ? Format.Number(x) : "-";
+        string Of(double? error, double? bound) => error is null ? "-" : bound is { } b ? $"{F(error)} / {F(b)}" : F(error);
         var summary = new List<Row>
         {
-            new("simulator", r.Simulator), new("compared with", v.ComparedWith), new("tolerance", Format.Number(r.Tolerance), "model units"),
+            new("simulator", r.Simulator), new("compared with", v.ComparedWith),
+            new("bounds", (r.Rule ?? ToleranceRule.Absolute(r.Tolerance, VerifyOptions.Default.InitialTolerance)).Describe(), "model units; each case's errors below are shown against the bounds they were held to"),
             new("cases", $"{s.Simulated} of {s.Cases} simulated, {r.Cases.Count(c => c.Pass)} passed"),
-            new("output error", $"max {F(s.MaxOutputError)}, rms {F(s.RmsOutputError)}", "model units"),
+            new("output error", $"max {F(s.MaxOutputError)} of {F(r.Tolerance)}, rms {F(s.RmsOutputError)}", "model units"),
             new("timescale", $"read-out at {Format.Quantity(r.Timescale.SimulatedSeconds, "s")} (T x tau = {Format.Quantity(r.Timescale.ExpectedSeconds, "s")}), " +
                 $"settled by {(r.Timescale.LatestSettleSeconds is { } t ? Format.Quantity(t, "s") : "-")}", r.Timescale.Pass ? "pass" : "FAIL"),
         };
+        if (r.Rails is { } rails)
+            summary.Add(new("rails", $"node swing {Format.Quantity(rails.MaxNodeVolts, "V")} {(rails.Within ? "within" : "OUTSIDE")} +-{Format.Quantity(rails.Supply.AllowedSwing, "V")} of {rails.Supply.Name}",
+                rails.Supply.Powers ? "the circuit runs on this supply: leaving it fails the verification" : "exact laws run at any voltage: this says whether the chip could be built at this voltage scale"));
+        if (r.Accuracy is { } acc) summary.Add(new("simulator tolerances", $"reltol {Format.Number(acc.RelTol)}, trtol {Format.Number(acc.TrTol)}", acc.Basis));
         if (s.ArgmaxAgreement is { } a) summary.Add(new("argmax agreement", a.ToString("P1", CultureInfo.InvariantCulture), $"smallest reference margin {F(s.MinReferenceMargin)}"));
         if (s.MeanSampleError is { } m) summary.Add(new("mean per-sample error", F(m), $"reference std {F(s.ReferenceStd)}, energy distance {F(s.EnergyDistance)}"));
         var cases = r.Cases.Select(c => new CaseView(c.Index.ToString(CultureInfo.InvariantCulture), c.Status.ToString(), VerdictStatusText.Of(c.Pass).Text(), c.Pass,
-            F(c.Errors?.Initial), F(c.Errors?.Boundary), F(c.Errors?.Sample), F(c.Errors?.Output),
+            Of(c.Errors?.Initial, c.Bounds?.Initial), Of(c.Errors?.Boundary, c.Bounds?.State), Of(c.Errors?.Sample, c.Bounds?.State), Of(c.Errors?.Output, c.Bounds?.Output),
             Format.Quantity(c.Range.MaxNodeVolts, "V"), Format.Quantity(c.Range.MaxDeviceAmps, "A"),
             c.SettleTime is { } st ? Format.Quantity(st, "s") : "-",
             string.Join("; ", c.Failures.Concat(c.Message is null ? [] : [c.Message]).Distinct()))).ToList();

@@ -137,8 +137,9 @@ public sealed record TaskPlan
 
     /// <summary>
     /// Options are written whole, so an option added to <see cref="VerifyOptions"/> or the deck's options reaches the
-    /// tasks without a change here; only what lowering sets in the task (the circuit, its fidelity, rails and
-    /// transistor netlist) is left out.
+    /// tasks without a change here; only what lowering sets in the task (the circuit, its fidelity and transistor
+    /// netlist) is left out. The supply stays: at ideal fidelity it is the run's named technology, which lowering
+    /// does not know; a MOS circuit's lowering sets its cells' own again.
     /// </summary>
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -149,7 +150,7 @@ public sealed record TaskPlan
 
     private static void LeaveOutLoweringResults(JsonTypeInfo info)
     {
-        string[] lowered = info.Type == typeof(VerifyOptions) ? [nameof(VerifyOptions.Circuit), nameof(VerifyOptions.Fidelity), nameof(VerifyOptions.Rails)]
+        string[] lowered = info.Type == typeof(VerifyOptions) ? [nameof(VerifyOptions.Circuit), nameof(VerifyOptions.Fidelity)]
             : info.Type == typeof(Generate.SpiceOptions) ? [nameof(Generate.SpiceOptions.Devices)]
             : [];
         for (int i = info.Properties.Count - 1; i >= 0; i--)

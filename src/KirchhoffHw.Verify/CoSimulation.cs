@@ -14,7 +14,7 @@ namespace KirchhoffHw.Verify;
 public sealed class CoSimulation(Design design, VerifyOptions options, ISimulationDialect? dialect = null)
 {
     private readonly ISimulationDialect _dialect = dialect ?? new NgspiceEmitter();
-    private readonly double _tolerance = options.ToleranceFor(design.Task);
+    private readonly ToleranceRule _tolerances = options.RuleFor(design.Task);
 
     /// <summary>Model times compared besides the boundaries: evenly inside each layer.</summary>
     public IReadOnlyList<double> SampleTimes { get; } = SampleTimesOf(design, options);
@@ -61,28 +61,28 @@ public sealed class CoSimulation(Design design, VerifyOptions options, ISimulati
             samples.Select((s, i) => Metrics.MaxAbsDiff(s.Item2, reference.Samples[i].State)).DefaultIfEmpty(0).Max(),
             Metrics.MaxAbsDiff(output, reference.Output));
 
-        var failures = new List<string>();
-        // The initial state is checked first: if the simulator dropped the input, every later error is meaningless.
-        if (errors.Initial > options.InitialTolerance)
-            failures.Add($"initial state differs from the input by {errors.Initial:G3} (simulator ignored the initial conditions?)");
+        var bounds = _tolerances.For(StateScale(expected0, reference));
+        var failures = new List<string>(TaskRule.CaseFailures(errors, bounds));
         if (Math.Abs(time[^1] - design.TEnd * tau) > timeTol)
-            failures.Add($"simulation ended at {time[^1]:G6} s, not at T x time unit = {design.TEnd * tau:G6} s");
-        if (errors.Boundary > _tolerance) failures.Add($"layer-boundary error {errors.Boundary:G3} > {_tolerance:G3}");
-        if (errors.Sample > _tolerance) failures.Add($"trajectory error {errors.Sample:G3} > {_tolerance:G3}");
-        if (errors.Output > _tolerance) failures.Add($"output error {errors.Output:G3} > {_tolerance:G3}");
+            failures.Insert(errors.Initial <= bounds.Initial ? 0 : 1, $"simulation ended at {time[^1]:G6} s, not at T x time unit = {design.TEnd * tau:G6} s");
         if (design.Task == TaskKind.Classification && Metrics.ArgMax(output) != Metrics.ArgMax(reference.Output))
             failures.Add($"class {Metrics.ArgMax(output)} differs from the reference's {Metrics.ArgMax(reference.Output)}");
 
         var settle = SettleTime(time, outputNodes.Select(n => waves[n - 1]).ToArray(), reference.Output);
         return new CaseVerdict(index, input, SimulationStatus.Ok, null, failures.Count == 0, failures, reference.Output,
-            circuit, errors, range, settle, clock.Elapsed.TotalSeconds, time.Length);
+            circuit, errors, range, settle, clock.Elapsed.TotalSeconds, time.Length, bounds);
     }
+
+    /// <summary>The case's largest |reference state|: over its initial state, every boundary and every sample the verifier compares.</summary>
+    public static double StateScale(double[] initial, CaseResult reference) =>
+        new[] { initial }.Concat(reference.Boundaries.Select(b => b.State)).Concat(reference.Samples.Select(s => s.State))
+            .SelectMany(s => s).Select(Math.Abs).DefaultIfEmpty(0).Max();
 
     /// <summary>Earliest physical time from which every output stays within tolerance of the reference's final output.</summary>
     private double? SettleTime(double[] time, double[][] outputs, double[] expected)
     {
         double vs = design.Units.VoltageScale;
-        bool Within(int k) => outputs.Select((w, j) => Math.Abs(w[k] / vs - expected[j])).All(e => e <= _tolerance);
+        bool Within(int k) => outputs.Select((w, j) => Math.Abs(w[k] / vs - expected[j])).All(e => e <= _tolerances.Output);
         if (!Within(time.Length - 1)) return null;
         int i = time.Length - 1;
         while (i > 0 && Within(i - 1)) i--;

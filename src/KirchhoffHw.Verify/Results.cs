@@ -25,6 +25,8 @@ public sealed record DynamicRange(double MaxNodeVolts, double MaxDeviceAmps)
 /// The verdict of one case. A case that could not be simulated carries the simulator's status and message
 /// and no circuit data; it fails, and the run goes on with the next case. <see cref="TimePoints"/> is how many
 /// time points the simulator kept: with <see cref="ElapsedSeconds"/> it tells a slow run's cost per point.
+/// <see cref="Bounds"/> are what <see cref="Errors"/> were held to (null when the case has no errors, or in a verdict
+/// file written before states had bounds of their own: <see cref="VerifyReport.Rule"/> then says what they were).
 /// </summary>
 public sealed record CaseVerdict(
     int Index,
@@ -39,7 +41,8 @@ public sealed record CaseVerdict(
     DynamicRange Range,
     double? SettleTime,
     double ElapsedSeconds,
-    int TimePoints);
+    int TimePoints,
+    ErrorBounds? Bounds = null);
 
 /// <summary>Task-level figures over all cases.</summary>
 public sealed record TaskSummary(
@@ -75,6 +78,23 @@ public static class VerdictStatusText
     public static VerdictStatus Of(bool pass) => pass ? VerdictStatus.Pass : VerdictStatus.Fail;
 }
 
+/// <summary>
+/// The node swing of a run against a supply's rails, checked at every fidelity. It fails the verification only when
+/// the circuit runs on that supply (<see cref="Verify.Supply.Powers"/>); otherwise it says whether the chip could be built
+/// at this voltage scale.
+/// </summary>
+public sealed record RailsCheck(Supply Supply, double MaxNodeVolts)
+{
+    public bool Within => MaxNodeVolts <= Supply.AllowedSwing;
+    public bool FailsVerdict => Supply.Powers && !Within;
+}
+
+/// <param name="Tolerance">The output tolerance (model units).</param>
+/// <param name="Rule">Every bound of the run; null in verdict files written before states had bounds of their own (read back as
+/// <see cref="ToleranceRule.Absolute"/> at <paramref name="Tolerance"/>).</param>
+/// <param name="Rails">The node swing against the supply; null when no supply was named (or in older verdict files).</param>
+/// <param name="VoltageScale">How the voltage scale was chosen when it was chosen automatically; null when it was given.</param>
+/// <param name="Accuracy">The simulator's error control the decks were written with (before any --spice-option override).</param>
 public sealed record VerifyReport(
     string Design,
     string Source,
@@ -87,7 +107,11 @@ public sealed record VerifyReport(
     TaskSummary Summary,
     TimescaleCheck Timescale,
     DynamicRange Range,
-    bool Pass)
+    bool Pass,
+    ToleranceRule? Rule = null,
+    RailsCheck? Rails = null,
+    VoltageScaleChoice? VoltageScale = null,
+    Generate.DeckAccuracy? Accuracy = null)
 {
     public VerdictStatus Status => VerdictStatusText.Of(Pass);
 }

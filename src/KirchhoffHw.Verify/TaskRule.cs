@@ -26,6 +26,22 @@ public static class TaskRule
         _ => System.FormattableString.Invariant($"every output within {tolerance:G} model units"),
     };
 
+    /// <summary>
+    /// Why one simulated case breaks its bounds; empty when every error holds. The initial state comes first: if the
+    /// simulator dropped the input, every later error is meaningless.
+    /// </summary>
+    public static IReadOnlyList<string> CaseFailures(CaseErrors errors, ErrorBounds bounds)
+    {
+        var failures = new List<string>();
+        string State() => System.FormattableString.Invariant($"{bounds.State:G3} (atol + rtol x {bounds.StateScale:G4})");
+        if (!(errors.Initial <= bounds.Initial))
+            failures.Add(System.FormattableString.Invariant($"initial state differs from the input by {errors.Initial:G3} (simulator ignored the initial conditions?)"));
+        if (!(errors.Boundary <= bounds.State)) failures.Add(System.FormattableString.Invariant($"layer-boundary error {errors.Boundary:G3} > {State()}"));
+        if (!(errors.Sample <= bounds.State)) failures.Add(System.FormattableString.Invariant($"trajectory error {errors.Sample:G3} > {State()}"));
+        if (!(errors.Output <= bounds.Output)) failures.Add(System.FormattableString.Invariant($"output error {errors.Output:G3} > {bounds.Output:G3}"));
+        return failures;
+    }
+
     /// <summary>The software comparison of a lowered circuit against the ideal reference, judged by the rule.</summary>
     public static bool Holds(SoftwareComparison c, double tolerance, double generationRelativeError) =>
         Holds(c.Task, c.ArgmaxAgreement, c.MeanSampleError, c.ReferenceStd, c.MaxOutputError, tolerance, generationRelativeError);

@@ -12,16 +12,32 @@ namespace KirchhoffHw.Verify;
 /// </summary>
 public static class VerdictJson
 {
-    /// <summary>The `units` object, shared by verdict and report files so tools read both alike.</summary>
-    public static void WriteUnits(Utf8JsonWriter w, Units units)
+    /// <summary>The `units` object, shared by verdict and report files so tools read both alike; with how the voltage scale was chosen when it was chosen automatically.</summary>
+    public static void WriteUnits(Utf8JsonWriter w, Units units, VoltageScaleChoice? choice = null)
     {
         w.WriteStartObject("units");
         w.WriteNumber("capacitance_f", units.Capacitance);
         w.WriteNumber("time_unit_s", units.TimeUnit);
         w.WriteNumber("voltage_scale_v", units.VoltageScale);
         w.WriteNumber("current_scale_a", units.CurrentScale);
+        if (choice is not null)
+        {
+            w.WriteStartObject("voltage_scale_auto");
+            w.WriteNumber("margin", choice.Margin);
+            w.WriteNumber("peak_state_model", choice.PeakModelVoltage);
+            w.WriteNumber("allowed_swing_v", choice.AllowedSwingVolts);
+            w.WriteString("supply", choice.Supply);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
+
+    /// <summary>How a units object says its voltage scale was chosen; null when it was given.</summary>
+    public static VoltageScaleChoice? ReadVoltageScaleChoice(JsonElement units) =>
+        units.TryGetProperty("voltage_scale_auto", out var a) && a.ValueKind == JsonValueKind.Object
+            ? new VoltageScaleChoice(units.GetProperty("voltage_scale_v").GetDouble(), a.GetProperty("margin").GetDouble(),
+                a.GetProperty("peak_state_model").GetDouble(), a.GetProperty("allowed_swing_v").GetDouble(), a.GetProperty("supply").GetString()!)
+            : null;
 
     public static void Save(string path, VerifyReport report) =>
         AtomicFile.Write(path, s =>
@@ -38,9 +54,40 @@ public static class VerdictJson
         w.WriteString("fidelity", r.Fidelity.ToString());
         w.WriteString("simulator", r.Simulator);
         w.WriteString("task", r.Task.ToString().ToLowerInvariant());
-        WriteUnits(w, r.Units);
+        WriteUnits(w, r.Units, r.VoltageScale);
         w.WriteNumber("tolerance", r.Tolerance);
+        var rule = r.Rule ?? ToleranceRule.Absolute(r.Tolerance, VerifyOptions.Default.InitialTolerance);
+        w.WriteStartObject("bounds");
+        w.WriteNumber("output", rule.Output);
+        w.WriteNumber("state_atol", rule.StateAtol);
+        w.WriteNumber("state_rtol", rule.StateRtol);
+        w.WriteNumber("initial", rule.Initial);
+        w.WriteEndObject();
         w.WriteBoolean("pass", r.Pass);
+        if (r.Rails is { } rails)
+        {
+            w.WriteStartObject("rails");
+            w.WriteString("supply", rails.Supply.Name);
+            w.WriteNumber("vss_v", rails.Supply.Vss);
+            w.WriteNumber("vdd_v", rails.Supply.Vdd);
+            w.WriteNumber("allowed_swing_v", rails.Supply.AllowedSwing);
+            w.WriteNumber("max_node_v", rails.MaxNodeVolts);
+            w.WriteBoolean("within", rails.Within);
+            w.WriteBoolean("powers_circuit", rails.Supply.Powers);
+            w.WriteEndObject();
+        }
+        else w.WriteNull("rails");
+        if (r.Accuracy is { } a)
+        {
+            w.WriteStartObject("deck_accuracy");
+            w.WriteNumber("reltol", a.RelTol);
+            w.WriteNumber("trtol", a.TrTol);
+            w.WriteNumber("voltage_floor_model", a.VoltageFloor);
+            w.WriteNumber("charge_floor_model", a.ChargeFloor);
+            w.WriteNumber("current_floor_model", a.CurrentFloor);
+            w.WriteString("basis", a.Basis);
+            w.WriteEndObject();
+        }
 
         w.WriteStartObject("summary");
         var s = r.Summary;
@@ -49,6 +96,7 @@ public static class VerdictJson
         w.WriteNumber("simulated", s.Simulated);
         w.WriteNumber("passed", r.Cases.Count(c => c.Pass));
         Number(w, "max_output_error", s.MaxOutputError);
+        w.WriteNumber("output_bound", r.Tolerance);
         Number(w, "rms_output_error", s.RmsOutputError);
         Number(w, "argmax_agreement", s.ArgmaxAgreement);
         Number(w, "min_reference_margin", s.MinReferenceMargin);
@@ -108,6 +156,16 @@ public static class VerdictJson
             w.WriteNumber("output", e.Output);
             w.WriteEndObject();
         }
+        if (c.Bounds is { } b)
+        {
+            w.WriteStartObject("bounds");
+            w.WriteNumber("initial", b.Initial);
+            w.WriteNumber("boundary", b.State);
+            w.WriteNumber("sample", b.State);
+            w.WriteNumber("output", b.Output);
+            w.WriteEndObject();
+            Number(w, "state_scale", b.StateScale);
+        }
         w.WriteNumber("max_node_v", c.Range.MaxNodeVolts);
         w.WriteNumber("max_device_a", c.Range.MaxDeviceAmps);
         Number(w, "settle_s", c.SettleTime);
@@ -127,7 +185,13 @@ public static class VerdictJson
             static double? N(JsonElement o, string name) => o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
             var u = e.GetProperty("units");
             var units = new Units(u.GetProperty("capacitance_f").GetDouble(), u.GetProperty("time_unit_s").GetDouble(), u.GetProperty("voltage_scale_v").GetDouble());
-            var cases = e.GetProperty("cases").EnumerateArray().Select(ReadCase).ToList();
+            double tolerance = e.GetProperty("tolerance").GetDouble();
+            // A verdict written before states had bounds of their own held every error to the one tolerance.
+            var rule = e.TryGetProperty("bounds", out var rb)
+                ? new ToleranceRule(rb.GetProperty("output").GetDouble(), rb.GetProperty("state_atol").GetDouble(), rb.GetProperty("state_rtol").GetDouble(), rb.GetProperty("initial").GetDouble())
+                : ToleranceRule.Absolute(tolerance, VerifyOptions.Default.InitialTolerance);
+            var cases = e.GetProperty("cases").EnumerateArray().Select(ReadCase)
+                .Select(c => c.Errors is not null && c.Bounds is null ? c with { Bounds = rule.For(double.NaN) } : c).ToList();
             var s = e.GetProperty("summary");
             var summary = new TaskSummary(s.TryGetProperty("task", out var st) ? st.GetString()! : e.GetProperty("task").GetString()!,
                 s.GetProperty("cases").GetInt32(), s.GetProperty("simulated").GetInt32(),
@@ -140,10 +204,19 @@ public static class VerdictJson
             var fidelityText = e.GetProperty("fidelity").GetString()!;
             var fidelity = CircuitFidelity.Parse(fidelityText)
                 ?? throw new KirchhoffHwException(path, $"fidelity '{Generate.Formatting.Names.CommentText(fidelityText)}' is not ideal, macro (tech, corner) or transistor (tech, corner)");
+            RailsCheck? rails = e.TryGetProperty("rails", out var ra) && ra.ValueKind == JsonValueKind.Object
+                ? new RailsCheck(new Supply(ra.GetProperty("supply").GetString()!, ra.GetProperty("vss_v").GetDouble(), ra.GetProperty("vdd_v").GetDouble(),
+                    ra.GetProperty("powers_circuit").GetBoolean()), ra.GetProperty("max_node_v").GetDouble())
+                : null;
+            Generate.DeckAccuracy? accuracy = e.TryGetProperty("deck_accuracy", out var da)
+                ? new Generate.DeckAccuracy(da.GetProperty("reltol").GetDouble(), da.GetProperty("trtol").GetDouble(), da.GetProperty("voltage_floor_model").GetDouble(),
+                    da.GetProperty("charge_floor_model").GetDouble(), da.GetProperty("current_floor_model").GetDouble(), da.GetProperty("basis").GetString()!)
+                : null;
             return new VerifyReport(e.GetProperty("design").GetString()!, e.GetProperty("source").GetString()!, fidelity,
                 e.GetProperty("simulator").GetString()!, units, Enum.Parse<TaskKind>(e.GetProperty("task").GetString()!, ignoreCase: true),
-                e.GetProperty("tolerance").GetDouble(), cases, summary, timescale,
-                new DynamicRange(r.GetProperty("max_node_v").GetDouble(), r.GetProperty("max_device_a").GetDouble()), e.GetProperty("pass").GetBoolean());
+                tolerance, cases, summary, timescale,
+                new DynamicRange(r.GetProperty("max_node_v").GetDouble(), r.GetProperty("max_device_a").GetDouble()), e.GetProperty("pass").GetBoolean(),
+                rule, rails, ReadVoltageScaleChoice(u), accuracy);
         }
         catch (Exception x) when (x is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
@@ -164,6 +237,10 @@ public static class VerdictJson
             ? new CaseErrors(er.GetProperty("initial").GetDouble(), er.GetProperty("boundary").GetDouble(),
                 er.GetProperty("sample").GetDouble(), er.GetProperty("output").GetDouble())
             : null;
+        ErrorBounds? bounds = e.TryGetProperty("bounds", out var bo)
+            ? new ErrorBounds(bo.GetProperty("initial").GetDouble(), bo.GetProperty("boundary").GetDouble(), bo.GetProperty("output").GetDouble(),
+                e.TryGetProperty("state_scale", out var sc) && sc.ValueKind == JsonValueKind.Number ? sc.GetDouble() : double.NaN)
+            : null;
         return new CaseVerdict(
             e.GetProperty("index").GetInt32(), Arr(e.GetProperty("input")),
             Enum.Parse<SimulationStatus>(e.GetProperty("status").GetString()!),
@@ -174,7 +251,8 @@ public static class VerdictJson
             new DynamicRange(e.GetProperty("max_node_v").GetDouble(), e.GetProperty("max_device_a").GetDouble()),
             e.GetProperty("settle_s").ValueKind == JsonValueKind.Null ? null : e.GetProperty("settle_s").GetDouble(),
             e.GetProperty("elapsed_s").GetDouble(),
-            e.TryGetProperty("time_points", out var tp) ? tp.GetInt32() : 0);
+            e.TryGetProperty("time_points", out var tp) ? tp.GetInt32() : 0,
+            bounds);
     }
 
     private static void Array(Utf8JsonWriter w, string name, IEnumerable<double> values)

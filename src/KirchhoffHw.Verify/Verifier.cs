@@ -24,7 +24,7 @@ public readonly record struct VerifyProgress(string Stage, int Done, int Total, 
 public sealed class Verifier
 {
     private readonly Design design;
-    private readonly VerifyOptions options;
+    private VerifyOptions options;
     private readonly Func<ISpiceSimulator> _simulators;
     private readonly ICaseRunner _runner;
     private readonly bool _ownsSimulators;
@@ -99,6 +99,9 @@ public sealed class Verifier
             throw new ArgumentException($"the reference run is of design {reference.Design.Name}, not {design.Name}", nameof(reference));
         if (reference.Options != options.Reference)
             throw new ArgumentException("the reference run was solved with other solver options than the verification's", nameof(reference));
+        // The deck's error control, unless given, follows the design's dynamic range on these inputs (AccuracyRule).
+        if (options.Spice.Accuracy is null)
+            options = options with { Spice = options.Spice with { Accuracy = AccuracyRule.For(reference, options.RuleFor(design.Task)) } };
         var inputs = reference.Inputs;
         var cosim = new CoSimulation(design, options, _dialect);
         var runKey = RunKey();
@@ -150,18 +153,16 @@ public sealed class Verifier
             settles.Any(s => s is null) || settles.Count == 0 ? null : settles.Max(),
             simulated.Count > 0 && Math.Abs(lastTime - expected) <= 1e-9 * expected && settles.All(s => s is not null && s <= expected * (1 + 1e-9)));
         var range = verdicts.Aggregate(DynamicRange.Zero, (r, v) => r.Max(v.Range));
-        if (options.Rails is { } rails && simulated.Count > 0 && (range.MaxNodeVolts > rails.High || -range.MaxNodeVolts < rails.Low))
-        {
-            var inside = Math.Min(rails.High, -rails.Low);
-            if (range.MaxNodeVolts > inside)
-                summary = summary with
-                {
-                    Pass = false,
-                    Failures = [.. summary.Failures, $"node voltages reach {range.MaxNodeVolts:G4} V, outside the supply rails [{rails.Low:G4}, {rails.High:G4}] V: lower the voltage scale"],
-                };
-        }
+        RailsCheck? rails = options.Supply is { } supply && simulated.Count > 0 ? new RailsCheck(supply, range.MaxNodeVolts) : null;
+        if (rails is { FailsVerdict: true })
+            summary = summary with
+            {
+                Pass = false,
+                Failures = [.. summary.Failures, $"node voltages reach {range.MaxNodeVolts:G4} V, outside the supply rails [{rails.Supply.Vss:G4}, {rails.Supply.Vdd:G4}] V of {rails.Supply.Name}: lower the voltage scale (--voltage-scale auto fits it)"],
+            };
         return new VerifyReport(design.Name, source, options.Fidelity, _simulatorName, design.Units, design.Task, tolerance, verdicts,
-            summary, timescale, range, summary.Pass && timescale.Pass && verdicts.All(v => v.Pass));
+            summary, timescale, range, summary.Pass && timescale.Pass && verdicts.All(v => v.Pass), options.RuleFor(design.Task), rails, options.VoltageScale,
+            options.Spice.Accuracy);
     }
 
     private TaskSummary Summarize(IReadOnlyList<CaseVerdict> verdicts, double tolerance)
@@ -221,7 +222,7 @@ public sealed class Verifier
         var s = options.Spice;
         return string.Join("|", options.Fidelity, s.Devices?.Fidelity ?? "", s.Style, s.MergeThreshold, s.PhaseEdge, s.MaxStepFraction,
             string.Join(",", s.SimulatorOptions.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + kv.Value)),
-            options.Reference, options.Tolerance, options.InitialTolerance, options.SamplesPerLayer);
+            s.Accuracy, options.Reference, options.Tolerance, options.StateAtol, options.StateRtol, options.InitialTolerance, options.SamplesPerLayer);
     }
 
     private static string CaseKey(string runKey, int index, double[] input)

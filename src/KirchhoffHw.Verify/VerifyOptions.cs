@@ -13,8 +13,14 @@ public sealed record VerifyOptions
     /// <summary>The golden model: tight enough that its own error is negligible against the tolerances.</summary>
     public SolverOptions Reference { get; init; } = SolverOptions.Golden;
 
-    /// <summary>Largest allowed |circuit - reference| in model units at boundaries, samples and outputs; null = per task (5e-3 for classification logits, 1e-3 otherwise).</summary>
+    /// <summary>Largest allowed |circuit - reference| of an output, model units; null = per task (5e-3 for classification logits, 1e-3 otherwise).</summary>
     public double? Tolerance { get; init; }
+
+    /// <summary>Absolute part of every state's bound (boundaries, interior samples), model units; null = the output tolerance.</summary>
+    public double? StateAtol { get; init; }
+
+    /// <summary>Relative part of every state's bound: a fraction of the case's largest |reference state| (see <see cref="ToleranceRule"/>).</summary>
+    public double StateRtol { get; init; } = 1e-3;
 
     /// <summary>Largest allowed |v(0) - input| in model units: the initial conditions are the input, and simulators are known to drop them.</summary>
     public double InitialTolerance { get; init; } = 1e-9;
@@ -40,8 +46,24 @@ public sealed record VerifyOptions
     /// <summary>The fidelity the circuit was built at, recorded in the verdict.</summary>
     public Model.CircuitFidelity Fidelity { get; init; } = Model.CircuitFidelity.Ideal;
 
-    /// <summary>Supply rails (V, relative to node 0) the node voltages must stay inside; null = no check.</summary>
-    public (double Low, double High)? Rails { get; init; }
+    /// <summary>The supply whose rails (V, relative to node 0) the node voltages are checked against at every fidelity; null = no check.</summary>
+    public Supply? Supply { get; init; }
+
+    /// <summary>How the design's voltage scale was chosen, when it was chosen automatically (written into the verdict).</summary>
+    public Model.VoltageScaleChoice? VoltageScale { get; init; }
 
     public double ToleranceFor(Model.TaskKind task) => Tolerance ?? (task == Model.TaskKind.Classification ? 5e-3 : 1e-3);
+
+    /// <summary>Every bound of a run of this task: outputs at <see cref="ToleranceFor"/>, states at atol + rtol x scale.</summary>
+    public ToleranceRule RuleFor(Model.TaskKind task) => new(ToleranceFor(task), StateAtol ?? ToleranceFor(task), StateRtol, InitialTolerance);
+}
+
+/// <summary>A supply's rails (V, relative to node 0).</summary>
+/// <param name="Name">Whose rails: a technology's name.</param>
+/// <param name="Powers">True when the circuit runs on this supply (MOS cells): leaving the rails then fails the verification.
+/// False at ideal fidelity, whose laws hold at any voltage: the check then says whether the chip could be built at this scale.</param>
+public sealed record Supply(string Name, double Vss, double Vdd, bool Powers)
+{
+    /// <summary>Largest |node voltage| inside the rails: node voltages are signed from node 0, so split rails allow min(Vdd, -Vss).</summary>
+    public double AllowedSwing => Vss < 0 ? Math.Min(Vdd, -Vss) : Vdd;
 }

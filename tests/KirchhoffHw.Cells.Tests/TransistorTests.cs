@@ -18,7 +18,7 @@ public class TransistorTests
         {
             Circuit = lowered.Circuit,
             Fidelity = lowered.Built,
-            Rails = (Shared.Tech.Vss, Shared.Tech.Vdd),
+            Supply = new Supply(Shared.Tech.Name, Shared.Tech.Vss, Shared.Tech.Vdd, Powers: true),
             Spice = lowered.Apply(SpiceOptions.Default with { MaxStepFraction = 0.02 }),
             Reference = SolverOptions.Dopri5(1e-9),
         };

@@ -51,7 +51,9 @@ public class FlowRunnerTests
     {
         var result = FlowRunner.Run(Plan(Fidelity.Ideal) with { Characterizers = _ => new ForbiddenCharacterizer() });
         var report = result.Report;
-        Assert.That(report.Verdict, Is.EqualTo(VerdictStatus.Pass));
+        Assert.That(report.VerificationStatus, Is.EqualTo(VerdictStatus.Pass));
+        Assert.That(report.Chip.Status, Is.EqualTo(Report.ChipStatus.Incomplete), "verified, but no cells were sized: not a pass");
+        Assert.That(report.Chip.Reasons.Select(r => r.Kind), Does.Contain(Report.ReasonKind.CellsNotSized));
         Assert.That(report.Counts.Sized, Is.False);
         Assert.That(report.BiasFeasible, Is.Null);
         Assert.That(report.Estimates.Select(e => e.Key), Is.SupersetOf(new[] { Report.EstimateKey.Latency, Report.EstimateKey.AreaCapacitors }));

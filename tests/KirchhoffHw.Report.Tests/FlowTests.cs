@@ -23,7 +23,11 @@ public class FlowTests
         Assert.That(output, Does.Contain("Energy per inference").And.Contain("verification (ideal)").And.Contain("time: verify ideal"));
         Assert.That(output.TrimEnd().Split('\n')[^1], Is.EqualTo($"report: {Path.GetFullPath(Path.Combine(Reports.Spiral, "report.html"))}"));
         var r = Reports.Json(Reports.Spiral);
-        Assert.That(r.GetProperty("verdict").GetString(), Is.EqualTo("pass"));
+        // Spiral verifies, but its cells' parts ask for biases spanning more than the shipped cell sizing builds at any
+        // time unit (docs/verification.md): the headline says both, and never "pass".
+        Assert.That(r.GetProperty("verification")[0].GetProperty("status").GetString(), Is.EqualTo("pass"));
+        Assert.That(r.GetProperty("verdict").GetString(), Is.EqualTo("not buildable"));
+        Assert.That(r.GetProperty("verdict_headline").GetString(), Does.StartWith("verified; not buildable:"));
         Assert.That(r.GetProperty("verification")[0].GetProperty("summary").GetProperty("passed").GetInt32(), Is.EqualTo(6));
         foreach (var plot in r.GetProperty("plots").EnumerateArray())
             Assert.That(File.Exists(Path.Combine(Reports.Spiral, plot.GetProperty("file").GetString()!)), plot.GetProperty("file").GetString());
@@ -154,7 +158,8 @@ public class FlowTests
         Assert.That(code, Is.Zero, err);
         var a = Reports.Json(_dir);
         var b = Reports.Json(Reports.Spiral);
-        Assert.That(a.GetProperty("verdict").GetString(), Is.EqualTo("pass"));
+        Assert.That(a.GetProperty("verdict_headline").GetString(), Is.EqualTo(b.GetProperty("verdict_headline").GetString()));
+        Assert.That(a.GetProperty("verification")[0].GetProperty("status").GetString(), Is.EqualTo("pass"));
         Assert.That(a.GetProperty("units").GetRawText(), Is.EqualTo(b.GetProperty("units").GetRawText()), "units come from the verdict");
         Assert.That(a.GetProperty("estimates").GetRawText(), Is.EqualTo(b.GetProperty("estimates").GetRawText()));
         Assert.That(a.GetProperty("reproducibility").GetProperty("inputs").GetRawText(), Is.EqualTo(b.GetProperty("reproducibility").GetProperty("inputs").GetRawText()));

@@ -38,8 +38,9 @@ public class UniformCellsTests
         Assert.That(report.Counts.Transistors, Is.EqualTo(4 * 15 + 3 * 2));
         Assert.That(report[EstimateKey.PowerStatic], Is.EqualTo(4 * bias * 1.8).Within(1e-9 * 4 * bias * 1.8));
         Assert.That(report.BiasFeasible, Is.EqualTo(bias is >= 1e-9 and <= 1e-4));
-        Assert.That(report.Verdict, Is.EqualTo(Verify.VerdictStatus.NotRun));
-        Assert.That(report.VerdictText, Is.EqualTo("not verified"));
+        Assert.That(report.VerificationStatus, Is.EqualTo(Verify.VerdictStatus.NotRun));
+        Assert.That(report.Chip.Reasons.Select(r => r.Kind), Does.Contain(ReasonKind.NotVerified));
+        Assert.That(report.Chip.Status, Is.Not.EqualTo(ChipStatus.Pass));
     }
 
     [Test]

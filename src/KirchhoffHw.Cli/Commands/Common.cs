@@ -271,29 +271,98 @@ internal sealed class ModelInputs(Console? console = null)
     public int? SeedUsed(ParseResult r) => r.GetValue(Random) is not null || r.GetValue(Inputs) is null ? r.GetValue(Seed) : null;
 }
 
-/// <summary>--capacitance, --time-unit, --voltage-scale: the physical units of the circuit.</summary>
+/// <summary>--capacitance, --time-unit, --voltage-scale (a value or `auto`), --voltage-margin: the physical units of the circuit.</summary>
 internal sealed class UnitOptions
 {
     private readonly Option<string?> _c = Common.Engineering("--capacitance", "Node capacitance in farads, SPICE notation (1p = 1e-12). Default: the design's (1 F for checkpoints).");
     private readonly Option<string?> _t = Common.Engineering("--time-unit", "Seconds per model time unit (1n = 1e-9). Default: the design's (1 s).");
-    private readonly Option<string?> _v = Common.Engineering("--voltage-scale", "Volts per model voltage unit. Default: the design's (1 V).");
+    private readonly Option<string?> _v = new Option<string?>("--voltage-scale")
+    {
+        Description =
+        "Volts per model voltage unit, or auto: from the largest |state| the reference reaches on the inputs, so every node stays --voltage-margin " +
+        "inside the technology's rails (--tech, or the default technology's). Default: the design's (1 V).",
+    }.ParsedBy(text => VoltageScale(text!));
+    private readonly Option<string?> _margin = new Option<string?>("--voltage-margin")
+    {
+        Description = "With --voltage-scale auto: the fraction of the rails' swing left unused, e.g. 0.1 or 10% (default 10%).",
+    }.ParsedBy(text => Margin(text!));
 
     public void AddTo(Command command)
     {
-        foreach (var o in new[] { _c, _t, _v }) command.Options.Add(o);
+        foreach (var o in new[] { _c, _t, _v, _margin }) command.Options.Add(o);
     }
 
-    /// <summary>The design with the units asked for on the command line over its own (SPICE notation: 1p, 1n, 1meg), checked.</summary>
+    /// <summary>
+    /// The design with the units asked for on the command line over its own (SPICE notation: 1p, 1n, 1meg), checked. With
+    /// `--voltage-scale auto` the design keeps its own voltage scale here; the stage that solves the reference chooses it (<see cref="AutoMargin"/>).
+    /// </summary>
     public Design Apply(ParseResult r, Design design)
     {
         var b = design.Units;
-        var d = design.With(units: new Units(Get(r, _c, b.Capacitance), Get(r, _t, b.TimeUnit), Get(r, _v, b.VoltageScale)));
+        double volts = AutoMargin(r) is null ? Get(r, _v, b.VoltageScale) : b.VoltageScale;
+        var d = design.With(units: new Units(Get(r, _c, b.Capacitance), Get(r, _t, b.TimeUnit), volts));
         foreach (var problem in d.Units.Problems()) throw new KirchhoffHwException("<options>", problem);
         return d;
     }
 
+    /// <summary>The margin of `--voltage-scale auto`; null when the voltage scale is given (a --voltage-margin without auto is refused).</summary>
+    public double? AutoMargin(ParseResult r)
+    {
+        bool auto = IsAuto(r.GetValue(_v));
+        var text = r.GetValue(_margin);
+        if (text is not null && !auto) throw new KirchhoffHwException("<options>", "--voltage-margin applies to --voltage-scale auto only");
+        if (!auto) return null;
+        return text is null ? Flow.VoltageScaleStage.DefaultMargin : Margin(text);
+    }
+
+    private static bool IsAuto(string? text) => string.Equals(text?.Trim(), "auto", StringComparison.OrdinalIgnoreCase);
+
+    private static double VoltageScale(string text) => IsAuto(text) ? 0 : Common.PositiveEngineering("--voltage-scale", text);
+
+    private static double Margin(string text)
+    {
+        var t = text.Trim();
+        bool percent = t.EndsWith('%');
+        double? value = double.TryParse(percent ? t[..^1] : t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
+        if (percent) value /= 100;
+        return value is >= 0 and < 1 ? value.Value
+            : throw new KirchhoffHwException("<options>", $"--voltage-margin: '{Names.CommentText(text)}' is not a fraction in [0, 1) (examples: 0.1, 10%)");
+    }
+
     private static double Get(ParseResult r, Option<string?> o, double fallback) =>
         r.GetValue(o) is { } text ? Common.PositiveEngineering(o.Name, text) : fallback;
+}
+
+/// <summary>
+/// The bounds a verification holds a circuit to: --tolerance for the outputs, --state-atol and --state-rtol for every state
+/// along the way (SPICE's rule: atol + rtol x the case's largest |state|). Shared by verify and flow.
+/// </summary>
+internal sealed class ToleranceOptions
+{
+    public Option<double?> Tolerance { get; } = Common.Tolerance("Largest |circuit - reference| of an output, model units (default 5e-3 for classifiers, 1e-3 otherwise).");
+    public Option<double?> StateAtol { get; } = new("--state-atol") { Description = "Absolute part of every state's bound (layer boundaries, interior samples), model units (default: the output tolerance)." };
+    public Option<double> StateRtol { get; } = new("--state-rtol")
+    {
+        Description = "Relative part of every state's bound: states are held to state-atol + state-rtol x the case's largest |reference state| (default 1e-3).",
+        DefaultValueFactory = _ => 1e-3,
+    };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Tolerance, StateAtol, StateRtol }) command.Options.Add(o);
+    }
+
+    public Verify.VerifyOptions Apply(ParseResult r, Verify.VerifyOptions options)
+    {
+        var tol = r.GetValue(Tolerance);
+        var atol = r.GetValue(StateAtol);
+        var rtol = r.GetValue(StateRtol);
+        if (tol is { } t && !(t > 0 && double.IsFinite(t))) throw new KirchhoffHwException("<options>", $"--tolerance must be a positive number, got {t}");
+        if (atol is { } a && !(a >= 0 && double.IsFinite(a))) throw new KirchhoffHwException("<options>", $"--state-atol must be a non-negative number, got {a}");
+        if (!(rtol >= 0 && double.IsFinite(rtol))) throw new KirchhoffHwException("<options>", $"--state-rtol must be a non-negative number, got {rtol}");
+        if (atol == 0 && rtol == 0) throw new KirchhoffHwException("<options>", "--state-atol and --state-rtol cannot both be 0: no simulator meets a zero bound");
+        return options with { Tolerance = tol, StateAtol = atol, StateRtol = rtol };
+    }
 }
 
 /// <summary>The options of a deck: style, simulator options, step cap. Only verbs that write a deck take them.</summary>

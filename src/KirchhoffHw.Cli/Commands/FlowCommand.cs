@@ -24,7 +24,7 @@ internal static class FlowCommand
             subfolders: ["plots", "verilog-ams"]);
         var fidelity = FidelityOptions.Choice("Fidelities to generate and verify, comma-separated: ideal, macro, transistor.", list: true);
         var noVerify = new Option<bool>("--no-verify") { Description = "Generate and report without simulating (the report says verification was not run)." };
-        var tolerance = Common.Tolerance("Largest |circuit - reference| in model units (default per task).");
+        var tolerance = new ToleranceOptions();
         var jobs = Common.Jobs("Cases simulated at once here (default: the number of cores; --scheduler local).");
         var scheduler = new SchedulerOptions();
         var calibrate = new Option<bool>("--calibrate") { Description = "Calibrate the trained network to --tech's cells first (as `calibrate` does, 128 training draws from --seed, the flow's inputs held out); generate, verify and report the calibrated design against the trained network." };
@@ -36,7 +36,8 @@ internal static class FlowCommand
         io.AddTo(command);
         units.AddTo(command);
         deck.AddTo(command);
-        foreach (var o in new Option[] { tech, output, fidelity.Option, noVerify, tolerance, jobs, calibrate, calibrateIterations }) command.Options.Add(o);
+        tolerance.AddTo(command);
+        foreach (var o in new Option[] { tech, output, fidelity.Option, noVerify, jobs, calibrate, calibrateIterations }) command.Options.Add(o);
         scheduler.AddTo(command);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
@@ -74,7 +75,8 @@ internal static class FlowCommand
                 Command = Common.CommandLine(r),
                 Fidelities = fidelities,
                 Verify = !r.GetValue(noVerify),
-                VerifyOptions = VerifyOptions.Default with { Spice = deck.Spice(r), Tolerance = r.GetValue(tolerance) },
+                VerifyOptions = tolerance.Apply(r, VerifyOptions.Default with { Spice = deck.Spice(r) }),
+                AutoVoltageMargin = units.AutoMargin(r),
                 Backend = CoSimBackend.NgspiceShared,
                 Jobs = r.GetValue(jobs),
                 DigitalTolerance = imported.Tolerance ?? 1e-3,
@@ -91,7 +93,7 @@ internal static class FlowCommand
             }, p, cancel));
             Summary(console, result.Report, result.Stages);
             console.Out.WriteLine($"report: {Path.GetFullPath(result.HtmlPath)}");
-            return result.Report.Verdict == VerdictStatus.Fail ? App.ExitFailed : App.ExitOk;
+            return result.Report.VerificationStatus == VerdictStatus.Fail ? App.ExitFailed : App.ExitOk;
         }
     }
 
@@ -99,7 +101,10 @@ internal static class FlowCommand
     public static void Summary(Console console, ChipReport report, IReadOnlyList<(string Stage, TimeSpan Elapsed)> stages)
     {
         var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{Model.Text.TerminalText.Escape(report.Design)}: chip report")).AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());
-        foreach (var h in report.Headlines) table.AddRow(Markup.Escape(h.Label), Markup.Escape(Format.Quantity(h.Value, h.Unit)));
+        string verdict = Markup.Escape(report.Chip.Headline);
+        table.AddRow("verdict", report.Chip.Status == ChipStatus.Pass ? $"[green]{verdict}[/]" : report.Chip.Status == ChipStatus.Incomplete ? verdict : $"[red]{verdict}[/]");
+        string mark = report.Chip.Mark is { } m ? $" ({m})" : "";
+        foreach (var h in report.Headlines) table.AddRow(Markup.Escape(h.Label), Markup.Escape(Format.Quantity(h.Value, h.Unit) + mark));
         table.AddRow("bias range", report.BiasFeasible switch
         {
             true => "feasible",

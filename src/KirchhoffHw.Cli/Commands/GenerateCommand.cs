@@ -44,11 +44,14 @@ internal static class GenerateCommand
                 Format = format.Get(r),
                 Spice = deck.Spice(r),
                 Output = r.GetValue(output)!,
+                AutoVoltageMargin = units.AutoMargin(r),
             }, cancel);
+            if (result.VoltageScale is { } scale) console.Out.WriteLine(scale.Describe());
             if (result.DeckPath is { } path)
             {
                 console.Out.WriteLine($"wrote {path}: {Model.CircuitFidelity.KeyOf(result.Fidelity)} fidelity, {result.Deck!.Style.ToString().ToLowerInvariant()} style, " +
                     $"{result.Deck.Elements} device elements, {new FileInfo(path).Length} bytes, {result.DeckTime.TotalSeconds:F2} s");
+                console.Out.WriteLine($"simulator tolerances: {result.Accuracy.Basis}");
                 if (result.MappingFiles is { } files)
                 {
                     console.Out.WriteLine($"wrote {files.Csv} and {files.Json}");

@@ -44,7 +44,10 @@ internal static class ReportCommand
                 vectors = results[0].v.Cases.OrderBy(c => c.Index).Select(c => c.Input).ToArray();
                 origin = $"the inputs of {results[0].path}";
             }
+            var margin = units.AutoMargin(r);
             var cells = new CellStage(Common.ExistingFile(r, tech));
+            if (margin is not null && vectors.Length == 0)
+                throw new KirchhoffHwException("<options>", "--voltage-scale auto chooses the scale from the states the inputs reach: give --inputs FILE, --random N or --verdict");
             bool sized = cells.Explicit || results.Any(x => x.v.Fidelity.UsesCells);
             var outDir = r.GetValue(output)!;
             var chip = new StageProgress(console).Run(progress =>
@@ -52,6 +55,15 @@ internal static class ReportCommand
                 progress(new("reference", 0, 1, $"{vectors.Length} inputs"));
                 var reference = ReferenceRun.Solve(design, vectors, SolverOptions.Golden,
                     OperatingPoint.Grid(design).Concat(sized ? CellStage.RangeTimes(design) : []), cancel: cancel);
+                // A verdict's voltage scale is the report's: auto must land on it, as it does when the verdict was made with auto on the same inputs.
+                VoltageScaleChoice? scale = results.FirstOrDefault().v?.VoltageScale;
+                if (margin is { } m)
+                {
+                    (design, reference, scale) = VoltageScaleStage.Apply(reference, cells.Technology, m);
+                    foreach (var (path, v) in results)
+                        if (v.Units != design.Units)
+                            throw new KirchhoffHwException(path, $"made at voltage scale {v.Units.VoltageScale:G6} V, not at the {design.Units.VoltageScale:G6} V --voltage-scale auto chooses here");
+                }
                 progress(new("report", 0, 1, sized ? "cells, estimates, plots" : "estimates, plots"));
                 double digitalTolerance = imported.Tolerance ?? 1e-3;
                 var built = ReportStage.Build(new ReportPlan
@@ -67,6 +79,7 @@ internal static class ReportCommand
                         ? results.Select(x => new VerificationRun(x.v.Fidelity, x.v, VerdictFile: x.path)).ToList()
                         : [new VerificationRun(CircuitFidelity.Ideal, null, "not run: no verdict file was given (--verdict)")],
                     DigitalTolerance = digitalTolerance,
+                    VoltageScale = scale,
                 }, cancel);
                 ReportStage.Write(built, outDir);
                 progress(new("report", 1, 1));

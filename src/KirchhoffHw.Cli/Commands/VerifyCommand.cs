@@ -23,7 +23,7 @@ internal static class VerifyCommand
             "shared (libngspice in a worker process, default), batch (ngspice -b -r), or reference (macro fidelity only: the fitted " +
             "cell laws solved by the software reference, for designs too large for ngspice case by case, such as mnist).", "shared",
             [.. CoSimBackend.All.Select(b => (b.Name, (CoSimBackend?)b)), ("reference", null)]);
-        var tolerance = Common.Tolerance("Largest |circuit - reference| in model units (default 5e-3 for classifiers, 1e-3 otherwise).");
+        var tolerance = new ToleranceOptions();
         var refTol = new Option<double>("--reference-tol") { Description = "rtol = atol of the reference solver.", DefaultValueFactory = _ => 1e-9 }.PositiveFinite();
         var timeout = Common.Timeout("Seconds allowed per simulated case.", 1800);
         var output = Common.Output<string>("Verdict JSON: per case the circuit's boundaries and outputs (model units, vectors.json shape), errors and verdicts.", required: true);
@@ -34,12 +34,17 @@ internal static class VerifyCommand
             "layer boundaries, along the trajectory and at the read-out; check the timescale; judge the task. At --fidelity macro or\n" +
             "transistor the circuit is the lowered one (fitted cells, MOS cells) and the report is what the cells cost against the\n" +
             "ideal reference; node voltages outside the technology's rails fail the run; the physical mapping with per-device fit\n" +
-            "errors is written beside the verdict (<output>.cells.csv/.json).\nExit code 0 = pass, 1 = fail, 2 = bad input.");
+            "errors is written beside the verdict (<output>.cells.csv/.json). At ideal fidelity the node swing is checked against\n" +
+            "--tech's rails (default technology) and reported: exact laws need no supply, but a chip would.\n" +
+            "Outputs are held to --tolerance; every state along the way to --state-atol + --state-rtol x the case's largest |state|.\n" +
+            "The simulator's tolerances follow from the reference's dynamic range (docs/verification.md); --spice-option overrides.\n" +
+            "Exit code 0 = pass, 1 = fail, 2 = bad input.");
         io.AddTo(command);
         units.AddTo(command);
         deck.AddTo(command);
         cells.AddTo(command);
-        foreach (var option in new Option[] { backend.Option, tolerance, refTol, timeout, jobs, output, fresh }) command.Options.Add(option);
+        tolerance.AddTo(command);
+        foreach (var option in new Option[] { backend.Option, refTol, timeout, jobs, output, fresh }) command.Options.Add(option);
         scheduler.AddTo(command);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
@@ -61,17 +66,18 @@ internal static class VerifyCommand
             var design = units.Apply(r, imported.Design);
             var (target, source) = CalibrateCommand.Target(design, imported.Source, console);
             var (vectors, origin) = io.Read(r, design);
-            var options = VerifyOptions.Default with
+            var options = tolerance.Apply(r, VerifyOptions.Default with
             {
                 Spice = deck.Spice(r),
                 Reference = SolverOptions.Dopri5(r.GetValue(refTol)),
-                Tolerance = r.GetValue(tolerance),
                 CaseTimeout = TimeSpan.FromSeconds(r.GetValue(timeout)),
-            };
+            });
+            var margin = units.AutoMargin(r);
             var stage = new CellStage(r.GetValue(cells.Tech));
-            // A bad technology file is bad input: refused before any work.
-            if (fidelity != Fidelity.Ideal) _ = stage.Technology;
-            var times = Verifier.SampleTimes(design, options).Concat(fidelity == Fidelity.Ideal ? [] : CellStage.RangeTimes(design));
+            // A bad technology file is bad input: refused before any work. Its rails are checked at every fidelity.
+            var technology = stage.Technology;
+            var times = Verifier.SampleTimes(design, options).Concat(fidelity == Fidelity.Ideal ? [] : CellStage.RangeTimes(design))
+                .Concat(margin is null ? [] : VoltageScaleStage.Times(design));
             var reference = new ProgressReporter(console, "reference", 1).Run(report =>
             {
                 report(0, $"{vectors.Length} inputs");
@@ -79,6 +85,14 @@ internal static class VerifyCommand
                 report(1, null);
                 return run;
             });
+            if (margin is { } m)
+            {
+                VoltageScaleChoice choice;
+                (target, reference, choice) = VoltageScaleStage.Apply(reference, technology, m);
+                design = design.With(units: target.Units);
+                options = options with { VoltageScale = choice };
+                console.Out.WriteLine("units       " + choice.Describe());
+            }
             var (lowered, mapping) = stage.Lower(design, fidelity, reference);
             if (mapping is not null)
             {
@@ -90,10 +104,12 @@ internal static class VerifyCommand
                 Design = target,
                 Circuit = lowered,
                 Reference = reference,
-                Options = options,
+                // Derived here from the whole run's reference, so that every case (and every Slurm task) gets the same deck options.
+                Options = options with { Spice = AccuracyRule.Apply(options.Spice, reference, options.RuleFor(design.Task)) },
                 Source = source,
                 VerdictPath = path,
                 Fresh = r.GetValue(fresh),
+                Technology = technology,
             };
             if (simulator is null)
             {
@@ -141,13 +157,18 @@ internal static class VerifyCommand
         w.WriteLine($"design      {TerminalText.Escape(report.Design)} ({report.Task.ToString().ToLowerInvariant()}), {report.Fidelity} fidelity, {report.Simulator}");
         w.WriteLine($"units       C = {F(report.Units.Capacitance)} F, time unit = {F(report.Units.TimeUnit)} s, voltage scale = {F(report.Units.VoltageScale)} V");
         w.WriteLine($"inputs      {origin}");
-        w.WriteLine($"cases       {s.Simulated}/{s.Cases} simulated, {report.Cases.Count(x => x.Pass)} passed (tolerance {F(report.Tolerance)} model units)");
+        w.WriteLine($"cases       {s.Simulated}/{s.Cases} simulated, {report.Cases.Count(x => x.Pass)} passed ({(report.Rule ?? ToleranceRule.Absolute(report.Tolerance, VerifyOptions.Default.InitialTolerance)).Describe()}, model units)");
+        if (report.Accuracy is { } a) w.WriteLine($"simulator   reltol {F(a.RelTol)}, trtol {F(a.TrTol)}: {a.Basis}");
         w.WriteLine($"errors      output max {F(s.MaxOutputError)}, rms {F(s.RmsOutputError)}; boundary max {F(report.Cases.Where(x => x.Errors is not null).Select(x => x.Errors!.Boundary).DefaultIfEmpty(double.NaN).Max())}; " +
             $"trajectory max {F(report.Cases.Where(x => x.Errors is not null).Select(x => x.Errors!.Sample).DefaultIfEmpty(double.NaN).Max())}; initial max {F(report.Cases.Where(x => x.Errors is not null).Select(x => x.Errors!.Initial).DefaultIfEmpty(double.NaN).Max())}");
         if (s.ArgmaxAgreement is not null) w.WriteLine($"classes     argmax agreement {s.ArgmaxAgreement:P1}, smallest reference margin {F(s.MinReferenceMargin)}");
         if (s.MeanSampleError is not null) w.WriteLine($"samples     mean per-sample error {F(s.MeanSampleError)} (reference std {F(s.ReferenceStd)}), energy distance {F(s.EnergyDistance)}");
         w.WriteLine($"timescale   read-out at {F(report.Timescale.SimulatedSeconds)} s (T x time unit = {F(report.Timescale.ExpectedSeconds)} s), outputs settled by {F(report.Timescale.LatestSettleSeconds)} s: {(report.Timescale.Pass ? "pass" : "FAIL")}");
         w.WriteLine($"range       node swing up to {F(report.Range.MaxNodeVolts)} V, device current up to {F(report.Range.MaxDeviceAmps)} A");
+        if (report.Rails is { } rails)
+            w.WriteLine($"rails       node swing {F(rails.MaxNodeVolts)} V {(rails.Within ? "within" : "OUTSIDE")} +-{F(rails.Supply.AllowedSwing)} V of {rails.Supply.Name}" +
+                (rails.Within ? "" : rails.Supply.Powers ? ": the circuit leaves its supply (--voltage-scale auto fits it)"
+                    : ": the laws are exact at any voltage, so the verdict stands, but no chip on this supply could be built at this voltage scale (--voltage-scale auto fits it)"));
         w.WriteLine($"time        {F(report.Cases.Sum(x => x.ElapsedSeconds))} s simulated wall time, {F(report.Cases.Average(x => x.ElapsedSeconds))} s per case");
         foreach (var f in s.Failures) w.WriteLine($"  - {TerminalText.Escape(f)}");
         w.WriteLine($"verdict     {(report.Pass ? "PASS" : "FAIL")}  ({path})");

@@ -25,7 +25,7 @@ public class CoSimulationTests
     // Reference: vectors.json, float64 Dormand-Prince at rtol 1e-10 (independent of our solver); our reference is checked
     // against it in the Reference tests, and here the circuit against our reference at 1e-9.
     [Test, Combinatorial]
-    public void When_Twomoon_Is_Simulated_Expect_Every_Case_Within_1e3_Of_The_Reference(
+    public void When_Twomoon_Is_Simulated_Expect_Every_Case_Within_Its_Bounds_Of_The_Independent_Reference(
         [Values("shared", "batch")] string backend, [Values(0, 1)] int scale)
     {
         var design = CheckpointImporter.Load(Path.Combine(Shared.Models, "twomoon", "model.pth")).Design
@@ -39,8 +39,10 @@ public class CoSimulationTests
             var c = report.Cases[i];
             Assert.That(c.Circuit, Is.Not.Null, c.Message);
             Assert.That(c.Errors!.Initial, Is.LessThan(1e-12), "the input is the initial state");
+            // Boundary states (up to 23.5) are held to the verdict's own state bound, 1e-3 + 1e-3 x the case's largest state,
+            // here against the independent solver; the outputs absolutely.
             for (int b = 0; b < 2; b++)
-                Assert.That(KirchhoffHw.Verify.Metrics.MaxAbsDiff(c.Circuit!.Boundaries[b].State, vectors.Cases[i].Boundaries[b].State), Is.LessThanOrEqualTo(1e-3), $"case {i} boundary {b}");
+                Assert.That(KirchhoffHw.Verify.Metrics.MaxAbsDiff(c.Circuit!.Boundaries[b].State, vectors.Cases[i].Boundaries[b].State), Is.LessThanOrEqualTo(c.Bounds!.State), $"case {i} boundary {b}");
             Assert.That(KirchhoffHw.Verify.Metrics.MaxAbsDiff(c.Circuit!.Output, vectors.Cases[i].Output), Is.LessThanOrEqualTo(1e-3), $"case {i} output");
         }
         Assert.That(report.Pass, Is.True, string.Join("; ", report.Summary.Failures));
@@ -80,7 +82,9 @@ public class CoSimulationTests
     {
         var layer = new Layer(0, 2, new Conductance(), new EdgeList([1], [0]), [0.75]);
         var design = new Design("rc", 1, [layer], new InputMap(1), Readout.AllNodes, new Units(1e-12, 1e-9));
-        var report = new Verifier(design, VerifyOptions.Default, Shared.Backend("shared")).Run([[2.0]]);
+        // Held to 1e-4 everywhere, absolutely: the deck's derived tolerances must deliver the closed form to that.
+        var report = new Verifier(design, VerifyOptions.Default with { Tolerance = 1e-4, StateAtol = 1e-4, StateRtol = 0 }, Shared.Backend("shared")).Run([[2.0]]);
+        Assert.That(report.Pass, Is.True, string.Join("; ", report.Cases[0].Failures));
         Assert.That(report.Cases[0].Circuit!.Output[0], Is.EqualTo(2.0 * Math.Exp(-0.75 * 2)).Within(1e-4));
         Assert.That(report.Cases[0].Circuit!.Samples.Select(s => s.State[0] - 2.0 * Math.Exp(-0.75 * s.T)), Has.All.InRange(-1e-4, 1e-4));
     }

@@ -52,7 +52,8 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
             SamplePwl = FormatSamplePwl(options.SampleTimes, design.TEnd, tau),
             Trims = GetTrims(design).Select(t => new TrimLine(Numbers.Format(t.Node), Names.Node(t.Node),
                 FormatTrimPwl(design, t.Current * units.CurrentScale, tau, edge), Numbers.Format(t.Current))).ToList(),
-            Options = GetSimulatorOptions(units, options.SimulatorOptions),
+            Options = GetSimulatorOptions(units, options.Accuracy ?? DeckAccuracy.Default, options.SimulatorOptions),
+            Accuracy = Names.CommentText((options.Accuracy ?? DeckAccuracy.Default).Basis),
             TranStep = Numbers.Format(stop / 1000),
             TranStop = Numbers.Format(stop),
             TranMax = Numbers.Format(options.MaxStepFraction * design.Layers.Min(l => l.Duration) * tau),
@@ -122,22 +123,17 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
         return "0 0 " + string.Join(" ", inside.Select(t => $"{Numbers.Format(t * tau)} 0"));
     }
 
-    private static List<string> GetSimulatorOptions(Units units, IReadOnlyDictionary<string, string> overrides)
+    private static List<string> GetSimulatorOptions(Units units, DeckAccuracy accuracy, IReadOnlyDictionary<string, string> overrides)
     {
-        // Tolerances follow the units: ngspice's absolute defaults (abstol 1 pA, chgtol 10 fC, vntol 1 uV) are
-        // sized for milliamp circuits, so at 1 pF the charge tolerance alone would be 1 % of a 1 V swing.
         var options = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
-            ["reltol"] = "1e-6",
-            ["abstol"] = Numbers.Format(1e-9 * units.CurrentScale),
-            ["vntol"] = Numbers.Format(1e-7 * units.VoltageScale),
-            ["chgtol"] = Numbers.Format(1e-9 * units.Capacitance * units.VoltageScale),
+            ["reltol"] = Numbers.Format(accuracy.RelTol),
+            ["abstol"] = Numbers.Format(accuracy.CurrentFloor * units.CurrentScale),
+            ["vntol"] = Numbers.Format(accuracy.VoltageFloor * units.VoltageScale),
+            ["chgtol"] = Numbers.Format(accuracy.ChargeFloor * units.Capacitance * units.VoltageScale),
             ["method"] = "trap",
             ["itl4"] = "50",
-            // ngspice divides its trapezoidal truncation-error estimate by trtol (default 7, a fudge for circuits
-            // whose estimate runs high). Ours runs true, so at 7 the steps grow until errors reach 1e-2; 0.15 keeps
-            // twomoon's boundary errors under 6e-4 for about a quarter more time points (README, ngspice decks).
-            ["trtol"] = "0.15",
+            ["trtol"] = Numbers.Format(accuracy.TrTol),
         };
         foreach (var (key, value) in overrides) options[SimulatorOption.Key(key)] = SimulatorOption.Value(key, value);
         return options.Select(kv => $"{kv.Key}={kv.Value}").ToList();
@@ -251,6 +247,7 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
         public required List<PhaseLine> Phases { get; init; }
         public required string? SamplePwl { get; init; }
         public required List<string> Options { get; init; }
+        public required string Accuracy { get; init; }
         public required string TranStep { get; init; }
         public required string TranStop { get; init; }
         public required string TranMax { get; init; }
