@@ -45,9 +45,14 @@ restore:
 build: restore ## build everything
 	$(DOTNET) build KirchhoffHw.sln -c $(CONFIG) --no-restore -nologo -clp:ErrorsOnly
 
+# Each run characterizes cells into a fresh cache shared by its test projects (tests/Common/TestRunCache.cs),
+# once, before they start: projects starting together would otherwise each characterize the same cells.
 test: deps build cluster ## run every test (ngspice, ADMS, headless Chromium and Slurm run for real)
 	$(call apt_install,$(TEST_DEPS))
-	$(DOTNET) test KirchhoffHw.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=minimal"
+	@cache=$$(mktemp -d -t kirchhoffhw-test-cache.XXXXXX); \
+	  KIRCHHOFFHW_CACHE=$$cache $(CLI) generate designs/tiny.yaml --fidelity macro -o $$cache/warm.cir > /dev/null; \
+	  KIRCHHOFFHW_TEST_CACHE=$$cache $(DOTNET) test KirchhoffHw.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=minimal"; \
+	  code=$$?; rm -rf $$cache; exit $$code
 
 cli: ## build only the kirchhoffhw CLI (and the stages it uses)
 	$(DOTNET) build src/KirchhoffHw.Cli/KirchhoffHw.Cli.csproj -c $(CONFIG) -nologo -clp:ErrorsOnly

@@ -3,7 +3,7 @@ using KirchhoffHw.Bench;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-string[] known = ["reference", "cosim", "verilog", "mos", "slurm", "calibration", "all"];
+string[] known = ["reference", "yaml", "cosim", "verilog", "mos", "slurm", "calibration", "all"];
 if (args.Length != 1 || !known.Contains(args[0]))
 {
     Console.Error.WriteLine($"usage: KirchhoffHw.Bench {string.Join("|", known)}");
@@ -13,6 +13,7 @@ string root = FindRoot();
 string models = Path.GetFullPath(Path.Combine(root, "..", "shared", "models"));
 int rc = 0;
 if (args[0] is "reference" or "all") rc |= ReferenceBench.Run(root, models);
+if (args[0] is "yaml" or "all") rc |= DesignYamlBench.Run(root, models);
 if (args[0] is "verilog" or "all")
 {
     var figures = VerilogAmsBench.Run(models);

@@ -59,16 +59,29 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
         return Path.Combine(xdg is { Length: > 0 } ? xdg : Path.Combine(home, ".cache"), "kirchhoffhw");
     }
 
-    /// <summary>Keyed by cell, technology and corner; the hash also covers the cell templates, so an edited cell is re-characterized.</summary>
+    /// <summary>
+    /// Keyed by cell, technology and corner, and by a hash of everything else that shapes a characterization:
+    /// the cell templates, the sweep and ramp constants and <see cref="Method"/>, so a changed cell, sweep or
+    /// trim is characterized again instead of read from a stale entry.
+    /// </summary>
     public string CachePath(CellTopology t) =>
-        Path.Combine(CacheDir, "cells", $"{t.Key}-{Names.Identifier(tech.Name)}-{Names.Identifier(tech.Corner)}-{tech.Fingerprint()}-{TemplatesHash()}.json");
+        Path.Combine(CacheDir, "cells", $"{t.Key}-{Names.Identifier(tech.Name)}-{Names.Identifier(tech.Corner)}-{tech.Fingerprint()}-{KeyHash()}.json");
 
-    private string TemplatesHash()
+    /// <summary>The characterization procedure (two-pass trim, capacitance ramp); bump it when <see cref="Run"/> changes what it measures.</summary>
+    public const int Method = 2;
+
+    private const double RampLow = -0.1, RampHigh = 0.1, RampSeconds = 1e-9;
+    private const int RampSteps = 200;
+
+    private string KeyHash()
     {
         using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         var dir = Path.Combine(_templates.Root, "spice", "cells");
         foreach (var f in Directory.GetFiles(dir, "*.sbn").Order(StringComparer.Ordinal))
             sha.AppendData(File.ReadAllBytes(f));
+        var constants = string.Join("|", new[] { Method, SweepVolts, RampLow, RampHigh, RampSeconds, RampSteps }.Concat(OutputVolts)
+            .Select(x => x.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        sha.AppendData(System.Text.Encoding.UTF8.GetBytes(constants));
         return Convert.ToHexString(sha.GetHashAndReset())[..12].ToLowerInvariant();
     }
 
@@ -130,12 +143,12 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
     /// <summary>Output-pin capacitances of the unit cell, conducting and off, from a fast up-down ramp of both outputs.</summary>
     private (double[] To, double[] From) Capacitance(CellTopology topology, Dictionary<string, object> model)
     {
-        const double low = -0.1, high = 0.1, ramp = 1e-9;
+        const double low = RampLow, high = RampHigh, ramp = RampSeconds;
         model["ramp_low"] = Numbers.Format(low);
         model["ramp_high"] = Numbers.Format(high);
         model["ramp_time"] = Numbers.Format(ramp);
         model["ramp_time2"] = Numbers.Format(2 * ramp);
-        model["step"] = Numbers.Format(ramp / 200);
+        model["step"] = Numbers.Format(ramp / RampSteps);
         var deck = new StringWriter { NewLine = "\n" };
         _templates.Render(CellTemplates.Capacitance, model, deck);
         var names = new[] { "i(ef0)", "i(et0)", "i(ef1)", "i(et1)" };

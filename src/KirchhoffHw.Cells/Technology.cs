@@ -84,12 +84,12 @@ public sealed record Technology
 
     // ---- loading ----
 
-    private static readonly Regex ModelName = new("^[A-Za-z_][A-Za-z0-9_.]{0,63}$", RegexOptions.CultureInvariant);
+    private static readonly Regex ModelName = new(@"^[A-Za-z_][A-Za-z0-9_.]{0,63}\z", RegexOptions.CultureInvariant);
 
     public static Technology Load(string path)
     {
         string text;
-        try { text = System.IO.File.ReadAllText(path); }
+        try { text = Model.IO.InputFile.ReadAllText(path, "technology file"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         { throw new KirchhoffHwException(path, $"cannot read technology file: {e.Message}"); }
         return Parse(text, path);
@@ -220,7 +220,7 @@ public sealed record Technology
         public string Identifier(YamlNode node, string what)
         {
             var t = Text(node, what);
-            if (t.Length > 0 && !Regex.IsMatch(t, "^[A-Za-z0-9_.+-]{1,64}$")) Fail(node, $"{what} '{Names.CommentText(t)}' must be a word of letters, digits, _ . + -");
+            if (t.Length > 0 && !Regex.IsMatch(t, @"^[A-Za-z0-9_.+-]{1,64}\z")) Fail(node, $"{what} '{Names.CommentText(t)}' must be a word of letters, digits, _ . + -");
             return t;
         }
 

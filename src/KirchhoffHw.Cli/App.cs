@@ -1,12 +1,17 @@
 using System.CommandLine;
 using KirchhoffHw.Cli.Commands;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.Text;
 
 namespace KirchhoffHw.Cli;
 
 /// <summary>
-/// The `kirchhoffhw` command. Verbs are thin: parse, call a stage, print. Bad input of any kind ends as
-/// `error: file:line: reason` lines on stderr and exit code 2; a failed verification is exit code 1.
+/// The `kirchhoffhw` command. Verbs are thin: parse, call a stage, print. Exit codes: 0 done (verification
+/// passed); 1 the circuit failed its verification (the verdict and report are still written); 2 the run could not
+/// be done as asked: a usage error (unknown option, unparsable or out-of-range value), bad input (file, design,
+/// size beyond the memory limit, unwritable output) or a missing tool (ngspice, libngspice), printed as
+/// `error: file[:line[:col]]: reason` lines on stderr; 130 interrupted; 70 an internal error (a bug: please report it).
+/// Text from input files reaches the terminal with its control characters escaped.
 /// </summary>
 public static class App
 {
@@ -40,11 +45,26 @@ public static class App
         try
         {
             var parsed = root.Parse(args);
+            // --help and --version answer even when the rest of the line is wrong, as System.CommandLine intends.
+            bool answersAnyway = parsed.Action is { ClearsParseErrors: true };
+            if (parsed.Errors.Count > 0 && !answersAnyway)
+            {
+                foreach (var error in parsed.Errors) output.Err.WriteLine($"error: <options>: {TerminalText.Escape(Plain(error.Message))}");
+                return ExitBadInput;
+            }
+            if (!answersAnyway) Common.CheckOutputs(parsed);
             return parsed.Invoke(new InvocationConfiguration { Output = output.Out, Error = output.Err, EnableDefaultExceptionHandler = false });
         }
         catch (KirchhoffHwException e)
         {
-            foreach (var d in e.Diagnostics) output.Err.WriteLine($"error: {d}");
+            foreach (var d in e.Diagnostics) output.Err.WriteLine($"error: {TerminalText.Escape(d.ToString())}");
+            return ExitBadInput;
+        }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions is { Count: > 0 } all && all.All(x => x is KirchhoffHwException))
+        {
+            // bad input met inside a parallel batch (a journal that cannot be written, a case file)
+            foreach (var d in e.Flatten().InnerExceptions.Cast<KirchhoffHwException>().SelectMany(x => x.Diagnostics).Distinct())
+                output.Err.WriteLine($"error: {TerminalText.Escape(d.ToString())}");
             return ExitBadInput;
         }
         catch (OperationCanceledException)
@@ -54,10 +74,17 @@ public static class App
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("KIRCHHOFFHW_DEBUG") is null)
         {
-            output.Err.WriteLine($"internal error: {e.GetType().Name}: {e.Message} (set KIRCHHOFFHW_DEBUG=1 for details; please report it)");
+            output.Err.WriteLine($"internal error: {e.GetType().Name}: {TerminalText.Escape(e.Message)} (set KIRCHHOFFHW_DEBUG=1 for details; please report it)");
             return ExitInternal;
         }
     }
+
+    /// <summary>A parse error as a user reads it: the type a value failed to convert to, named in words.</summary>
+    private static string Plain(string message) => message
+        .Replace("as expected type 'System.Nullable`1[System.Int32]'", "as a whole number")
+        .Replace("as expected type 'System.Int32'", "as a whole number")
+        .Replace("as expected type 'System.Nullable`1[System.Double]'", "as a number")
+        .Replace("as expected type 'System.Double'", "as a number");
 }
 
 /// <summary>Where a command prints: injectable so tests read what a user would see.</summary>

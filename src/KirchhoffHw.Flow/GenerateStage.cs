@@ -86,5 +86,5 @@ public static class GenerateStage
 
     /// <summary>Writes the design's Verilog-AMS (device library, top, testbench started at <paramref name="input"/>) into a directory.</summary>
     public static IReadOnlyList<string> WriteVerilogAms(Design design, double[] input, string directory) =>
-        new VerilogAmsEmitter().WriteAll(design, VerilogAmsOptions.Default with { Input = input }, directory);
+        new VerilogAmsEmitter().WriteAll(design, VerilogAmsOptions.Default with { Input = input }, OutputPath.CreateFolder(directory));
 }

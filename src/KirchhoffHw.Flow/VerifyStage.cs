@@ -1,5 +1,6 @@
 using KirchhoffHw.Cells;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
 using KirchhoffHw.Reference;
 using KirchhoffHw.Verify;
 
@@ -43,12 +44,12 @@ public sealed class VerifyStage(CoSimBackend backend, ICaseRunner runner)
     {
         var options = OptionsFor(q.Circuit, q.Options);
         var journal = q.VerdictPath is null ? null : JournalOf(q.VerdictPath);
-        if (q.Fresh && journal is not null && File.Exists(journal)) File.Delete(journal);
+        if (q.Fresh && journal is not null) Journal.Delete(journal);
         var report = new Verifier(q.Design, options, Backend, Runner, q.Source).Run(q.Reference, journal, progress, cancel);
         if (q.VerdictPath is not null)
         {
             VerdictJson.Save(q.VerdictPath, report);
-            File.Delete(journal!);
+            Journal.Delete(journal!);
         }
         return report;
     }

@@ -1,6 +1,7 @@
 using KirchhoffHw.Import.AuthorsConfig;
 using KirchhoffHw.Import.Pth;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
 using KirchhoffHw.Model.Validation;
 
 namespace KirchhoffHw.Import;
@@ -20,8 +21,8 @@ public static class CheckpointImporter
     public static ImportedModel Load(string pthPath, string? configPath = null)
     {
         configPath ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(pthPath))!, "config.yaml");
-        if (!File.Exists(pthPath)) throw new KirchhoffHwException(pthPath, "checkpoint file not found");
-        if (!File.Exists(configPath))
+        InputFile.Require(pthPath, "checkpoint file");
+        if (FileKinds.Of(configPath) == FileKind.Missing)
             throw new KirchhoffHwException(configPath, $"config file not found; {Path.GetFileName(pthPath)} needs the config.yaml it was trained with to know its topology");
         var config = AuthorsConfigReader.Load(configPath);
         var tensors = PthReader.Read(pthPath);
@@ -46,6 +47,11 @@ public static class CheckpointImporter
             {
                 problems.Add(new Diagnostic(where,
                     $"layer {i}: '{key}' has shape {t} but {model.Name} on {topo.Generator} ({edges} edges, from {topo.At}) needs ({rows}, {edges})"));
+                continue;
+            }
+            if (t.Overlapping)
+            {
+                problems.Add(new Diagnostic(where, $"layer {i}: '{key}' is a view whose elements overlap (a stride of 0 or rows reading the same storage); a trained parameter tensor never is"));
                 continue;
             }
             var theta = t.Shape[0] == rows ? t.Data : t.Data[..(rows * edges)];

@@ -7,7 +7,7 @@ public static class ModelLoader
 {
     public static ImportedModel Load(string path, string? configPath = null)
     {
-        if (!File.Exists(path)) throw new KirchhoffHwException(path, "model file not found");
+        Model.IO.InputFile.Require(path, "model file");
         switch (Path.GetExtension(path).ToLowerInvariant())
         {
             case ".pth" or ".pt":
@@ -22,6 +22,11 @@ public static class ModelLoader
     }
 
     /// <summary>A line scan for the top-level key, so a large design is parsed only once.</summary>
-    private static bool IsDesign(string path) =>
-        File.ReadLines(path).Any(line => line.StartsWith("kirchhoffhw:", StringComparison.Ordinal));
+    private static bool IsDesign(string path)
+    {
+        using var reader = Model.IO.InputFile.OpenText(path, "model file", bytesPerByte: 2);
+        while (reader.ReadLine() is { } line)
+            if (line.StartsWith("kirchhoffhw:", StringComparison.Ordinal)) return true;
+        return false;
+    }
 }

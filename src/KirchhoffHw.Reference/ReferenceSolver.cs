@@ -54,7 +54,7 @@ public sealed class ReferenceSolver : IReferenceSolver
         // case leaves the layer, so a block holds many batches' worth of cases: a few blocks per core keep both
         // the lanes idling at a block's end and the load imbalance between cores small.
         int batches = (inputs.Count + options.ChunkSize - 1) / options.ChunkSize, finished = 0;
-        int blocks = options.Method == SolverMethod.Rk4 ? batches : Math.Min(batches, 4 * Environment.ProcessorCount);
+        int blocks = options.Method == SolverMethod.Rk4 ? batches : Math.Min(batches, options.Blocks ?? 4 * Environment.ProcessorCount);
         long batched = 0;
         try
         {

@@ -21,6 +21,12 @@ public sealed record SolverOptions(SolverMethod Method, double RelTol, double Ab
     /// </summary>
     public int ChunkSize { get; init; } = 16;
 
+    /// <summary>
+    /// Dopri5's cases are cut into this many contiguous blocks that run in parallel (default: four per core).
+    /// Like <see cref="ChunkSize"/>, it changes no case's answer, only how work is shared.
+    /// </summary>
+    public int? Blocks { get; init; }
+
     public static SolverOptions Dopri5(double tol) => Default with { RelTol = tol, AbsTol = tol };
 
     public static SolverOptions Rk4(double step) => Default with { Method = SolverMethod.Rk4, Rk4Step = step };
@@ -34,6 +40,7 @@ public sealed record SolverOptions(SolverMethod Method, double RelTol, double Ab
             problems.Add($"Rk4 needs a positive finite step, got {Rk4Step}");
         if (MaxSteps <= 0) problems.Add($"MaxSteps must be positive, got {MaxSteps}");
         if (ChunkSize <= 0) problems.Add($"ChunkSize must be positive, got {ChunkSize}");
+        if (Blocks <= 0) problems.Add($"Blocks must be positive, got {Blocks}");
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
     }
 }

@@ -1,5 +1,6 @@
 using KirchhoffHw.Generate.Templating;
 using KirchhoffHw.Model.IO;
+using KirchhoffHw.Model.Text;
 
 namespace KirchhoffHw.Report;
 
@@ -14,16 +15,17 @@ public static class ReportWriter
         templates ??= TemplateSet.Default;
         var view = ReportView.Of(report);
         var written = new List<string>();
+        var plots = report.Plots.Count > 0 ? OutputPath.CreateFolder(Path.Combine(directory, "plots")) : "";
         foreach (var plot in report.Plots)
         {
-            var path = Path.Combine(directory, "plots", plot.FileName);
+            var path = Path.Combine(plots, plot.FileName);
             AtomicFile.Write(path, s => s.Write(plot.Png));
             written.Add(path);
         }
         var json = Path.Combine(directory, "report.json");
         AtomicFile.Write(json, s => ReportJson.Write(s, report));
         var md = Path.Combine(directory, "report.md");
-        AtomicFile.WriteText(md, w => templates.Render("report/report.md.sbn", view, w));
+        AtomicFile.WriteText(md, w => templates.Render("report/report.md.sbn", view, w, new MarkdownEscaper()));
         var html = Path.Combine(directory, "report.html");
         AtomicFile.WriteText(html, w => templates.Render("report/report.html.sbn", view, w));
         written.AddRange([json, md, html]);

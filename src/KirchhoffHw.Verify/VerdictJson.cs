@@ -119,10 +119,10 @@ public static class VerdictJson
     /// <summary>Reads a verdict file back (the report verb builds reports from existing results); bad content is one error with the file.</summary>
     public static VerifyReport Load(string path)
     {
-        if (!File.Exists(path)) throw new KirchhoffHwException(path, "verdict file not found");
+        var bytes = InputFile.ReadAllBytes(path, "verdict file", bytesPerByte: 8);
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var doc = JsonDocument.Parse(bytes);
             var e = doc.RootElement;
             static double? N(JsonElement o, string name) => o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
             var u = e.GetProperty("units");

@@ -5,6 +5,7 @@ using System.Text.Json;
 using KirchhoffHw.Generate.Dialects;
 using KirchhoffHw.Generate.Dialects.Ngspice;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
 using KirchhoffHw.Reference;
 using KirchhoffHw.Simulate;
 
@@ -125,7 +126,8 @@ public sealed class Verifier
             lock (gate)
             {
                 if (!keys.TryGetValue(verdict.Index, out var key) || verdicts[verdict.Index] is not null) return;
-                if (journalPath is not null) AppendJournal(journalPath, key, verdict);
+                // a missing simulator is the machine's state, not the case's result: never resumed from
+                if (journalPath is not null && verdict.Status != SimulationStatus.SimulatorMissing) AppendJournal(journalPath, key, verdict);
                 verdicts[verdict.Index] = verdict;
                 progress?.Report(new VerifyProgress("simulate", ++finished, total, verdict));
             }
@@ -232,8 +234,7 @@ public sealed class Verifier
     public static Dictionary<string, CaseVerdict> ReadJournal(string path)
     {
         var done = new Dictionary<string, CaseVerdict>();
-        if (!File.Exists(path)) return done;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in Journal.ReadLines(path))
             if (TryParseJournalLine(line, out var entry)) done[entry.Key] = entry.Verdict;
         return done;
     }
@@ -274,10 +275,6 @@ public sealed class Verifier
 
     private static void AppendJournal(string path, string key, CaseVerdict verdict)
     {
-        var bytes = Encoding.UTF8.GetBytes(FormatJournalLine(key, verdict) + "\n");
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
-        file.Write(bytes);
-        file.Flush(flushToDisk: true);
+        Journal.Append(path, Encoding.UTF8.GetBytes(FormatJournalLine(key, verdict) + "\n"));
     }
 }

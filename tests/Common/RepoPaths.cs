@@ -12,6 +12,9 @@ internal static class RepoPaths
     public static string Designs => Path.Combine(Root, "designs");
     public static string Model(string name, string file) => Path.Combine(Models, name, file);
 
+    /// <summary>This test run's characterization cache (set by <c>TestRunCache</c>, also in KIRCHHOFFHW_CACHE).</summary>
+    public static string Cache { get; set; } = "";
+
     private static string Find()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

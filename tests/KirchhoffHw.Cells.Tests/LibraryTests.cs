@@ -112,7 +112,7 @@ public class LibraryTests
             {
                 double want = model.Current(vs, vd, p), got = macro.Layers[0].Model.Current(vs, vd, mp);
                 // the tail is the fitted scale exactly (no clamping here), so the law's error is the fit's
-                Assert.That(Math.Abs(got - want), Is.LessThanOrEqualTo(fit.MaxError + 2e-3), $"vs {vs} vd {vd}");
+                Assert.That(Math.Abs(got - want), Is.LessThanOrEqualTo(DocumentedFits.Max(fit) + 2e-3), $"vs {vs} vd {vd}");
                 Assert.That(macro.Layers[0].Model.Law.Evaluate(vs, vd, mp), Is.EqualTo(got).Within(1e-12), "the deck's law is the reference's");
             }
     }
@@ -128,7 +128,7 @@ public class LibraryTests
             var macro = Lowering.Macro(design, Shared.Library, ranges);
             var fit = Shared.Library.FitOf(CellKind.For(model).Parts[0]);
             double u = CellLibrary.InputRange(model, p, 3.0, 3.0);
-            double bound = Math.Abs(p[1]) * fit.DeviceError(fit.MaxError, u) + 1e-3 * u;
+            double bound = Math.Abs(p[1]) * fit.DeviceError(DocumentedFits.Max(fit), u) + 1e-3 * u;
             var mp = macro.Layers[0].ParametersOf(0);
             for (double vs = -3; vs <= 3; vs += 0.5)
                 for (double vd = -3; vd <= 3; vd += 0.5)

@@ -164,11 +164,89 @@ public class CliTests
     [TestCase("verify", "--backend", "quantum", "--backend 'quantum' is not one of shared, batch, reference")]
     [TestCase("generate", "--format", "pdf", "--format 'pdf' is not one of spice, verilog-ams, all")]
     [TestCase("generate", "--style", "dense", "--style 'dense' is not one of auto, devices, merged")]
+    [TestCase("verify", "--fidelity", "spicy", "--fidelity 'spicy' is not one of ideal, macro, transistor")]
+    [TestCase("flow", "--fidelity", "ideal,spicy", "--fidelity 'spicy' is not one of ideal, macro, transistor")]
+    [TestCase("flow", "--fidelity", ",", "--fidelity needs one of ideal, macro, transistor")]
+    [TestCase("run", "--method", "euler", "--method 'euler' is not one of dopri5, rk4")]
+    [TestCase("tolerance", "--imperfections", "gain,warp", "--imperfections 'warp' is not one of gain, offset, systematic-offset, knee, compression")]
     public void When_A_Choice_Is_Not_One_Of_Its_Names_Expect_One_Error_Line_Listing_Them(string verb, string option, string value, string message)
     {
         var (code, _, err) = CliRun.Run(verb, Spiral, "--random", "1", option, value, "-o", P("x"));
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err.Trim(), Is.EqualTo($"error: <options>: {message}"));
         Assert.That(Directory.GetFileSystemEntries(_dir), Is.Empty, "nothing written");
+    }
+
+    [Test]
+    public void When_A_Choice_Is_Bad_Expect_It_Refused_Where_Parsed_Before_The_Model_Is_Read()
+    {
+        var (code, _, err) = CliRun.Run("verify", P("no-such-model.yaml"), "--random", "1", "--backend", "quantum", "--tolerance", "NaN", "-o", P("v.json"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err.Trim().Split('\n'), Is.EquivalentTo(new[]
+        {
+            "error: <options>: --backend 'quantum' is not one of shared, batch, reference",
+            "error: <options>: --tolerance must be a positive finite number, got NaN",
+        }), "one line per problem, and the model never read");
+    }
+
+    [TestCase("generate", "--capacitance", "lots", "--capacitance: 'lots' is not a positive value (examples: 1p, 1e-12, 1n)")]
+    [TestCase("verify", "--time-unit", "-1n", "--time-unit: '-1n' is not a positive value (examples: 1p, 1e-12, 1n)")]
+    [TestCase("generate", "--spice-option", "reltol", "--spice-option 'reltol' must look like key=value, e.g. reltol=1e-5")]
+    [TestCase("tolerance", "--strengths", "1e-3,big", "--strengths: 'big' is not a positive number (example: 1e-4,1e-3,1e-2)")]
+    public void When_A_Text_Value_Does_Not_Parse_Expect_It_Refused_Before_The_Model_Is_Read(string verb, string option, string value, string message)
+    {
+        var (code, _, err) = CliRun.Run(verb, P("no-such-model.yaml"), "--random", "1", option, value, "-o", P("x"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err.Trim(), Is.EqualTo($"error: <options>: {message}"));
+    }
+
+    // Every verb's -o/--output is checked before the verb reads its model: the model here does not exist, so an
+    // error about the output proves the check came first.
+    [TestCase("import", false)]
+    [TestCase("info", false)]
+    [TestCase("run", false)]
+    [TestCase("tolerance", false)]
+    [TestCase("generate", false)]
+    [TestCase("verify", false)]
+    [TestCase("flow", true)]
+    [TestCase("report", true)]
+    public void When_An_Output_Cannot_Be_What_The_Verb_Writes_Expect_Exit_2_Before_Any_Work(string verb, bool folder)
+    {
+        // a folder where a file goes, a file where a folder goes
+        var target = P("taken");
+        if (folder) File.WriteAllText(target, "kept\n");
+        else Directory.CreateDirectory(target);
+        var (code, _, err) = CliRun.Run(verb is "import" or "info" ? [verb, P("no-such-model.yaml"), "-o", target] : [verb, P("no-such-model.yaml"), "--random", "1", "-o", target]);
+        Assert.That(code, Is.EqualTo(2), err);
+        Assert.That(err.Trim(), Does.StartWith($"error: {target}: is a ").And.Not.Contain("no-such-model"));
+        if (folder) Assert.That(File.ReadAllText(target), Is.EqualTo("kept\n"));
+    }
+
+    [Test]
+    public void When_Generate_Writes_A_Folder_For_Verilog_Ams_Expect_A_File_In_Its_Place_Refused()
+    {
+        File.WriteAllText(P("va"), "kept\n");
+        var (code, _, err) = CliRun.Run("generate", Spiral, "--format", "verilog-ams", "-o", P("va"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.StartWith($"error: {P("va")}: is a regular file, where this output needs a folder"));
+        Assert.That(CliRun.Run("generate", Spiral, "--format", "spice", "-o", P("va")).Code, Is.Zero, "a deck replaces a file");
+    }
+
+    [TestCase("--random", "many", "Cannot parse argument 'many' for option '--random' as a whole number.")]
+    [TestCase("--seed", "1.5", "Cannot parse argument '1.5' for option '--seed' as a whole number.")]
+    [TestCase("--tolerance", "tight", "Cannot parse argument 'tight' for option '--tolerance' as a number.")]
+    public void When_A_Value_Does_Not_Parse_Expect_Exit_2_Naming_The_Option_In_Words(string option, string value, string message)
+    {
+        var (code, _, err) = CliRun.Run(option == "--random" ? ["verify", Spiral, option, value, "-o", P("v.json")] : ["verify", Spiral, "--random", "1", option, value, "-o", P("v.json")]);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err.Trim(), Is.EqualTo($"error: <options>: {message}"));
+    }
+
+    [Test]
+    public void When_Help_Is_Asked_On_A_Wrong_Line_Expect_Help_Not_An_Error()
+    {
+        var (code, output, err) = CliRun.Run("verify", "--tolerance", "NaN", "--help");
+        Assert.That(code, Is.Zero, err);
+        Assert.That(output, Does.Contain("--tolerance"));
     }
 }

@@ -7,24 +7,14 @@ namespace KirchhoffHw.Cli.Tests;
 public class FidelityTests
 {
     private string _dir = "";
-    private string? _cacheBefore;
     private static string Tiny => Path.Combine(RepoPaths.Designs, "tiny.yaml");
 
+    // characterizations go to the test run's own cache (TestRunCache), not the user's
     [SetUp]
-    public void SetUp()
-    {
-        Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), $"kh-fid-{Guid.NewGuid():N}"));
-        // characterizations go to a private cache, not the user's
-        _cacheBefore = Environment.GetEnvironmentVariable("KIRCHHOFFHW_CACHE");
-        Environment.SetEnvironmentVariable("KIRCHHOFFHW_CACHE", Path.Combine(Path.GetTempPath(), "kh-fid-cache"));
-    }
+    public void SetUp() => Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), $"kh-fid-{Guid.NewGuid():N}"));
 
     [TearDown]
-    public void TearDown()
-    {
-        Environment.SetEnvironmentVariable("KIRCHHOFFHW_CACHE", _cacheBefore);
-        Directory.Delete(_dir, recursive: true);
-    }
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
 
     private string P(string name) => Path.Combine(_dir, name);
 
@@ -58,7 +48,12 @@ public class FidelityTests
             "--voltage-scale", "0.05", "--fidelity", "transistor", "-o", P("tiny.cir"));
         Assert.That(code, Is.Zero, err);
         var deck = File.ReadAllText(P("tiny.cir"));
-        Assert.That(deck, Does.Contain("transistor fidelity").And.Contain(".subckt kh_ota").And.Contain("level=54").Or.Contain(".include"));
+        Assert.That(deck, Does.Contain("transistor fidelity").And.Contain(".subckt kh_ota"));
+        // the MOS models come from the technology's card: its BSIM4 (level 54) models, included by path
+        var include = System.Text.RegularExpressions.Regex.Match(deck, "(?m)^\\.include \"(?<path>[^\"]+)\"$");
+        Assert.That(include.Success, Is.True, "the deck includes a model card");
+        Assert.That(Path.GetFileName(include.Groups["path"].Value), Is.EqualTo("ptm45hp.lib"));
+        Assert.That(File.ReadAllText(include.Groups["path"].Value), Does.Contain("nmos level=54").And.Contain("pmos level=54"));
         Assert.That(deck.Split('\n').Count(l => l.StartsWith("X0_")), Is.EqualTo(4), "one cell per device of tiny.yaml");
         Assert.That(File.ReadAllLines(P("tiny.cells.csv")), Has.Length.EqualTo(5));
         Assert.That(File.ReadAllText(P("tiny.cells.json")), Does.Contain("\"needs_active\""));

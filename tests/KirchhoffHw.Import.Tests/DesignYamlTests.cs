@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using KirchhoffHw.Model;
 using KirchhoffHw.Model.Devices;
 using KirchhoffHw.Model.Validation;
@@ -51,18 +50,14 @@ public class DesignYamlTests
         AssertSame(design, DesignYaml.Load(path));
     }
 
+    /// <summary>Export and import times are measured by `make bench` against YamlDotNet (bench/results/design-yaml.json).</summary>
     [Test]
     public void When_MnistIsExportedAndReadBack_Expect_Identical()
     {
         var design = CheckpointImporter.Load(Fixtures.Model("mnist", "model.pth")).Design;
         var path = Path.Combine(_dir, "mnist.yaml");
-        var watch = Stopwatch.StartNew();
         DesignYaml.Save(design, path);
-        var export = watch.Elapsed;
-        watch.Restart();
-        var back = DesignYaml.Load(path);
-        TestContext.Out.WriteLine($"mnist export: {export.TotalMilliseconds:F0} ms, {new FileInfo(path).Length / 1e6:F1} MB; import: {watch.Elapsed.TotalMilliseconds:F0} ms");
-        AssertSame(design, back);
+        AssertSame(design, DesignYaml.Load(path));
     }
 
     [TestCase("tiny.yaml", 3, 1, 4)]
@@ -129,10 +124,9 @@ public class DesignYamlTests
         var lines = new List<string> { "kirchhoffhw: 1", "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]" };
         for (int i = 1; i < 10; i++)
             lines.Add($"a{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 9))}]");
-        var watch = Stopwatch.StartNew();
+        // refused where the first anchor is defined, before any alias could be expanded
         var ex = Assert.Throws<KirchhoffHwException>(() => DesignYaml.Parse(string.Join("\n", lines), "bomb.yaml"));
         Assert.That(ex!.Message, Does.Contain("bomb.yaml:2:").And.Contain("anchor '&a0' refused"));
-        Assert.That(watch.Elapsed.TotalSeconds, Is.LessThan(1));
     }
 
     [Test]

@@ -42,20 +42,33 @@ internal static class Fixtures
     }
 
     /// <summary>A state dict {key: tensor} exactly as torch pickles it (protocol 2, _rebuild_tensor_v2).</summary>
-    public static byte[] StateDictPickle(params (string Key, string StorageType, string StorageKey, int Numel, int Offset, int[] Size, int[] Stride)[] tensors)
+    public static byte[] StateDictPickle(params (string Key, string StorageType, string StorageKey, int Numel, int Offset, int[] Size, int[] Stride)[] tensors) =>
+        WideStateDictPickle(tensors.Select(t => (t.Key, t.StorageType, t.StorageKey, (long)t.Numel, (long)t.Offset,
+            t.Size.Select(x => (long)x).ToArray(), t.Stride.Select(x => (long)x).ToArray())).ToArray());
+
+    /// <summary>The same with 64-bit geometry, for sizes and strides no real checkpoint has.</summary>
+    public static byte[] WideStateDictPickle(params (string Key, string StorageType, string StorageKey, long Numel, long Offset, long[] Size, long[] Stride)[] tensors)
     {
         var p = new PickleBuilder().Proto().Global("collections", "OrderedDict").EmptyTuple().Reduce().Mark();
         foreach (var t in tensors)
         {
             p.Str(t.Key).Global("torch._utils", "_rebuild_tensor_v2").Mark()
-                .Mark().Str("storage").Global("torch", t.StorageType).Str(t.StorageKey).Str("cpu").Int(t.Numel).Tuple().PersId()
-                .Int(t.Offset).Mark();
-            foreach (var s in t.Size) p.Int(s);
+                .Mark().Str("storage").Global("torch", t.StorageType).Str(t.StorageKey).Str("cpu").Long(t.Numel).Tuple().PersId()
+                .Long(t.Offset).Mark();
+            foreach (var s in t.Size) p.Long(s);
             p.Tuple().Mark();
-            foreach (var s in t.Stride) p.Int(s);
+            foreach (var s in t.Stride) p.Long(s);
             p.Tuple().False().Global("collections", "OrderedDict").EmptyTuple().Reduce().Tuple().Reduce();
         }
         return p.SetItems().Stop().Bytes();
+    }
+
+    /// <summary>A twomoon-shaped checkpoint folder (model.pth + config.yaml) with the given config text and one float tensor per layer.</summary>
+    public static string Checkpoint(string dir, string config, params float[][] layers)
+    {
+        File.WriteAllText(Path.Combine(dir, "config.yaml"), config);
+        var tensors = layers.Select((l, i) => ($"circuit.layer_list.{i}.model.param", "FloatStorage", i.ToString(), l.Length, 0, new[] { l.Length }, new[] { 1 })).ToArray();
+        return WritePth(Path.Combine(dir, "model.pth"), StateDictPickle(tensors), layers.Select((l, i) => (i.ToString(), Floats(l))).ToArray());
     }
 }
 
@@ -91,6 +104,17 @@ internal sealed class PickleBuilder
         _b.AddRange(BitConverter.GetBytes(v));
         return this;
     }
+
+    /// <summary>LONG1 with eight little-endian bytes: integers beyond 32 bits (sizes, strides, offsets).</summary>
+    public PickleBuilder Long(long v)
+    {
+        Op(0x8a).Op(8);
+        _b.AddRange(BitConverter.GetBytes(v));
+        return this;
+    }
+
+    public PickleBuilder EmptyDict() => Op((byte)'}');
+    public PickleBuilder SetItem() => Op((byte)'s');
 
     public byte[] Bytes() => _b.ToArray();
 }

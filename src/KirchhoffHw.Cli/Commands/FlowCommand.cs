@@ -2,6 +2,7 @@ using System.CommandLine;
 using KirchhoffHw.Flow;
 using KirchhoffHw.Model;
 using KirchhoffHw.Report;
+using KirchhoffHw.Simulate;
 using KirchhoffHw.Slurm;
 using KirchhoffHw.Verify;
 using Spectre.Console;
@@ -14,16 +15,17 @@ internal static class FlowCommand
 
     public static Command Create(Console console)
     {
-        var io = new ModelInputs();
+        var io = new ModelInputs(console);
         var units = new UnitOptions();
         var deck = new DeckOptions();
         var tech = FidelityOptions.TechOption("Technology file (designs/tech/*.yaml). Given, the report sizes every device's cell from it " +
             "(characterized once, cached); without it the shipped ptm45hp.yaml is characterized only when a MOS fidelity needs cells.");
-        var output = Common.Output<string>("Output directory: report.html, report.md, report.json, plots/, decks, Verilog-AMS and verdicts.", required: true, folder: true);
-        var fidelity = FidelityOptions.Choice("Fidelities to generate and verify, comma-separated: ideal, macro, transistor.");
+        var output = Common.Output<string>("Output directory: report.html, report.md, report.json, plots/, decks, Verilog-AMS and verdicts.", required: true, folder: true,
+            subfolders: ["plots", "verilog-ams"]);
+        var fidelity = FidelityOptions.Choice("Fidelities to generate and verify, comma-separated: ideal, macro, transistor.", list: true);
         var noVerify = new Option<bool>("--no-verify") { Description = "Generate and report without simulating (the report says verification was not run)." };
-        var tolerance = new Option<double?>("--tolerance") { Description = "Largest |circuit - reference| in model units (default per task)." };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once here (default: the number of cores; --scheduler local).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var tolerance = Common.Tolerance("Largest |circuit - reference| in model units (default per task).");
+        var jobs = Common.Jobs("Cases simulated at once here (default: the number of cores; --scheduler local).");
         var scheduler = new SchedulerOptions();
         var command = new Command("flow", "The whole pipeline in one run: import, generate (ngspice deck per fidelity and Verilog-AMS), verify\n" +
             "each fidelity by co-simulation, and write the chip report (report.html, report.md, report.json).\n" +
@@ -39,10 +41,14 @@ internal static class FlowCommand
 
         int Execute(ParseResult r, CancellationToken cancel)
         {
+            var slurm = scheduler.Settings(r);
+            // A missing ngspice is the machine's state: said once, with the install hint, before any work (a Slurm
+            // job's tasks find it on their nodes, and say so there).
+            if (!r.GetValue(noVerify) && slurm is null) SimulatorCheck.Require(CoSimBackend.NgspiceShared.Simulators);
             var imported = io.Load(r);
             var design = units.Apply(r, imported.Design);
             var techPath = Common.ExistingFile(r, tech);
-            var fidelities = ParseFidelities(fidelity, r.GetValue(fidelity.Option)!);
+            var fidelities = fidelity.GetAll(r);
             var (vectors, origin) = io.Read(r, design, required: false);
             if (vectors.Length == 0)
             {
@@ -51,8 +57,6 @@ internal static class FlowCommand
                 vectors = Import.Cases.InputReader.Random(DefaultCases, design.Input.Width, s, kind);
                 origin = $"random: {DefaultCases} x {kind} inputs, seed {s} (default)";
             }
-            if (r.GetValue(jobs) < 1) throw new KirchhoffHwException("<options>", "--jobs must be at least 1");
-            var slurm = scheduler.Settings(r);
             var plan = new FlowPlan
             {
                 Design = design,
@@ -86,22 +90,10 @@ internal static class FlowCommand
         }
     }
 
-    public static IReadOnlyList<Fidelity> ParseFidelities(Choice<Fidelity> choice, string text)
-    {
-        var list = new List<Fidelity>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var f = choice.Parse(part);
-            if (!list.Contains(f)) list.Add(f);
-        }
-        if (list.Count == 0) throw new KirchhoffHwException("<options>", "--fidelity needs at least one of ideal, macro, transistor");
-        return list;
-    }
-
     /// <summary>The closing table: headline figures, verdict per fidelity and time per stage.</summary>
     public static void Summary(Console console, ChipReport report, IReadOnlyList<(string Stage, TimeSpan Elapsed)> stages)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{report.Design}: chip report")).AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{Model.Text.TerminalText.Escape(report.Design)}: chip report")).AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());
         foreach (var h in report.Headlines) table.AddRow(Markup.Escape(h.Label), Markup.Escape(Format.Quantity(h.Value, h.Unit)));
         table.AddRow("bias range", report.BiasFeasible switch
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using KirchhoffHw.Flow;
+using KirchhoffHw.Model;
 
 namespace KirchhoffHw.Cli.Commands;
 
@@ -7,14 +8,16 @@ internal static class GenerateCommand
 {
     public static Command Create(Console console)
     {
-        var io = new ModelInputs();
+        var io = new ModelInputs(console);
         var units = new UnitOptions();
         var deck = new DeckOptions();
         var cells = new FidelityOptions();
-        var caseIndex = new Option<int>("--case") { Description = "Which input vector of --inputs/--random becomes the initial state (default 0; no inputs = all nodes at 0 V).", DefaultValueFactory = _ => 0 };
+        var caseIndex = new Option<int>("--case") { Description = "Which input vector of --inputs/--random becomes the initial state (default 0; no inputs = all nodes at 0 V).", DefaultValueFactory = _ => 0 }
+            .Check((name, v) => OptionValues.AtLeast(name, v, 0));
         var format = new Choice<OutputFormat>("--format", "spice (ngspice deck), verilog-ams, or all.", "spice",
             ("spice", OutputFormat.Spice), ("verilog-ams", OutputFormat.VerilogAms), ("all", OutputFormat.All));
-        var output = Common.Output<string>("The deck file for --format spice; a directory for verilog-ams and all.", required: true);
+        var output = Common.Output<string>("The deck file for --format spice; a directory for verilog-ams and all.", required: true,
+            isFolder: r => format.Get(r) != OutputFormat.Spice);
         var command = new Command("generate", "Write the circuit as an ngspice deck and/or Verilog-AMS. --fidelity chooses exact device laws\n" +
             "(ideal), fitted MOS cell laws (macro) or MOS transistor cells (transistor); macro and transistor decks get the physical\n" +
             "mapping beside them (<deck>.cells.csv and .cells.json: per device its cell, sizes, biases and fit error).\n" +

@@ -16,6 +16,7 @@ internal static class ImportCommand
         io.AddTo(command, withInputs: false);
         command.SetAction(r =>
         {
+            if (r.GetValue(output) is { } target) Model.IO.OutputPath.RequireWritableFile(target);
             var imported = io.Load(r);
             if (r.GetValue(output) is { } path)
             {

@@ -31,7 +31,7 @@ internal static class InfoCommand
         var d = imported.Design;
         var w = console.Out;
         string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
-        w.WriteLine($"design     {d.Name}  ({imported.Source})");
+        w.WriteLine($"design     {Model.Text.TerminalText.Escape(d.Name)}  ({Model.Text.TerminalText.Escape(imported.Source)})");
         w.WriteLine($"task       {d.Task.ToString().ToLowerInvariant()}");
         w.WriteLine($"nodes      {d.NodeCount} + ground, input width {d.Input.Width} (fill {d.Input.Fill.ToString().ToLowerInvariant()}), read-out {d.Readout} ({d.OutputNodes.Length} nodes)");
         w.WriteLine($"units      C = {F(d.Units.Capacitance)} F, time unit = {F(d.Units.TimeUnit)} s, voltage scale = {F(d.Units.VoltageScale)} V");

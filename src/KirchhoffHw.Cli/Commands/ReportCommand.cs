@@ -11,11 +11,11 @@ internal static class ReportCommand
 {
     public static Command Create(Console console)
     {
-        var io = new ModelInputs();
+        var io = new ModelInputs(console);
         var units = new UnitOptions();
         var tech = FidelityOptions.TechOption("Technology file (designs/tech/*.yaml). Given, or with a verdict of a MOS fidelity, the report " +
             "sizes every device's cell (characterized once, cached); otherwise it shows what needs no cells against the shipped ptm45hp.yaml.");
-        var output = Common.Output<string>("Output directory: report.html, report.md, report.json and plots/.", required: true, folder: true);
+        var output = Common.Output<string>("Output directory: report.html, report.md, report.json and plots/.", required: true, folder: true, subfolders: ["plots"]);
         var verdicts = new Option<string[]>("--verdict") { Description = "Verdict files from `kirchhoffhw verify` or `flow` (repeatable, one per fidelity); their inputs and units are the report's.", AllowMultipleArgumentsPerToken = true };
         var command = new Command("report", "Build the chip report from existing results: a design, a technology and (optionally) verdict files.\n" +
             "Without verdicts the report has counts and estimates and says that verification was not run; the reference runs on\n" +

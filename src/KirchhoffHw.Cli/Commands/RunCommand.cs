@@ -10,12 +10,12 @@ internal static class RunCommand
 {
     public static Command Create(Console console)
     {
-        var io = new ModelInputs();
-        var rtol = new Option<double?>("--rtol") { Description = "Relative tolerance of the Dormand-Prince solver (default: the checkpoint's simulation.tol, else 1e-3)." };
-        var atol = new Option<double?>("--atol") { Description = "Absolute tolerance (default: as --rtol)." };
+        var io = new ModelInputs(console);
+        var rtol = new Option<double?>("--rtol") { Description = "Relative tolerance of the Dormand-Prince solver (default: the checkpoint's simulation.tol, else 1e-3)." }.PositiveFinite();
+        var atol = new Option<double?>("--atol") { Description = "Absolute tolerance (default: as --rtol)." }.PositiveFinite();
         var method = new Choice<SolverMethod>("--method", "dopri5 (adaptive, default) or rk4 (fixed step, see --step).", "dopri5",
             ("dopri5", SolverMethod.Dopri5), ("rk4", SolverMethod.Rk4));
-        var step = new Option<double>("--step") { Description = "Step of rk4 in model time units.", DefaultValueFactory = _ => 1e-3 };
+        var step = new Option<double>("--step") { Description = "Step of rk4 in model time units.", DefaultValueFactory = _ => 1e-3 }.PositiveFinite();
         var output = Common.Output<string?>("Write results in the shape of vectors.json: cases[*].input, boundaries[*].{t,state}, output.", required: false);
         var command = new Command("run", "Run the software reference (the golden model) on inputs: the forward pass, layer by layer.");
         io.AddTo(command);

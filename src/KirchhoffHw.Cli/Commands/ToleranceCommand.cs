@@ -13,18 +13,18 @@ internal static class ToleranceCommand
 {
     public static Command Create(Console console)
     {
-        var io = new ModelInputs();
+        var io = new ModelInputs(console);
         var kinds = new Option<string?>("--imperfections")
         {
             Description = "Comma-separated imperfections to sweep (default: all): " +
                 string.Join(", ", Tolerances.All.Select(k => $"{Tolerances.Name(k)} ({Tolerances.Describe(k)})")) +
                 ". U is each device's input range over the inputs, the range its cell is sized for.",
-        };
+        }.NameList(Tolerances.All.Select(Tolerances.Name));
         var strengths = new Option<string?>("--strengths")
         {
             Description = "Comma-separated strengths s, each tried in ascending order until the task fails (default: 1e-5,1e-4,1e-3,1e-2,1e-1).",
-        };
-        var rtol = new Option<double>("--reference-tol") { Description = "rtol = atol of the solver, for the ideal and every perturbed law alike.", DefaultValueFactory = _ => 1e-6 };
+        }.ParsedBy(text => ParseStrengths(text));
+        var rtol = new Option<double>("--reference-tol") { Description = "rtol = atol of the solver, for the ideal and every perturbed law alike.", DefaultValueFactory = _ => 1e-6 }.PositiveFinite();
         var output = Common.Output<string?>("Write the sweep as JSON: per imperfection its points (strength, holds, task figures) and the largest tolerated strength.", required: false);
         var command = new Command("tolerance",
             "What the trained network tolerates of its cells: every device's law is perturbed at once (random gain and offset " +
@@ -45,7 +45,6 @@ internal static class ToleranceCommand
             var which = r.GetValue(kinds) is { } k ? k.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Tolerances.Parse).ToList() : Tolerances.All.ToList();
             var levels = ParseStrengths(r.GetValue(strengths));
             double tol = r.GetValue(rtol);
-            if (!(tol > 0)) throw new KirchhoffHwException("<options>", $"--reference-tol must be positive, got {tol}");
 
             var result = new ProgressReporter(console, "tolerance", which.Count * levels.Count).Run(report =>
                 ToleranceAnalysis.Run(design, inputs, origin, which, levels, SolverOptions.Dopri5(tol), r.GetValue(io.Seed), (done, _, note) => report(done, note), cancel));

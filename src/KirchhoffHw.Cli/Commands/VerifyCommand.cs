@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using KirchhoffHw.Flow;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.Text;
 using KirchhoffHw.Reference;
+using KirchhoffHw.Simulate;
 using KirchhoffHw.Slurm;
 using KirchhoffHw.Verify;
 
@@ -12,7 +14,7 @@ internal static class VerifyCommand
 {
     public static Command Create(Console console)
     {
-        var io = new ModelInputs();
+        var io = new ModelInputs(console);
         var units = new UnitOptions();
         var deck = new DeckOptions();
         var cells = new FidelityOptions();
@@ -21,11 +23,11 @@ internal static class VerifyCommand
             "shared (libngspice in a worker process, default), batch (ngspice -b -r), or reference (macro fidelity only: the fitted " +
             "cell laws solved by the software reference, for designs too large for ngspice case by case, such as mnist).", "shared",
             [.. CoSimBackend.All.Select(b => (b.Name, (CoSimBackend?)b)), ("reference", null)]);
-        var tolerance = new Option<double?>("--tolerance") { Description = "Largest |circuit - reference| in model units (default 5e-3 for classifiers, 1e-3 otherwise)." };
-        var refTol = new Option<double>("--reference-tol") { Description = "rtol = atol of the reference solver.", DefaultValueFactory = _ => 1e-9 };
-        var timeout = new Option<double>("--timeout") { Description = "Seconds allowed per simulated case.", DefaultValueFactory = _ => 1800 };
+        var tolerance = Common.Tolerance("Largest |circuit - reference| in model units (default 5e-3 for classifiers, 1e-3 otherwise).");
+        var refTol = new Option<double>("--reference-tol") { Description = "rtol = atol of the reference solver.", DefaultValueFactory = _ => 1e-9 }.PositiveFinite();
+        var timeout = Common.Timeout("Seconds allowed per simulated case.", 1800);
         var output = Common.Output<string>("Verdict JSON: per case the circuit's boundaries and outputs (model units, vectors.json shape), errors and verdicts.", required: true);
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once here, each in its own ngspice (default: the number of cores; --scheduler local).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var jobs = Common.Jobs("Cases simulated at once here, each in its own ngspice (default: the number of cores; --scheduler local).");
         var fresh = new Option<bool>("--fresh") { Description = "Ignore the journal of an interrupted run (default: resume, skipping finished cases); with --scheduler slurm, also its task journals, and its jobs still in flight are cancelled." };
         var scheduler = new SchedulerOptions();
         var command = new Command("verify", "Co-simulate: run each input through the ngspice deck and the reference, compare states at t = 0, at the\n" +
@@ -44,18 +46,20 @@ internal static class VerifyCommand
 
         int Execute(ParseResult r, CancellationToken cancel)
         {
-            var imported = io.Load(r);
-            var design = units.Apply(r, imported.Design);
-            var (vectors, origin) = io.Read(r, design);
             var path = r.GetValue(output)!;
             var simulator = backend.Get(r);
             var fidelity = cells.Fidelity.Get(r);
             if (simulator is null && fidelity != Fidelity.Macro)
                 throw new KirchhoffHwException("<options>", "--backend reference solves the fitted cell laws in software: it needs --fidelity macro");
-            if (r.GetValue(jobs) < 1) throw new KirchhoffHwException("<options>", "--jobs must be at least 1");
             var slurm = scheduler.Settings(r, r.GetValue(fresh));
             if (slurm is not null && simulator is null)
                 throw new KirchhoffHwException("<options>", "--backend reference solves in software here; --scheduler slurm runs cases in a simulator");
+            // A missing ngspice is the machine's state: said once, with the install hint, before any work (a Slurm
+            // job's tasks find it on their nodes, and say so there).
+            if (simulator is not null && slurm is null) SimulatorCheck.Require(simulator.Simulators);
+            var imported = io.Load(r);
+            var design = units.Apply(r, imported.Design);
+            var (vectors, origin) = io.Read(r, design);
             var options = VerifyOptions.Default with
             {
                 Spice = deck.Spice(r),
@@ -116,7 +120,7 @@ internal static class VerifyCommand
         string F(double? x) => x is { } v && double.IsFinite(v) ? v.ToString("G4", CultureInfo.InvariantCulture) : "-";
         var w = console.Out;
         var (low, high) = verdict.Rails;
-        w.WriteLine($"design      {design.Name} ({design.Task.ToString().ToLowerInvariant()}), macro fidelity ({fidelity.Technology}), software reference (Dormand-Prince) for both");
+        w.WriteLine($"design      {TerminalText.Escape(design.Name)} ({design.Task.ToString().ToLowerInvariant()}), macro fidelity ({fidelity.Technology}), software reference (Dormand-Prince) for both");
         w.WriteLine($"inputs      {verdict.Inputs}: {cmp.Cases} cases");
         w.WriteLine($"errors      output max {F(cmp.MaxOutputError)}, rms {F(cmp.RmsOutputError)}; boundary max {F(cmp.MaxBoundaryError)} (model units)");
         for (int li = 0; li < cmp.BoundaryErrorByLayer.Count; li++)
@@ -133,7 +137,7 @@ internal static class VerifyCommand
         var w = console.Out;
         string F(double? x) => x is { } v && double.IsFinite(v) ? v.ToString("G4", CultureInfo.InvariantCulture) : "-";
         var s = report.Summary;
-        w.WriteLine($"design      {report.Design} ({report.Task.ToString().ToLowerInvariant()}), {report.Fidelity} fidelity, {report.Simulator}");
+        w.WriteLine($"design      {TerminalText.Escape(report.Design)} ({report.Task.ToString().ToLowerInvariant()}), {report.Fidelity} fidelity, {report.Simulator}");
         w.WriteLine($"units       C = {F(report.Units.Capacitance)} F, time unit = {F(report.Units.TimeUnit)} s, voltage scale = {F(report.Units.VoltageScale)} V");
         w.WriteLine($"inputs      {origin}");
         w.WriteLine($"cases       {s.Simulated}/{s.Cases} simulated, {report.Cases.Count(x => x.Pass)} passed (tolerance {F(report.Tolerance)} model units)");
@@ -144,7 +148,7 @@ internal static class VerifyCommand
         w.WriteLine($"timescale   read-out at {F(report.Timescale.SimulatedSeconds)} s (T x time unit = {F(report.Timescale.ExpectedSeconds)} s), outputs settled by {F(report.Timescale.LatestSettleSeconds)} s: {(report.Timescale.Pass ? "pass" : "FAIL")}");
         w.WriteLine($"range       node swing up to {F(report.Range.MaxNodeVolts)} V, device current up to {F(report.Range.MaxDeviceAmps)} A");
         w.WriteLine($"time        {F(report.Cases.Sum(x => x.ElapsedSeconds))} s simulated wall time, {F(report.Cases.Average(x => x.ElapsedSeconds))} s per case");
-        foreach (var f in s.Failures) w.WriteLine($"  - {f}");
+        foreach (var f in s.Failures) w.WriteLine($"  - {TerminalText.Escape(f)}");
         w.WriteLine($"verdict     {(report.Pass ? "PASS" : "FAIL")}  ({path})");
     }
 }

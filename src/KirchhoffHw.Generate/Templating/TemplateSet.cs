@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.Text;
 using Scriban;
 using Scriban.Parsing;
 using Scriban.Runtime;
@@ -46,25 +47,27 @@ public sealed class TemplateSet
         return template;
     }
 
-    /// <summary>Renders a template straight into <paramref name="output"/> (decks can be tens of megabytes).</summary>
-    public void Render(string relativePath, object model, TextWriter output)
+    /// <summary>
+    /// Renders a template straight into <paramref name="output"/> (decks can be tens of megabytes). With
+    /// <paramref name="markdown"/>, every value the template interpolates is escaped for where it lands in the
+    /// Markdown written so far, so text from a design cannot become markup.
+    /// </summary>
+    public void Render(string relativePath, object model, TextWriter output, MarkdownEscaper? markdown = null)
     {
         var template = Get(relativePath);
         var globals = new ScriptObject();
         globals.Import(model, renamer: m => StandardMemberRenamer.Rename(m));
-        var context = new TemplateContext
-        {
-            StrictVariables = true,
-            TemplateLoader = new Loader(this, Path.GetDirectoryName(relativePath) ?? ""),
-            MemberRenamer = m => StandardMemberRenamer.Rename(m),
-            LoopLimit = int.MaxValue,
-            LimitToString = 0,
-            RecursiveLimit = 50,
-            NewLine = "\n",
-        };
+        var context = markdown is null ? new TemplateContext() : new EscapingContext(markdown);
+        context.StrictVariables = true;
+        context.TemplateLoader = new Loader(this, Path.GetDirectoryName(relativePath) ?? "");
+        context.MemberRenamer = m => StandardMemberRenamer.Rename(m);
+        context.LoopLimit = int.MaxValue;
+        context.LimitToString = 0;
+        context.RecursiveLimit = 50;
+        context.NewLine = "\n";
         context.PushCulture(System.Globalization.CultureInfo.InvariantCulture);
         context.PushGlobal(globals);
-        context.PushOutput(new TextWriterOutput(output));
+        context.PushOutput(new TextWriterOutput(markdown is null ? output : new ObservedWriter(output, markdown)));
         try
         {
             template.Render(context);
@@ -74,6 +77,24 @@ public sealed class TemplateSet
             throw new KirchhoffHwException(new SourceLocation(e.Span.FileName ?? relativePath, e.Span.Start.Line + 1, e.Span.Start.Column + 1),
                 $"template error: {e.OriginalMessage}", e);
         }
+    }
+
+    /// <summary>Escapes each interpolated string value; template text is written as it is.</summary>
+    private sealed class EscapingContext(MarkdownEscaper markdown) : TemplateContext
+    {
+        public override TemplateContext Write(SourceSpan span, object? textAsObject) =>
+            base.Write(span, textAsObject is string text ? markdown.Escape(text) : textAsObject);
+    }
+
+    /// <summary>Shows the escaper everything written, so it knows whether the next value lands in code or a table.</summary>
+    private sealed class ObservedWriter(TextWriter inner, MarkdownEscaper markdown) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => inner.Encoding;
+        public override void Write(char value) { markdown.Observe([value]); inner.Write(value); }
+        public override void Write(char[] buffer, int index, int count) { markdown.Observe(buffer.AsSpan(index, count)); inner.Write(buffer, index, count); }
+        public override void Write(ReadOnlySpan<char> buffer) { markdown.Observe(buffer); inner.Write(buffer); }
+        public override void Write(string? value) { markdown.Observe(value); inner.Write(value); }
+        public override void Flush() => inner.Flush();
     }
 
     private sealed class Loader(TemplateSet set, string directory) : ITemplateLoader

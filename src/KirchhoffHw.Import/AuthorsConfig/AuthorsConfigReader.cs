@@ -29,10 +29,12 @@ public static class AuthorsConfigReader
     private static readonly string[] GenerativeBenches =
         ["twomoon", "twomoons", "moons", "circles", "twocircles", "8gaussians", "pinwheel", "2spirals", "swissroll", "checkerboard", "rings"];
 
+    /// <summary>Memory per byte of config: it is parsed into a tree of nodes, each a few dozen bytes.</summary>
+    private const int ConfigExpansion = 64;
+
     public static AuthorsModelConfig Load(string path)
     {
-        if (!System.IO.File.Exists(path)) throw new KirchhoffHwException(path, "config file not found");
-        using var reader = new StreamReader(path);
+        using var reader = Model.IO.InputFile.OpenText(path, "config file", ConfigExpansion);
         return Parse(reader, path);
     }
 

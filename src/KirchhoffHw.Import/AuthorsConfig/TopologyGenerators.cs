@@ -1,11 +1,14 @@
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.Validation;
 
 namespace KirchhoffHw.Import.AuthorsConfig;
 
 /// <summary>
 /// The authors' topology generators (zhengqigao/kirchhoffnet, src/utils/topology.py), reproduced edge for edge:
 /// checkpoint parameters are matched to edges by position, so the order here is the contract. The counter column
-/// the originals also return is not used by their model and is left out.
+/// the originals also return is not used by their model and is left out. Every generator counts its nodes and
+/// edges in wide arithmetic before it builds anything, and refuses (ArgumentException) a count that node ids
+/// cannot number or that would not fit the memory limit.
 /// </summary>
 public static class TopologyGenerators
 {
@@ -15,8 +18,13 @@ public static class TopologyGenerators
     public static EdgeList FullyConnect(int numNode, bool includeGnd = true, IReadOnlyList<int>? repeat = null)
     {
         var (r0, r1) = Pair(repeat, (1, 1), nameof(repeat));
+        NonNegative(numNode, "num_node");
+        Nodes(includeGnd ? numNode - 1L : numNode);
+        Edges((double)numNode * Math.Max(numNode - 1, 0) * ((double)r0 + r1), $"_fully_connect over {numNode} nodes with repeat [{r0}, {r1}]");
         var (s, t) = includeGnd ? (0, numNode) : (1, numNode + 1);
         var e = new Builder();
+        // no copies either way: no edges, and no walk over num_node^2 pairs to find that out
+        if ((long)r0 + r1 == 0) return e.Build();
         for (int i = s; i < t; i++)
             for (int j = s; j < t; j++)
             {
@@ -33,6 +41,9 @@ public static class TopologyGenerators
         if (repeat is { Count: 0 }) throw new ArgumentException("repeat needs at least one entry", nameof(repeat));
         int r0 = repeat?[0] ?? 1;
         NonNegative(r0, nameof(repeat));
+        NonNegative(numNode, "num_node");
+        Nodes(includeGnd ? numNode : numNode + 1L);
+        Edges((double)numNode * r0, $"_simple_connect over {numNode} nodes with repeat {r0}");
         var (s, t) = includeGnd ? (0, numNode) : (1, numNode + 1);
         var e = new Builder();
         for (int i = s; i < t; i++) e.Add(i, i + 1, r0);
@@ -52,29 +63,44 @@ public static class TopologyGenerators
     {
         Positive(numChannel, nameof(numChannel)); Positive(width, nameof(width)); Positive(height, nameof(height));
         Positive(neighborSize, nameof(neighborSize)); NonNegative(repeat, nameof(repeat)); Positive(parallel, nameof(parallel));
-        int pad = padding ? neighborSize - 1 : 0;
-        int outRows = width + 2 * pad - neighborSize + 1, outCols = height + 2 * pad - neighborSize + 1;
+        long pixels = (long)numChannel * width * height;
+        Nodes(pixels, $"a {numChannel} x {width} x {height} image");
+        long k = neighborSize, pad = padding ? k - 1 : 0;
+        long outRows = width + 2 * pad - k + 1, outCols = height + 2 * pad - k + 1;
         if (outRows < 1 || outCols < 1)
             throw new ArgumentException($"a {neighborSize} x {neighborSize} window does not fit a {width} x {height} image without padding");
+        // The original unfolds a (C k^2) x windows index matrix of int64: its cost bounds the windows walked here.
+        Require(MemoryLimit.Check(MemoryLimit.Of(8.0 * numChannel * k * k * outRows * outCols), $"unfolding {(double)outRows * outCols:N0} windows of {numChannel} x {k} x {k}"));
+        // Real (not padding) rows of window r: those of r - pad .. r - pad + k - 1 inside the image; likewise columns.
+        long RealRows(long r) => Math.Min(width - 1, r - pad + k - 1) - Math.Max(0, r - pad) + 1;
+        long RealCols(long c) => Math.Min(height - 1, c - pad + k - 1) - Math.Max(0, c - pad) + 1;
+        double rows1 = 0, rows2 = 0, cols1 = 0, cols2 = 0;
+        for (long r = 0; r < outRows; r++) { double a = RealRows(r); rows1 += a; rows2 += a * a; }
+        for (long c = 0; c < outCols; c++) { double b = RealCols(c); cols1 += b; cols2 += b * b; }
+        // sum over windows of m (m - 1) ordered pairs, m = C a b real positions
+        double pairs = (double)numChannel * numChannel * rows2 * cols2 - (double)numChannel * rows1 * cols1;
+        Edges(pairs * repeat * Math.Pow(2, parallel - 1), $"_neighbor_index over a {numChannel} x {width} x {height} image, window {neighborSize}, repeat {repeat}, parallel {parallel}");
 
-        int k = neighborSize, window = numChannel * k * k;
-        var ids = new int[window];
+        var ids = new int[numChannel * (int)k * (int)k];
         var e = new Builder();
-        for (int r = 0; r < outRows; r++)
-            for (int c = 0; c < outCols; c++)
+        if (repeat == 0) return e.Build();
+        for (long r = 0; r < outRows; r++)
+        {
+            long r0 = Math.Max(0, r - pad), r1 = Math.Min(width - 1, r - pad + k - 1);
+            for (long c = 0; c < outCols; c++)
             {
-                int w = 0;
+                long c0 = Math.Max(0, c - pad), c1 = Math.Min(height - 1, c - pad + k - 1);
+                // window positions run channel, row, column; padding positions carry no node and make no edge
+                int m = 0;
                 for (int ch = 0; ch < numChannel; ch++)
-                    for (int a = 0; a < k; a++)
-                        for (int b = 0; b < k; b++)
-                        {
-                            int row = r - pad + a, col = c - pad + b;
-                            ids[w++] = row < 0 || row >= width || col < 0 || col >= height ? 0 : 1 + ch * width * height + row * height + col;
-                        }
-                for (int j = 0; j < window; j++)
-                    for (int m = 0; m < window; m++)
-                        if (j != m && ids[j] != 0 && ids[m] != 0) e.Add(ids[j], ids[m], repeat);
+                    for (long row = r0; row <= r1; row++)
+                        for (long col = c0; col <= c1; col++)
+                            ids[m++] = (int)(1 + (long)ch * width * height + row * height + col);
+                for (int j = 0; j < m; j++)
+                    for (int q = 0; q < m; q++)
+                        if (j != q) e.Add(ids[j], ids[q], repeat);
             }
+        }
         return parallel == 1 ? e.Build() : Parallel(e.Build(), parallel);
     }
 
@@ -91,13 +117,16 @@ public static class TopologyGenerators
         var kernel = NeighborIndex(numChannel, width, height, neighborSize, padding, kernelRepeat, sharing, parallel);
         if (kernel.Count == 0) throw new ArgumentException("the neighbourhood part has no edges, so the pixel nodes are undefined (the original fails here too)");
         int max = Math.Max(kernel.Source.Max(), kernel.Destination.Max());
+        Nodes((long)max + fullyConnectNode, $"_mix_connect with fully_connect_node = {fullyConnectNode}");
+        Edges(kernel.Count + (double)max * ((double)r0 + r1) + (double)fullyConnectNode * (max + 1.0) * ((double)r0 + r1),
+            $"_mix_connect with fully_connect_node = {fullyConnectNode} and repeat [{r0}, {r1}]");
         var e = new Builder(kernel);
         for (int n = 1; n <= max; n++)
         {
             e.Add(n, 0, r0);
             e.Add(0, n, r1);
         }
-        for (int m = max + 1; m <= max + fullyConnectNode; m++)
+        for (int m = max + 1; m <= max + fullyConnectNode && (long)r0 + r1 > 0; m++)
             for (int i = 0; i <= max; i++)
             {
                 e.Add(i, m, r0);
@@ -109,12 +138,13 @@ public static class TopologyGenerators
     private static EdgeList Parallel(EdgeList edges, int parallel)
     {
         int shift = Math.Max(edges.Source.DefaultIfEmpty().Max(), edges.Destination.DefaultIfEmpty().Max());
+        Nodes((long)shift * parallel, $"parallel = {parallel}");
         var s = edges.Source.ToList();
         var d = edges.Destination.ToList();
         for (int i = 1; i < parallel; i++)
         {
             int n = s.Count;
-            if ((long)n * 2 > Array.MaxLength) throw new ArgumentException($"parallel = {parallel} makes too many edges");
+            Edges(n * 2.0, $"parallel = {parallel}");
             for (int k = 0; k < n; k++) { s.Add(s[k] + shift * i); d.Add(d[k] + shift * i); }
         }
         return new EdgeList(s.ToArray(), d.ToArray());
@@ -127,6 +157,19 @@ public static class TopologyGenerators
         NonNegative(repeat[0], name);
         NonNegative(repeat[1], name);
         return (repeat[0], repeat[1]);
+    }
+
+    /// <summary>Node ids 1..<paramref name="highest"/> must be numbered by an int and fit the memory limit.</summary>
+    private static void Nodes(long highest, string? what = null)
+    {
+        if (DesignSize.CheckNodes(highest) is { } problem) throw new ArgumentException(what is null ? problem : $"{what}: {problem}");
+    }
+
+    private static void Edges(double count, string what) => Require(DesignSize.CheckDevices(count, what));
+
+    private static void Require(string? problem)
+    {
+        if (problem is not null) throw new ArgumentException(problem);
     }
 
     private static void Positive(int v, string name)

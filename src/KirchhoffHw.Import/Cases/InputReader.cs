@@ -10,14 +10,36 @@ namespace KirchhoffHw.Import.Cases;
 /// </summary>
 public static class InputReader
 {
-    public static double[][] Read(string path)
+    /// <summary>Memory per byte of input file: the text as UTF-16, split into lines and cells, parsed into doubles.</summary>
+    private const int TextExpansion = 12;
+
+    public static double[][] Read(string path) => ReadRows(path).Select(r => r.Values).ToArray();
+
+    /// <summary>
+    /// Reads inputs for a design with <paramref name="width"/> input nodes of <paramref name="nodes"/>: a row longer than
+    /// the design's nodes is an error at its line; a row shorter than the input width is filled as the design says
+    /// (zeros or repeat), and <paramref name="warn"/> is told which rows were.
+    /// </summary>
+    public static double[][] Read(string path, int width, int nodes, Action<string>? warn)
     {
-        if (!File.Exists(path)) throw new KirchhoffHwException(path, "input file not found");
-        string text = File.ReadAllText(path);
+        var rows = ReadRows(path);
+        foreach (var r in rows)
+            if (r.Values.Length > nodes)
+                throw new KirchhoffHwException(r.At, $"{r.Name} has {r.Values.Length} values but the design has {nodes} nodes");
+        var short_ = rows.Where(r => r.Values.Length < width).ToList();
+        if (short_.Count > 0 && warn is not null)
+            warn($"{short_[0].At}: {short_[0].Name} has {short_[0].Values.Length} values for the design's {width} inputs; the missing ones are filled" +
+                (short_.Count > 1 ? $" ({short_.Count} rows are this short)" : ""));
+        return rows.Select(r => r.Values).ToArray();
+    }
+
+    private static List<Row> ReadRows(string path)
+    {
+        string text = Model.IO.InputFile.ReadAllText(path, "input file", TextExpansion);
         var rows = text.TrimStart().StartsWith('[') || text.TrimStart().StartsWith('{') ? ReadJson(text, path) : ReadCsv(text, path);
         if (rows.Count == 0) throw new KirchhoffHwException(path, "no input rows");
         CheckWidths(rows);
-        return rows.Select(r => r.Values).ToArray();
+        return rows;
     }
 
     private readonly record struct Row(double[] Values, SourceLocation At, string Name);
@@ -30,6 +52,10 @@ public static class InputReader
             throw new KirchhoffHwException(bad.At, $"{bad.Name} has {bad.Values.Length} values but the first row has {width}");
     }
 
+    /// <summary>
+    /// CSV rows of numbers. The first non-comment line may be a header, but only if none of its cells is a number:
+    /// a row mixing numbers and text (`1,abc,2`) is a data row with a bad value, reported at its line and column.
+    /// </summary>
     private static List<Row> ReadCsv(string text, string path)
     {
         var rows = new List<Row>();
@@ -42,15 +68,16 @@ public static class InputReader
             var at = new SourceLocation(path, i + 1);
             var cells = line.Split(',');
             var values = new double[cells.Length];
-            int bad = -1;
-            for (int c = 0; c < cells.Length && bad < 0; c++)
-                if (!double.TryParse(cells[c].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out values[c])) bad = c;
-            if (bad >= 0)
-            {
-                if (headerAllowed) { headerAllowed = false; continue; }
-                throw new KirchhoffHwException(new SourceLocation(path, i + 1, ColumnOf(lines[i], bad)), $"value {bad + 1} '{cells[bad].Trim()}' is not a number");
-            }
+            var ok = new bool[cells.Length];
+            for (int c = 0; c < cells.Length; c++)
+                ok[c] = double.TryParse(cells[c].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out values[c]);
+            bool header = headerAllowed && ok.All(x => !x);
             headerAllowed = false;
+            if (header) continue;
+            int bad = Array.IndexOf(ok, false);
+            if (bad >= 0)
+                throw new KirchhoffHwException(new SourceLocation(path, i + 1, ColumnOf(lines[i], bad)),
+                    cells[bad].Trim().Length == 0 ? $"value {bad + 1} is empty" : $"value {bad + 1} '{cells[bad].Trim()}' is not a number");
             CheckFinite(values, at, $"line {i + 1}");
             rows.Add(new Row(values, at, $"line {i + 1}"));
         }
@@ -108,10 +135,17 @@ public static class InputReader
         int k = 0;
         foreach (var v in e.EnumerateArray())
         {
-            if (v.ValueKind != JsonValueKind.Number) throw new KirchhoffHwException(where, $"{name}[{k}] is not a number");
-            values[k++] = v.GetDouble();
+            if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out values[k]) || !double.IsFinite(values[k]))
+                throw new KirchhoffHwException(where, $"{name}[{k}] is not a finite number: {Model.Text.TerminalText.Escape(Raw(v))}");
+            k++;
         }
         return values;
+    }
+
+    private static string Raw(JsonElement v)
+    {
+        var raw = v.GetRawText();
+        return raw.Length > 40 ? raw[..40] + "..." : raw;
     }
 
     private static Row Numbers(JsonElement e, SourceLocation where, string name)
@@ -135,6 +169,7 @@ public static class InputReader
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfNegative(width);
+        MemoryLimit.Require(MemoryLimit.Times(count, 8.0 * width + 32), $"{count} random inputs of {width} values", new SourceLocation("<options>"));
         ulong state = unchecked((ulong)(long)seed);
         double Uniform()
         {

@@ -19,10 +19,15 @@ public static partial class DesignYaml
     public const int FormatVersion = 1;
     private const int MaxProblems = 20;
 
+    /// <summary>
+    /// Memory per byte of design file: a row such as `- [1, 2, 0.1, 0.2, 0.3]` of ~30 bytes holds five values read
+    /// into a list and copied into the layer's arrays, plus its location.
+    /// </summary>
+    private const int DesignExpansion = 6;
+
     public static Design Load(string path)
     {
-        if (!File.Exists(path)) throw new KirchhoffHwException(path, "design file not found");
-        using var reader = new StreamReader(path);
+        using var reader = InputFile.OpenText(path, "design file", DesignExpansion);
         return Parse(reader, path);
     }
 
@@ -102,25 +107,46 @@ public static partial class DesignYaml
 
     private static string TaskName(TaskKind t) => t.ToString().ToLowerInvariant();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_.-]*$")]
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.-]*\z")]
     private static partial Regex PlainName();
 
-    private static string Quote(string s)
+    /// <summary>
+    /// A plain scalar when the name reads back as that same string, else a double-quoted one in which everything
+    /// outside YAML's printable set is an escape: C0 and C1 controls, DEL, and the characters YAML reads as
+    /// line breaks (U+0085, U+2028, U+2029), which raw inside quotes would fold into a space or fail to parse.
+    /// A lone surrogate is not Unicode and no YAML reader takes it back: it is written as U+FFFD, as any UTF-8
+    /// writer would.
+    /// </summary>
+    internal static string Quote(string s)
     {
-        if (PlainName().IsMatch(s) && !Y.TryDouble(s, out _)
-            && s.ToLowerInvariant() is not ("true" or "false" or "null" or "yes" or "no" or "on" or "off" or "y" or "n"))
+        if (PlainName().IsMatch(s) && !Y.TryDouble(s, out _) && !Y.TryInteger(s, out _)
+            && s.ToLowerInvariant() is not ("true" or "false" or "null" or "yes" or "no" or "on" or "off" or "y" or "n" or "~"))
             return s;
         var sb = new System.Text.StringBuilder("\"");
-        foreach (char c in s)
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+            {
+                sb.Append(c).Append(s[++i]);
+                continue;
+            }
             sb.Append(c switch
             {
                 '"' => "\\\"",
                 '\\' => "\\\\",
                 '\n' => "\\n",
                 '\t' => "\\t",
-                < ' ' => $"\\x{(int)c:x2}",
+                '\r' => "\\r",
+                '\u0085' => "\\N",
+                '\u2028' => "\\L",
+                '\u2029' => "\\P",
+                _ when char.IsSurrogate(c) => "\\uFFFD",
+                < ' ' or (>= '\u007f' and <= '\u009f') => $"\\x{(int)c:x2}",
+                '\ufeff' or '\ufffe' or '\uffff' => $"\\u{(int)c:x4}",
                 _ => c.ToString(),
             });
+        }
         return sb.Append('"').ToString();
     }
 
@@ -174,6 +200,7 @@ public static partial class DesignYaml
             throw Y.Error(versionNode, $"format version {Y.String(versionNode, "kirchhoffhw")} is not supported; this reader knows version {FormatVersion}");
         var nodesNode = top.GetValueOrDefault("nodes") ?? throw new KirchhoffHwException(rootAt, "missing key 'nodes' (the number of nodes besides ground)");
         int nodes = Y.Int(nodesNode, "nodes", 1);
+        if (Model.Validation.DesignSize.CheckNodes(nodes) is { } tooMany) throw Y.Error(nodesNode, tooMany);
         if (rawLayers is null) throw new KirchhoffHwException(rootAt, "missing key 'layers'");
 
         string name = top.TryGetValue("name", out var nameNode) ? Y.String(nameNode, "name") : Path.GetFileNameWithoutExtension(file);

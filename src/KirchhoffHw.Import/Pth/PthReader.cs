@@ -1,26 +1,44 @@
 using System.IO.Compression;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.IO;
 
 namespace KirchhoffHw.Import.Pth;
 
 /// <summary>
 /// Reads a PyTorch zip checkpoint (`torch.save` since 1.6): `&lt;prefix&gt;/data.pkl` is the pickled state dict and
 /// `&lt;prefix&gt;/data/&lt;key&gt;` holds each storage as raw little-endian elements. Nested dicts are flattened to
-/// dotted keys, as `state_dict()` names them; non-tensor entries are left out.
+/// dotted keys, as `state_dict()` names them; non-tensor entries are left out. No entry is read past what the
+/// pickle declares for it, so a small file inflating to gigabytes (a zip bomb) costs nothing.
 /// </summary>
 public static class PthReader
 {
+    /// <summary>State dicts nest one level per module; far deeper nesting is a crafted file, not a model.</summary>
+    public const int MaxNesting = 64;
+
+    /// <summary>Memory per byte of pickle: every one-byte opcode can push an object of a few dozen bytes.</summary>
+    private const int PickleExpansion = 64;
+
     public static IReadOnlyDictionary<string, Tensor> Read(string path)
     {
-        if (!File.Exists(path)) throw new KirchhoffHwException(path, "checkpoint file not found");
+        InputFile.Require(path, "checkpoint file");
+        // The central directory is read lazily, entry by entry: a corrupt one can surface at any entry access.
+        try { return ReadZip(path); }
+        catch (InvalidDataException ex)
+        {
+            throw new KirchhoffHwException(path, $"not a PyTorch zip checkpoint ({Describe(path)}): {ex.Message}", ex);
+        }
+    }
+
+    private static IReadOnlyDictionary<string, Tensor> ReadZip(string path)
+    {
         ZipArchive zip;
         try
         {
             zip = ZipFile.OpenRead(path);
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new KirchhoffHwException(path, $"not a PyTorch zip checkpoint ({Describe(path)}): {ex.Message}", ex);
+            throw new KirchhoffHwException(path, $"checkpoint file cannot be read: {ex.Message}", ex);
         }
         using (zip)
         {
@@ -28,17 +46,20 @@ public static class PthReader
                 ?? throw new KirchhoffHwException(path, "the zip holds no data.pkl, so it is not a PyTorch checkpoint");
             string prefix = pkl.FullName[..^"data.pkl".Length];
 
-            byte[] LoadStorage(string key)
+            byte[] LoadStorage(string key, long bytes)
             {
                 string name = $"{prefix}data/{key}";
                 var entry = zip.GetEntry(name) ?? throw new PickleException($"missing storage record '{name}'");
-                return ReadEntry(path, entry);
+                if (entry.Length > bytes)
+                    throw new PickleException($"storage record '{name}' unpacks to {entry.Length} bytes but the pickle declares {bytes} for it (a zip bomb or a corrupt file)");
+                return ReadEntry(path, entry, entry.Length);
             }
 
+            MemoryLimit.Require(MemoryLimit.Times(pkl.Length, PickleExpansion), $"{pkl.FullName} of {pkl.Length:N0} bytes, once unpickled,", new SourceLocation(path));
             object? root;
             try
             {
-                root = new Unpickler(ReadEntry(path, pkl), LoadStorage).Load();
+                root = new Unpickler(ReadEntry(path, pkl, pkl.Length), LoadStorage).Load();
             }
             catch (PickleException ex)
             {
@@ -47,31 +68,43 @@ public static class PthReader
             if (root is not Unpickler.Dict dict)
                 throw new KirchhoffHwException(path, $"{pkl.FullName} holds {Unpickler.TypeName(root)}, not a state dict");
             var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            Flatten(dict, "", tensors);
+            Flatten(dict, tensors, path, pkl.FullName);
             return tensors;
         }
     }
 
-    private static void Flatten(Unpickler.Dict dict, string prefix, Dictionary<string, Tensor> into)
+    /// <summary>Nested dicts to dotted keys, without recursion: a pickle nested 100,000 deep must not overflow the stack.</summary>
+    private static void Flatten(Unpickler.Dict root, Dictionary<string, Tensor> into, string path, string entry)
     {
-        foreach (var (key, value) in dict.Items)
+        var open = new Stack<(Unpickler.Dict Dict, string Prefix, int Next)>();
+        open.Push((root, "", 0));
+        while (open.TryPop(out var top))
         {
+            var (dict, prefix, next) = top;
+            if (next >= dict.Items.Count) continue;
+            open.Push((dict, prefix, next + 1));
+            var (key, value) = dict.Items[next];
             string name = prefix + Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture);
             if (value is Tensor t) into[name] = t;
-            else if (value is Unpickler.Dict inner) Flatten(inner, name + ".", into);
+            else if (value is Unpickler.Dict inner)
+            {
+                if (open.Count >= MaxNesting)
+                    throw new KirchhoffHwException(path, $"{entry}: dictionaries are nested more than {MaxNesting} deep; a state dict nests one level per module");
+                open.Push((inner, name + ".", 0));
+            }
         }
     }
 
-    private static byte[] ReadEntry(string path, ZipArchiveEntry entry)
+    private static byte[] ReadEntry(string path, ZipArchiveEntry entry, long length)
     {
-        if (entry.Length > Array.MaxLength) throw new KirchhoffHwException(path, $"{entry.FullName} is too large ({entry.Length} bytes)");
-        var bytes = new byte[entry.Length];
+        if (length > Array.MaxLength) throw new KirchhoffHwException(path, $"{entry.FullName} is too large ({length} bytes)");
+        var bytes = new byte[length];
         try
         {
             using var s = entry.Open();
             s.ReadExactly(bytes);
         }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or IOException)
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or IOException or NotSupportedException)
         {
             throw new KirchhoffHwException(path, $"{entry.FullName} cannot be read, the file looks truncated or corrupt: {ex.Message}", ex);
         }

@@ -5,5 +5,8 @@ public sealed record Tensor(int[] Shape, double[] Data)
 {
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
 
+    /// <summary>The stored view reached one storage element from two indices (a stride of 0, aliased rows).</summary>
+    public bool Overlapping { get; init; }
+
     public override string ToString() => $"({string.Join(", ", Shape)})";
 }

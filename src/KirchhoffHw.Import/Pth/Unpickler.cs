@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using KirchhoffHw.Model;
 
 namespace KirchhoffHw.Import.Pth;
 
@@ -47,17 +48,17 @@ internal sealed class Unpickler
     };
     private static readonly Global OrderedDict = new("collections", "OrderedDict");
     private static readonly Global RebuildTensor = new("torch._utils", "_rebuild_tensor_v2");
-    private const long MaxElements = 1L << 31;
-
     private readonly byte[] _data;
-    private readonly Func<string, byte[]> _loadStorage;
+    private readonly Func<string, long, byte[]> _loadStorage;
     private readonly Dictionary<string, byte[]> _storages = [];
     private readonly List<object?> _stack = [];
     private readonly Dictionary<long, object?> _memo = [];
     private int _pos;
     private int _op;
+    private long _allocated;
 
-    public Unpickler(byte[] data, Func<string, byte[]> loadStorage)
+    /// <param name="loadStorage">Reads storage `key`, exactly the given number of bytes (numel x element size).</param>
+    public Unpickler(byte[] data, Func<string, long, byte[]> loadStorage)
     {
         _data = data;
         _loadStorage = loadStorage;
@@ -244,42 +245,66 @@ internal sealed class Unpickler
             throw Fail("persistent id must be ('storage', storage type, key, location, numel)");
         if (!StorageElementSize.TryGetValue((type.Module, type.Name), out int size))
             throw Fail($"{type} is not a storage type");
-        if (numel < 0 || numel > MaxElements) throw Fail($"storage '{key}' declares {numel} elements");
-        if (!_storages.TryGetValue(key, out var bytes)) _storages[key] = bytes = _loadStorage(key);
-        if (bytes.LongLength < numel * size)
+        if (numel < 0) throw Fail($"storage '{key}' declares {numel} elements");
+        if (!_storages.TryGetValue(key, out var bytes))
+        {
+            // Never more than the pickle declares: a storage entry inflating past numel x size is not read.
+            long want = Allocate(numel, size, $"storage '{key}' of {numel} elements");
+            _storages[key] = bytes = _loadStorage(key, want);
+        }
+        if (bytes.LongLength < MemoryLimit.Times(numel, size))
             throw Fail($"storage '{key}' holds {bytes.LongLength} bytes but declares {numel} {type.Name[..^7].ToLowerInvariant()} elements of {size} bytes");
         return new Storage(type.Name, key, numel, bytes);
     }
 
+    /// <summary>Counts <paramref name="count"/> x <paramref name="size"/> bytes against the memory limit before they are allocated.</summary>
+    private long Allocate(long count, int size, string what)
+    {
+        long bytes = MemoryLimit.Times(count, size);
+        if (MemoryLimit.Check(MemoryLimit.Of(_allocated + (double)bytes), what) is { } problem) throw Fail(problem);
+        if (bytes > Array.MaxLength) throw Fail($"{what} would need {MemoryLimit.Format(bytes)}, more than one array holds");
+        _allocated += bytes;
+        return bytes;
+    }
+
+    /// <summary>
+    /// Copies a strided view out of its storage. All geometry is checked in wide arithmetic first: sizes and
+    /// strides as large as 2^62 neither wrap nor index outside the storage, the element count is held to the
+    /// memory limit before the copy is allocated, and a view whose elements overlap (stride 0, rows aliasing
+    /// each other) is marked, since no trained parameter tensor is stored that way.
+    /// </summary>
     private Tensor RebuildTensorV2(object?[] a)
     {
         if (a.Length is < 6 or > 7 || a[0] is not Storage storage || a[1] is not long offset || a[2] is not Tuple size || a[3] is not Tuple stride)
             throw Fail("_rebuild_tensor_v2 expects (storage, offset, size, stride, requires_grad, hooks)");
         if (size.Items.Length != stride.Items.Length) throw Fail("tensor size and stride differ in length");
+        if (offset < 0) throw Fail($"tensor storage offset {offset} is negative");
         int rank = size.Items.Length;
+        if (rank > 64) throw Fail($"tensor has {rank} dimensions");
         var shape = new int[rank];
         var strides = new long[rank];
-        long count = 1, last = offset;
+        Int128 count = 1, last = offset;
         for (int d = 0; d < rank; d++)
         {
-            if (size.Items[d] is not long n || n < 0 || n > MaxElements || stride.Items[d] is not long s || s < 0)
-                throw Fail("tensor sizes and strides must be non-negative integers");
+            if (size.Items[d] is not long n || n < 0 || n > int.MaxValue || stride.Items[d] is not long s || s < 0)
+                throw Fail($"tensor sizes must be integers in [0, {int.MaxValue}] and strides non-negative integers, got size ({Join(size)}) and stride ({Join(stride)})");
             shape[d] = (int)n;
             strides[d] = s;
             count *= n;
-            if (count > MaxElements) throw Fail("tensor is too large");
-            last += (n - 1) * s;
+            if (n > 0) last += (Int128)(n - 1) * s;
         }
-        if (offset < 0) throw Fail($"tensor storage offset {offset} is negative");
         string shapeText = $"({string.Join(", ", shape)})";
         if (count > 0 && last >= storage.Numel)
             throw Fail($"storage '{storage.Key}' is too short: {storage.Numel} elements, but a tensor of shape {shapeText} at offset {offset} with strides ({string.Join(", ", strides)}) reaches element {last}");
+        if (count > long.MaxValue) throw Fail($"tensor of shape {shapeText} has more elements than can be counted");
+        long elements = (long)count;
+        Allocate(elements, sizeof(double), $"tensor of shape {shapeText} ({elements} elements)");
 
-        var data = new double[count];
-        if (count == 0) return new Tensor(shape, data);
+        var data = new double[elements];
+        if (elements == 0) return new Tensor(shape, data);
         var index = new int[rank];
         long pos = offset;
-        for (long i = 0; i < count; i++)
+        for (long i = 0; i < elements; i++)
         {
             data[i] = Element(storage, pos);
             for (int d = rank - 1; d >= 0; d--)
@@ -289,14 +314,51 @@ internal sealed class Unpickler
                 pos -= (shape[d] - 1) * strides[d];
             }
         }
-        return new Tensor(shape, data);
+        return new Tensor(shape, data) { Overlapping = Overlaps(shape, strides, offset) };
+    }
+
+    private static string Join(Tuple t) => string.Join(", ", t.Items.Select(x => x?.ToString() ?? "None"));
+
+    /// <summary>
+    /// Whether two indices of the view reach one storage element. Sorted by stride, a view cannot overlap when
+    /// each stride exceeds the reach of all smaller ones; only views failing that (never a saved parameter in
+    /// practice) are checked element by element.
+    /// </summary>
+    internal static bool Overlaps(int[] shape, long[] strides, long offset)
+    {
+        var dims = Enumerable.Range(0, shape.Length).Where(d => shape[d] > 1).OrderBy(d => strides[d]).ToArray();
+        Int128 reach = 0;
+        bool separable = true;
+        foreach (int d in dims)
+        {
+            if (strides[d] <= reach) { separable = false; break; }
+            reach += (Int128)(shape[d] - 1) * strides[d];
+        }
+        if (separable) return false;
+        var positions = new long[shape.Aggregate(1L, (x, y) => x * y)];
+        var index = new int[shape.Length];
+        long pos = offset;
+        for (long i = 0; i < positions.LongLength; i++)
+        {
+            positions[i] = pos;
+            for (int d = shape.Length - 1; d >= 0; d--)
+            {
+                if (++index[d] < shape[d]) { pos += strides[d]; break; }
+                index[d] = 0;
+                pos -= (shape[d] - 1) * strides[d];
+            }
+        }
+        Array.Sort(positions);
+        for (long i = 1; i < positions.LongLength; i++)
+            if (positions[i] == positions[i - 1]) return true;
+        return false;
     }
 
     private static double Element(Storage s, long i) => s.Type switch
     {
-        "FloatStorage" => BinaryPrimitives.ReadSingleLittleEndian(s.Bytes.AsSpan((int)(i * 4), 4)),
-        "DoubleStorage" => BinaryPrimitives.ReadDoubleLittleEndian(s.Bytes.AsSpan((int)(i * 8), 8)),
-        _ => (double)BinaryPrimitives.ReadHalfLittleEndian(s.Bytes.AsSpan((int)(i * 2), 2)),
+        "FloatStorage" => BinaryPrimitives.ReadSingleLittleEndian(s.Bytes.AsSpan(checked((int)(i * 4)), 4)),
+        "DoubleStorage" => BinaryPrimitives.ReadDoubleLittleEndian(s.Bytes.AsSpan(checked((int)(i * 8)), 8)),
+        _ => (double)BinaryPrimitives.ReadHalfLittleEndian(s.Bytes.AsSpan(checked((int)(i * 2)), 2)),
     };
 
     internal static string TypeName(object? o) => o switch

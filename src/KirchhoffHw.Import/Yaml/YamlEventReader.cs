@@ -12,6 +12,16 @@ namespace KirchhoffHw.Import.Yaml;
 internal sealed class YamlEventReader
 {
     private const int MaxDepth = 64;
+
+    /// <summary>
+    /// The YAML core schema. Language-specific tags share its prefix (`!!python/object/apply:os.system` is
+    /// `tag:yaml.org,2002:python/object/apply:os.system`), so the prefix alone admits them.
+    /// </summary>
+    private static readonly HashSet<string> CoreTags = new(StringComparer.Ordinal)
+    {
+        "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map",
+    };
     private readonly Parser _parser;
     private int _depth;
 
@@ -57,8 +67,8 @@ internal sealed class YamlEventReader
         {
             if (!node.Anchor.IsEmpty)
                 throw new KirchhoffHwException(At(e), $"YAML anchor '&{node.Anchor}' refused: model files may not use anchors or aliases");
-            if (!node.Tag.IsEmpty && !node.Tag.IsNonSpecific && !node.Tag.Value.StartsWith("tag:yaml.org,2002:", StringComparison.Ordinal))
-                throw new KirchhoffHwException(At(e), $"YAML tag '{node.Tag.Value}' refused: model files hold plain data only");
+            if (!node.Tag.IsEmpty && !node.Tag.IsNonSpecific && !CoreTags.Contains(node.Tag.Value))
+                throw new KirchhoffHwException(At(e), $"YAML tag '{node.Tag.Value}' refused: model files hold plain data only (the core schema's !!str, !!int, !!float, !!bool, !!null, !!seq and !!map)");
         }
         if (e is MappingStart or SequenceStart && ++_depth > MaxDepth)
             throw new KirchhoffHwException(At(e), $"YAML nested deeper than {MaxDepth} levels");

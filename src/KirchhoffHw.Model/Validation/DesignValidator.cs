@@ -16,6 +16,7 @@ public static class DesignValidator
         void Add(string message) => found.Add(new Diagnostic(where, message));
 
         if (design.NodeCount < 1) Add($"design has {design.NodeCount} nodes; it needs at least one besides ground");
+        else if (DesignSize.CheckNodes(design.NodeCount) is { } tooMany) Add(tooMany);
         if (design.Layers.Count == 0) Add("design has no layers");
         foreach (var p in design.Units.Problems()) Add(p);
         if (design.Input.Width < 0 || design.Input.Width > design.NodeCount)

@@ -59,6 +59,9 @@ public sealed class NgspiceShared(NgspiceSharedOptions? options = null) : ISpice
     /// <summary>How many workers this instance has started (recycling and crashes start new ones).</summary>
     public int WorkersStarted { get; private set; }
 
+    /// <summary>Raised once a run's deck has been handed to the worker: from then on the run is in the worker's hands.</summary>
+    public event Action? RunStarted;
+
     public SimulationResult Run(SimulationRequest request, CancellationToken cancel = default)
     {
         lock (_gate)
@@ -73,6 +76,7 @@ public sealed class NgspiceShared(NgspiceSharedOptions? options = null) : ISpice
             try
             {
                 WorkerProtocol.WriteRequest(_toWorker!, new WorkerRequest(request.Deck, request.Vectors, request.Timeout));
+                RunStarted?.Invoke();
                 var reader = _fromWorker!;
                 var read = Task.Run(() => WorkerProtocol.ReadResponse(reader), CancellationToken.None);
                 bool answered;

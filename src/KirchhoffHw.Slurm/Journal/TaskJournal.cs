@@ -43,6 +43,8 @@ public static class TaskJournal
     {
         var entries = new List<JournalEntry<T>>();
         var skipped = new List<JournalSkip>();
+        if (Model.IO.FileKinds.Of(directory, followLinks: false) == Model.IO.FileKind.SymbolicLink)
+            throw new Model.KirchhoffHwException(directory, "the journal folder is a symbolic link; it is never followed");
         if (!Directory.Exists(directory)) return new(entries, skipped);
         var files = new List<(int Task, string Path)>();
         foreach (var path in Directory.EnumerateFiles(directory, "task-*.jsonl"))

@@ -30,7 +30,8 @@ public sealed class TaskJournalWriter : IDisposable
     {
         if (!Posix.IsLinux) throw new PlatformNotSupportedException("task journals are written on Linux");
         var full = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        // the journal folder itself is never a link either: O_NOFOLLOW guards only the last name
+        Model.IO.OutputPath.CreateFolder(System.IO.Path.GetDirectoryName(full)!);
         var fd = Posix.Open(full, Posix.AppendFlags, Convert.ToInt32("644", 8));
         if (fd < 0)
         {

@@ -13,7 +13,8 @@ internal static class Shared
     public static string Models => RepoPaths.Models;
     public static string Designs => RepoPaths.Designs;
 
-    public static ISpiceSimulator Backend(string name) => name == "shared" ? new NgspiceShared() : new NgspiceBatch();
+    /// <summary>The run's one instance of each backend: a worker started once serves every test.</summary>
+    public static ISpiceSimulator Backend(string name) => Backends.Get(name);
 }
 
 /// <summary>Simulated equivalence: the deck, run in ngspice, computes what the reference computes.</summary>
@@ -30,8 +31,7 @@ public class CoSimulationTests
         var design = CheckpointImporter.Load(Path.Combine(Shared.Models, "twomoon", "model.pth")).Design
             .With(units: new Units(Scales[scale].C, Scales[scale].Tau));
         var vectors = CaseFile.Read(Path.Combine(Shared.Models, "twomoon", "vectors.json"));
-        using var sim = Shared.Backend(backend);
-        var report = new Verifier(design, VerifyOptions.Default, sim).Run(vectors.Cases.Select(c => c.Input).ToList());
+        var report = new Verifier(design, VerifyOptions.Default, Shared.Backend(backend)).Run(vectors.Cases.Select(c => c.Input).ToList());
 
         Assert.That(report.Cases, Has.Count.EqualTo(16));
         for (int i = 0; i < 16; i++)
@@ -53,10 +53,8 @@ public class CoSimulationTests
     {
         var design = ModelLoader.Load(Path.Combine(Shared.Designs, "spiral.yaml")).Design;
         var inputs = InputReader.Random(2, design.Input.Width, 5, RandomInputKind.StandardNormal);
-        using var shared = new NgspiceShared();
-        using var batch = new NgspiceBatch();
-        var a = new Verifier(design, VerifyOptions.Default, shared).Run(inputs);
-        var b = new Verifier(design, VerifyOptions.Default, batch).Run(inputs);
+        var a = new Verifier(design, VerifyOptions.Default, Shared.Backend("shared")).Run(inputs);
+        var b = new Verifier(design, VerifyOptions.Default, Shared.Backend("batch")).Run(inputs);
         for (int i = 0; i < inputs.Length; i++)
         {
             Assert.That(a.Cases[i].Circuit!.Output, Is.EqualTo(b.Cases[i].Circuit!.Output));
@@ -69,7 +67,7 @@ public class CoSimulationTests
     {
         var design = ModelLoader.Load(Path.Combine(Shared.Designs, "spiral.yaml")).Design;
         var inputs = InputReader.Random(1, design.Input.Width, 9, RandomInputKind.StandardNormal);
-        using var sim = new NgspiceShared();
+        var sim = Shared.Backend("shared");
         var devices = new Verifier(design, VerifyOptions.Default with { Spice = SpiceOptions.Default with { Style = DeckStyle.Devices } }, sim).Run(inputs);
         var merged = new Verifier(design, VerifyOptions.Default with { Spice = SpiceOptions.Default with { Style = DeckStyle.Merged } }, sim).Run(inputs);
         Assert.That(devices.Pass && merged.Pass, Is.True, string.Join("; ", devices.Summary.Failures.Concat(merged.Summary.Failures)));
@@ -82,8 +80,7 @@ public class CoSimulationTests
     {
         var layer = new Layer(0, 2, new Conductance(), new EdgeList([1], [0]), [0.75]);
         var design = new Design("rc", 1, [layer], new InputMap(1), Readout.AllNodes, new Units(1e-12, 1e-9));
-        using var sim = new NgspiceShared();
-        var report = new Verifier(design, VerifyOptions.Default, sim).Run([[2.0]]);
+        var report = new Verifier(design, VerifyOptions.Default, Shared.Backend("shared")).Run([[2.0]]);
         Assert.That(report.Cases[0].Circuit!.Output[0], Is.EqualTo(2.0 * Math.Exp(-0.75 * 2)).Within(1e-4));
         Assert.That(report.Cases[0].Circuit!.Samples.Select(s => s.State[0] - 2.0 * Math.Exp(-0.75 * s.T)), Has.All.InRange(-1e-4, 1e-4));
     }

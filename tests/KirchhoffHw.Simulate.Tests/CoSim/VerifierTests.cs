@@ -11,20 +11,21 @@ public class VerifierTests
 {
     private static Design Spiral => ModelLoader.Load(Path.Combine(Shared.Designs, "spiral.yaml")).Design;
 
-    /// <summary>Wraps a real backend and tampers with or counts its runs.</summary>
-    private sealed class Probe(ISpiceSimulator inner, Func<int, SimulationResult, SimulationResult>? edit = null) : ISpiceSimulator
+    /// <summary>Wraps the run's shared backend (which outlives it) and tampers with or counts its runs.</summary>
+    private sealed class Probe(Func<int, SimulationResult, SimulationResult>? edit = null) : ISpiceSimulator
     {
+        private readonly ISpiceSimulator inner = Backends.Shared;
         public int Runs { get; private set; }
         public string Name => inner.Name;
         public SimulationResult Run(SimulationRequest request, CancellationToken cancel = default) =>
             (edit ?? ((_, r) => r))(Runs++, inner.Run(request, cancel));
-        public void Dispose() => inner.Dispose();
+        public void Dispose() { }
     }
 
     [Test]
     public void When_The_Simulator_Drops_The_Initial_Conditions_Expect_The_Case_To_Fail_On_That_First()
     {
-        using var sim = new Probe(new NgspiceShared(), (_, r) =>
+        using var sim = new Probe((_, r) =>
         {
             var zeroed = r.Vectors.ToDictionary(kv => kv.Key, kv => kv.Value.Select((v, i) => i == 0 ? 0.0 : v).ToArray(), StringComparer.OrdinalIgnoreCase);
             return r with { Vectors = zeroed };
@@ -37,7 +38,7 @@ public class VerifierTests
     [Test]
     public void When_One_Case_Fails_To_Simulate_Expect_Its_Verdict_To_Say_So_And_The_Others_To_Run()
     {
-        using var sim = new Probe(new NgspiceShared(), (i, r) => i == 1
+        using var sim = new Probe((i, r) => i == 1
             ? r with { Status = SimulationStatus.ConvergenceFailure, Message = "timestep too small", Time = [] }
             : r);
         var inputs = InputReader.Random(3, 3, 1, RandomInputKind.StandardNormal);
@@ -55,8 +56,7 @@ public class VerifierTests
     {
         var layer = new Layer(0, 1, new ShiftRelu2(), new EdgeList([0], [1]), [0, 1000, 0]);
         var runaway = new Design("runaway", 1, [layer], new InputMap(1), Readout.AllNodes);
-        using var sim = new NgspiceShared();
-        var report = new Verifier(runaway, VerifyOptions.Default, sim).Run([[1.0], [0.0]]);
+        var report = new Verifier(runaway, VerifyOptions.Default, Backends.Shared).Run([[1.0], [0.0]]);
         Assert.That(report.Cases[0].Status, Is.EqualTo(SimulationStatus.ConvergenceFailure));
         Assert.That(report.Cases[0].Failures, Has.Some.Contains("Timestep too small"));
         Assert.That(report.Cases[0].Failures, Has.Some.StartsWith("reference:"), "the reference cannot follow it either");
@@ -68,8 +68,7 @@ public class VerifierTests
     public void When_Cases_Run_In_Parallel_Expect_The_Same_Verdicts_In_Input_Order()
     {
         var inputs = InputReader.Random(4, 3, 6, RandomInputKind.StandardNormal);
-        using var one = new NgspiceShared();
-        var serial = new Verifier(Spiral, VerifyOptions.Default, one).Run(inputs);
+        var serial = new Verifier(Spiral, VerifyOptions.Default, Backends.Shared).Run(inputs);
         var parallel = new Verifier(Spiral, VerifyOptions.Default, () => new NgspiceShared(), 2).Run(inputs);
         Assert.That(parallel.Cases.Select(c => c.Index), Is.EqualTo(new[] { 0, 1, 2, 3 }));
         for (int i = 0; i < inputs.Length; i++)
@@ -92,16 +91,16 @@ public class VerifierTests
         try
         {
             var inputs = InputReader.Random(3, 3, 2, RandomInputKind.StandardNormal);
-            using var first = new Probe(new NgspiceShared());
+            using var first = new Probe();
             var a = new Verifier(Spiral, VerifyOptions.Default, first).Run(inputs[..2], journal);
             Assert.That(first.Runs, Is.EqualTo(2));
 
-            using var second = new Probe(new NgspiceShared());
+            using var second = new Probe();
             var b = new Verifier(Spiral, VerifyOptions.Default, second).Run(inputs, journal);
             Assert.That(second.Runs, Is.EqualTo(1), "only the case the interrupted run had not finished");
             Assert.That(b.Cases[0].Circuit!.Output, Is.EqualTo(a.Cases[0].Circuit!.Output));
 
-            using var changed = new Probe(new NgspiceShared());
+            using var changed = new Probe();
             new Verifier(Spiral, VerifyOptions.Default with { Tolerance = 0.5 }, changed).Run(inputs, journal);
             Assert.That(changed.Runs, Is.EqualTo(3), "changed options never reuse a journal");
         }
@@ -116,7 +115,7 @@ public class VerifierTests
         {
             var design = Spiral.With(units: new Units(1e-12, 1e-9, 0.5));
             int points = 0;
-            using var sim = new Probe(new NgspiceShared(), (_, r) => { points = r.Time.Length; return r; });
+            using var sim = new Probe((_, r) => { points = r.Time.Length; return r; });
             var report = new Verifier(design, VerifyOptions.Default, sim).Run([[0.5, -0.5, 0.25]]);
             VerdictJson.Save(path, report);
             Assert.That(points, Is.GreaterThan(design.Layers.Count));

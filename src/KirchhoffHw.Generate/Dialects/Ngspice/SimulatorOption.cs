@@ -9,10 +9,10 @@ namespace KirchhoffHw.Generate.Dialects.Ngspice;
 /// </summary>
 public static partial class SimulatorOption
 {
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,31}$")]
+    [GeneratedRegex(@"^[a-z][a-z0-9_]{0,31}\z")]
     private static partial Regex KeyPattern();
 
-    [GeneratedRegex("^(?:[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?|[a-z][a-z0-9_]{0,31})$")]
+    [GeneratedRegex("^(?:[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?|[a-z][a-z0-9_]{0,31})\\z")]
     private static partial Regex ValuePattern();
 
     private static readonly HashSet<string> Forbidden = ["shell", "include", "lib", "control", "exec", "source"];
