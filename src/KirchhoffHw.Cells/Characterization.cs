@@ -59,7 +59,10 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
         return Path.Combine(xdg is { Length: > 0 } ? xdg : Path.Combine(home, ".cache"), "kirchhoffhw");
     }
 
-    /// <summary>Keyed by cell, technology and corner; the hash also covers the cell templates, so an edited cell is re-characterized.</summary>
+    /// <summary>
+    /// Keyed by cell, technology and corner; the hash also covers the cell templates and the sweep (input span and the
+    /// output voltages the pins are held at), so an edited cell or sweep is re-characterized.
+    /// </summary>
     public string CachePath(CellTopology t) =>
         Path.Combine(CacheDir, "cells", $"{t.Key}-{Names.Identifier(tech.Name)}-{Names.Identifier(tech.Corner)}-{tech.Fingerprint()}-{TemplatesHash()}.json");
 
@@ -69,8 +72,10 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
         var dir = Path.Combine(_templates.Root, "spice", "cells");
         foreach (var f in Directory.GetFiles(dir, "*.sbn").Order(StringComparer.Ordinal))
             sha.AppendData(File.ReadAllBytes(f));
+        sha.AppendData(System.Text.Encoding.UTF8.GetBytes(string.Join(",", new[] { SweepVolts }.Concat(OutputVolts).Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))));
         return Convert.ToHexString(sha.GetHashAndReset())[..12].ToLowerInvariant();
     }
+
 
     public Characterization Get(CellTopology topology, bool useCache = true)
     {
