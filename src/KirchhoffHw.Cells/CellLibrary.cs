@@ -24,7 +24,7 @@ public sealed class CellLibrary
     private readonly Dictionary<(CellTopology, Operation), PinFit> _pins;
 
     /// <summary>Every registered topology's output-side figures (mismatch, output conductance), in registry order.</summary>
-    public IReadOnlyDictionary<CellTopology, CellFigures> Figures { get; }
+    public IReadOnlyDictionary<CellTopology, OutputFigures> Figures { get; }
 
     /// <summary>Largest |u| the tanh fits cover: tanh(3) is within 0.5 % of its saturation.</summary>
     public const double TanhRange = 3.0;
@@ -35,7 +35,7 @@ public sealed class CellLibrary
         Characterizations = chars;
         _fits = fits;
         _pins = fits.ToDictionary(kv => kv.Key, kv => PinFit.Of(chars[kv.Key.Item1], kv.Value, tech.Vss, tech.Vdd));
-        Figures = chars.ToDictionary(kv => kv.Key, kv => CellFigures.Of(kv.Value));
+        Figures = chars.ToDictionary(kv => kv.Key, kv => OutputFigures.Of(kv.Value));
     }
 
     /// <summary>

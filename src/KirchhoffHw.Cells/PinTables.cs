@@ -186,10 +186,10 @@ public sealed record PinFit(PartFit Part, PinCurve From, PinCurve To, double Int
 /// bias; output conductance of each pin (fraction of bias per volt over the characterized output swing) at balance and
 /// its largest |value| over the sweep.
 /// </summary>
-public sealed record CellFigures(string Cell, double MismatchAtBalancePercent, double MaxMismatchPercent,
+public sealed record OutputFigures(string Cell, double MismatchAtBalancePercent, double MaxMismatchPercent,
     double ToConductance, double FromConductance, double MaxToConductance, double MaxFromConductance, double SwingVolts)
 {
-    public static CellFigures Of(Characterization c)
+    public static OutputFigures Of(Characterization c)
     {
         int centre = c.Centre, lo = 0, hi = c.OutputVolts.Length - 1;
         double swing = c.OutputVolts[hi] - c.OutputVolts[lo];
@@ -201,7 +201,7 @@ public sealed record CellFigures(string Cell, double MismatchAtBalancePercent, d
             maxTo = Math.Max(maxTo, Math.Abs(c.To[hi][i] - c.To[lo][i]) / swing);
             maxFrom = Math.Max(maxFrom, Math.Abs(c.From[hi][i] - c.From[lo][i]) / swing);
         }
-        return new CellFigures(c.Topology.Title,
+        return new OutputFigures(c.Topology.Title,
             100 * (At(c.To[centre], 0) - At(c.From[centre], 0)), 100 * maxMismatch,
             (At(c.To[hi], 0) - At(c.To[lo], 0)) / swing, (At(c.From[hi], 0) - At(c.From[lo], 0)) / swing,
             maxTo, maxFrom, swing);

@@ -3,6 +3,8 @@ using KirchhoffHw.Generate.Dialects.Ngspice;
 using KirchhoffHw.Model;
 using KirchhoffHw.Model.Devices;
 using KirchhoffHw.Reference;
+using KirchhoffHw.Simulate.Ngspice;
+using KirchhoffHw.Verify;
 
 namespace KirchhoffHw.Cells.Tests;
 
@@ -52,7 +54,6 @@ public class PinMacroTests
             // and the rows are the measured pins, not their mean: at 0 V the two pins differ as characterized
             double y0 = -pin.Part.Offset;
             double measured = PartFitTestAccess.Interpolate(c.Y, c.To[c.Centre], 0) - PartFitTestAccess.Interpolate(c.Y, c.From[c.Centre], 0);
-            Assert.That(Math.Abs(measured), Is.GreaterThan(1e-3), "the trimmed mirrors still differ by more than 0.1 % of bias");
             Assert.That(pin.To.Evaluate(y0, 0) - pin.From.Evaluate(y0, 0), Is.EqualTo(measured).Within(1e-4));
         }
     }
@@ -234,4 +235,46 @@ public class PinMacroTests
     }
 
     private static readonly Units Paper = Units.Paper;
+}
+
+/// <summary>twomoon at 1 pF / 100 ns, 20 mV per unit: the software macro solve against the transistor deck.</summary>
+public class PinMacroTwomoonTests
+{
+    [Test]
+    public void When_TwomoonSolvedAtMacro_Expect_TheTransistorDeckPredicted()
+    {
+        var design = Import.ModelLoader.Load(RepoPaths.Model("twomoon", "model.pth")).Design.With(units: new Units(1e-12, 1e-7, 0.02));
+        var inputs = Import.Cases.InputReader.Read(RepoPaths.Model("twomoon", "vectors.json")).Take(4).ToArray();
+        var options = VerifyOptions.Default with { Reference = SolverOptions.Dopri5(1e-9) };
+        var times = Verifier.SampleTimes(design, options).Concat(OperatingRange.SampleTimes(design)).Distinct().Order().ToList();
+        var reference = ReferenceRun.Solve(design, inputs, options.Reference, times);
+        var ranges = OperatingRange.Of(reference);
+        var lowered = Lowering.Lower(design, Fidelity.Transistor, Shared.Library, ranges);
+        options = options with
+        {
+            Circuit = lowered.Circuit,
+            Fidelity = lowered.Built,
+            Rails = (Shared.Tech.Vss, Shared.Tech.Vdd),
+            // reltol 1e-3 as the cells' measurements were taken; at 1e-6 this deck stalls on its behavioural input branch
+            Spice = lowered.Apply(SpiceOptions.Default with { SimulatorOptions = new Dictionary<string, string> { ["reltol"] = "1e-3" } }),
+        };
+        using var sim = new NgspiceShared();
+        var report = new Verifier(design, options, sim).Run(reference);
+        var transistor = report.Cases.Select(c => c.Circuit?.Output ?? throw new AssertionException($"case {c.Index} did not simulate: {c.Message}")).ToList();
+
+        var spread = Metrics.PooledStd(reference.Cases.Select(c => c!.Output).ToList());
+        double Error(Design macro)
+        {
+            var run = ReferenceSolver.Solve(macro, inputs, options.Reference);
+            return run.Cases.Zip(transistor, (m, t) => Metrics.Distance(m.Output, t)).Average() / spread;
+        }
+        double pins = Error(Lowering.Macro(design, Shared.Library, ranges));
+        double twoTerminal = Error(Lowering.TwoTerminalMacro(design, Shared.Library, ranges));
+        TestContext.Out.WriteLine($"mean distance to the transistor deck / reference spread {spread:G3}: pin-level {pins:G3}, two-terminal {twoTerminal:G3}");
+        Assert.That(pins, Is.LessThan(twoTerminal), "the pins explain what the two-terminal law cannot");
+        Assert.That(pins, Is.LessThan(PredictionBound));
+    }
+
+    /// <summary>Measured 2026-12-02 with the 15-transistor OTA cells (see docs/cells.md, pin-level model).</summary>
+    public const double PredictionBound = 0.25;
 }
