@@ -43,7 +43,20 @@ public interface ICharacterizer
 public sealed class Characterizer(Technology tech, string? cacheDir = null, TemplateSet? templates = null, Func<ISpiceSimulator>? simulators = null) : ICharacterizer
 {
     public const double SweepVolts = 0.4;
-    public static readonly double[] OutputVolts = [-0.3, -0.15, 0.0, 0.15, 0.3];
+    /// <summary>
+    /// The voltages each copy holds its outputs at: 0 (node 0, where node voltages centre) and +-0.3, 0.6 and 0.9 of the
+    /// distance to the nearer rail. The outer pair shows each pin's compliance as it nears its rail (a mirror leaving
+    /// saturation), which a node driven to the rail meets; the inner ones its output conductance over the node swing.
+    /// </summary>
+    public double[] OutputVolts { get; } = OutputVoltsFor(tech);
+
+    public static double[] OutputVoltsFor(Technology tech)
+    {
+        double half = Math.Min(tech.Vdd, -tech.Vss);
+        if (!(half > 0)) throw new KirchhoffHwException(tech.File, "the rails must lie on both sides of node 0 (vss < 0 < vdd) to characterize the cells' outputs");
+        double[] fractions = [-0.9, -0.6, -0.3, 0.0, 0.3, 0.6, 0.9];
+        return fractions.Select(f => Math.Round(f * half, 6)).ToArray();
+    }
 
     private readonly TemplateSet _templates = templates ?? TemplateSet.Default;
     private readonly Func<ISpiceSimulator> _simulators = simulators ?? (() => new NgspiceBatch());

@@ -183,15 +183,20 @@ public sealed record PinFit(PartFit Part, PinCurve From, PinCurve To, double Int
 /// <summary>
 /// A cell's output-side figures from its characterization (after the output-mirror trim), all per unit bias:
 /// to/from mismatch at balance (differential input 0, outputs at 0 V) and its largest value over the sweep, in % of
-/// bias; output conductance of each pin (fraction of bias per volt over the characterized output swing) at balance and
-/// its largest |value| over the sweep.
+/// bias; output conductance of each pin (fraction of bias per volt) at balance and its largest |value| over the sweep,
+/// over the node swing: the characterized output voltages within <see cref="SwingFraction"/> of the outermost one (the
+/// outermost copies measure compliance near the rails, not conductance).
 /// </summary>
 public sealed record OutputFigures(string Cell, double MismatchAtBalancePercent, double MaxMismatchPercent,
     double ToConductance, double FromConductance, double MaxToConductance, double MaxFromConductance, double SwingVolts)
 {
+    public const double SwingFraction = 2.0 / 3.0;
+
     public static OutputFigures Of(Characterization c)
     {
-        int centre = c.Centre, lo = 0, hi = c.OutputVolts.Length - 1;
+        int centre = c.Centre;
+        double limit = SwingFraction * c.OutputVolts.Select(Math.Abs).Max() + 1e-9;
+        int lo = Array.FindIndex(c.OutputVolts, v => v >= -limit), hi = Array.FindLastIndex(c.OutputVolts, v => v <= limit);
         double swing = c.OutputVolts[hi] - c.OutputVolts[lo];
         double At(double[] row, double y) => PartFit.Interpolate(c.Y, row, y);
         double maxMismatch = 0, maxTo = 0, maxFrom = 0;
