@@ -259,8 +259,7 @@ public class PinMacroTwomoonTests
             // reltol 1e-3 as the cells' measurements were taken; at 1e-6 this deck stalls on its behavioural input branch
             Spice = lowered.Apply(SpiceOptions.Default with { SimulatorOptions = new Dictionary<string, string> { ["reltol"] = "1e-3" } }),
         };
-        using var sim = new NgspiceShared();
-        var report = new Verifier(design, options, sim).Run(reference);
+        var report = new Verifier(design, options, () => new NgspiceShared(), Environment.ProcessorCount).Run(reference);
         var transistor = report.Cases.Select(c => c.Circuit?.Output ?? throw new AssertionException($"case {c.Index} did not simulate: {c.Message}")).ToList();
 
         var spread = Metrics.PooledStd(reference.Cases.Select(c => c!.Output).ToList());
@@ -276,6 +275,9 @@ public class PinMacroTwomoonTests
         Assert.That(pins, Is.LessThan(PredictionBound));
     }
 
-    /// <summary>Measured 2026-12-02 with the 15-transistor OTA cells (see docs/cells.md, pin-level model).</summary>
-    public const double PredictionBound = 0.25;
+    /// <summary>
+    /// The target, 0.05 of the reference spread. Measured 2026-12-02 with the 15-transistor OTA cells on the first
+    /// input: 0.007 (two-terminal macro: 0.31); see docs/cells.md, pin-level macro model.
+    /// </summary>
+    public const double PredictionBound = 0.05;
 }
