@@ -21,6 +21,10 @@ public sealed class CellLibrary
     /// <summary>Every registered topology's characterization, in registry order.</summary>
     public IReadOnlyDictionary<CellTopology, Characterization> Characterizations { get; }
     private readonly Dictionary<(CellTopology, Operation), PartFit> _fits;
+    private readonly Dictionary<(CellTopology, Operation), PinFit> _pins;
+
+    /// <summary>Every registered topology's output-side figures (mismatch, output conductance), in registry order.</summary>
+    public IReadOnlyDictionary<CellTopology, OutputFigures> Figures { get; }
 
     /// <summary>Largest |u| the tanh fits cover: tanh(3) is within 0.5 % of its saturation.</summary>
     public const double TanhRange = 3.0;
@@ -30,6 +34,8 @@ public sealed class CellLibrary
         Tech = tech;
         Characterizations = chars;
         _fits = fits;
+        _pins = fits.ToDictionary(kv => kv.Key, kv => PinFit.Of(chars[kv.Key.Item1], kv.Value, tech.Vss, tech.Vdd));
+        Figures = chars.ToDictionary(kv => kv.Key, kv => OutputFigures.Of(kv.Value));
     }
 
     /// <summary>
@@ -52,6 +58,10 @@ public sealed class CellLibrary
 
     public PartFit FitOf(CellPart part) => _fits[(part.Topology, part.Operation)];
     public IEnumerable<PartFit> Fits => _fits.Values;
+
+    /// <summary>The part's two output pins as tables of core input and pin voltage (the pin-level macro model's data).</summary>
+    public PinFit PinFitOf(CellPart part) => _pins[(part.Topology, part.Operation)];
+    public IEnumerable<PinFit> PinFits => _pins.Values;
 
     /// <summary>|u| = |a| Vs + |b| Vd + |c| at the largest node voltages the device's terminals see: its input range.</summary>
     public static double InputRange(DeviceModel model, ReadOnlySpan<double> p, double sourceRange, double destinationRange)
@@ -92,6 +102,15 @@ public sealed class CellLibrary
             sizes[j] = new PartSizing(k * c.UnitCurrent, required, k, k * c.NmosWidth, k * c.PmosWidth, problem, FitOf(part).DeviceGain(range));
         }
         return sizes;
+    }
+
+    /// <summary>The smallest and largest tail current (A) a part can be built with: the limits <see cref="Size"/> clamps to.</summary>
+    public (double Min, double Max) BiasLimits()
+    {
+        var c = Tech.Cells;
+        double kMin = Math.Max(Tech.MinBiasCurrent / c.UnitCurrent, Tech.MinWidth / Math.Min(c.NmosWidth, c.PmosWidth));
+        double kMax = Math.Min(Tech.MaxBiasCurrent / c.UnitCurrent, Tech.MaxWidth / Math.Max(c.NmosWidth, c.PmosWidth));
+        return (kMin * c.UnitCurrent, kMax * c.UnitCurrent);
     }
 
     /// <summary>Quiescent supply current (A) of one device's cell: the static power is this times the supply span.</summary>

@@ -43,7 +43,20 @@ public interface ICharacterizer
 public sealed class Characterizer(Technology tech, string? cacheDir = null, TemplateSet? templates = null, Func<ISpiceSimulator>? simulators = null) : ICharacterizer
 {
     public const double SweepVolts = 0.4;
-    public static readonly double[] OutputVolts = [-0.3, -0.15, 0.0, 0.15, 0.3];
+    /// <summary>
+    /// The voltages each copy holds its outputs at: 0 (node 0, where node voltages centre) and +-0.3, 0.6 and 0.9 of the
+    /// distance to the nearer rail. The outer pair shows each pin's compliance as it nears its rail (a mirror leaving
+    /// saturation), which a node driven to the rail meets; the inner ones its output conductance over the node swing.
+    /// </summary>
+    public double[] OutputVolts { get; } = OutputVoltsFor(tech);
+
+    public static double[] OutputVoltsFor(Technology tech)
+    {
+        double half = Math.Min(tech.Vdd, -tech.Vss);
+        if (!(half > 0)) throw new KirchhoffHwException(tech.File, "the rails must lie on both sides of node 0 (vss < 0 < vdd) to characterize the cells' outputs");
+        double[] fractions = [-0.9, -0.6, -0.3, 0.0, 0.3, 0.6, 0.9];
+        return fractions.Select(f => Math.Round(f * half, 6)).ToArray();
+    }
 
     private readonly TemplateSet _templates = templates ?? TemplateSet.Default;
     private readonly Func<ISpiceSimulator> _simulators = simulators ?? (() => new NgspiceBatch());
@@ -61,8 +74,8 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
 
     /// <summary>
     /// Keyed by cell, technology and corner, and by a hash of everything else that shapes a characterization:
-    /// the cell templates, the sweep and ramp constants and <see cref="Method"/>, so a changed cell, sweep or
-    /// trim is characterized again instead of read from a stale entry.
+    /// the cell templates, the sweep (input span and the output voltages the pins are held at), the ramp constants
+    /// and <see cref="Method"/>, so a changed cell, sweep or trim is characterized again instead of read from a stale entry.
     /// </summary>
     public string CachePath(CellTopology t) =>
         Path.Combine(CacheDir, "cells", $"{t.Key}-{Names.Identifier(tech.Name)}-{Names.Identifier(tech.Corner)}-{tech.Fingerprint()}-{KeyHash()}.json");
@@ -84,6 +97,7 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
         sha.AppendData(System.Text.Encoding.UTF8.GetBytes(constants));
         return Convert.ToHexString(sha.GetHashAndReset())[..12].ToLowerInvariant();
     }
+
 
     public Characterization Get(CellTopology topology, bool useCache = true)
     {

@@ -45,7 +45,47 @@ public static class Lowering
     public static double DeviceRange(Layer layer, int e, double[] p, IReadOnlyList<double> nodeRange) =>
         CellLibrary.InputRange(layer.Model, p, nodeRange[layer.Edges.Source[e]], nodeRange[layer.Edges.Destination[e]]);
 
+    /// <summary>
+    /// Every layer's devices as their pin-level cells (<see cref="PinMacroModel"/>): per device its input network
+    /// (a, b, c), and per part the gain, realized amplitude (bias / current scale, clamped to the technology as built) and
+    /// orientation; the pin tables are read at the design's volts per unit.
+    /// </summary>
     public static Design Macro(Design ideal, CellLibrary library, NodeRanges ranges)
+    {
+        var units = ideal.Units;
+        var layers = ideal.Layers.Select((layer, li) =>
+        {
+            var nodeRange = ranges.For(li);
+            var kind = CellKind.For(layer.Model);
+            var pins = kind.Parts.Select(library.PinFitOf).ToArray();
+            var model = new PinMacroModel(layer.Model, pins, Names.Identifier(library.Tech.Name), units.VoltageScale);
+            int n = layer.Edges.Count, np = model.ParameterCount;
+            var theta = new double[np * n];
+            Parallel.For(0, n, e =>
+            {
+                var p = layer.ParametersOf(e);
+                var (a, b, c, amplitude) = CellKind.AffineOf(layer.Model, p);
+                var sizes = library.Size(layer.Model, p, units, DeviceRange(layer, e, p, nodeRange));
+                theta[PinMacroModel.A * n + e] = a;
+                theta[PinMacroModel.B * n + e] = b;
+                theta[PinMacroModel.C * n + e] = c;
+                for (int j = 0; j < sizes.Length; j++)
+                {
+                    theta[PinMacroModel.Gain(j) * n + e] = sizes[j].Gain;
+                    theta[PinMacroModel.Amplitude(j) * n + e] = Math.Sign(amplitude) * sizes[j].BiasCurrent / units.CurrentScale;
+                    theta[PinMacroModel.Reversed(j) * n + e] = amplitude < 0 ? 1 : 0;
+                }
+            });
+            return new Layer(layer.TStart, layer.TEnd, model, layer.Edges, theta);
+        }).ToList();
+        return ideal.With(layers: layers);
+    }
+
+    /// <summary>
+    /// The two-terminal macro law (<see cref="CellMacroModel"/>: one current, the mean of the pins at 0 V): kept to
+    /// measure what the pin-level model adds.
+    /// </summary>
+    public static Design TwoTerminalMacro(Design ideal, CellLibrary library, NodeRanges ranges)
     {
         var units = ideal.Units;
         var layers = ideal.Layers.Select((layer, li) =>
@@ -73,5 +113,80 @@ public static class Lowering
             return new Layer(layer.TStart, layer.TEnd, model, layer.Edges, theta);
         }).ToList();
         return ideal.With(layers: layers);
+    }
+
+    /// <summary>
+    /// The calibration student: <paramref name="design"/> (the trained teacher) at <paramref name="units"/> with
+    /// <paramref name="voltageScale"/> volts per unit, lowered onto the pin-level cells of <paramref name="tech"/>
+    /// (characterized through <paramref name="characterizer"/>, default ngspice with the on-disk cache), each device
+    /// sized over the range its nodes reach on <paramref name="inputs"/> (none: 1 unit everywhere), with the bounds
+    /// its parameters may move in and stay buildable (<see cref="PinLevelBounds"/>).
+    /// </summary>
+    public static PinLevelMacro ToPinLevelMacro(Design design, Technology tech, Units units, double voltageScale,
+        IReadOnlyList<double[]>? inputs = null, ICharacterizer? characterizer = null) =>
+        ToPinLevelMacro(design, CellLibrary.Build(tech, characterizer ?? new Characterizer(tech)), units, voltageScale, inputs);
+
+    /// <inheritdoc cref="ToPinLevelMacro(Design, Technology, Units, double, IReadOnlyList{double[]}?, ICharacterizer?)"/>
+    public static PinLevelMacro ToPinLevelMacro(Design design, CellLibrary library, Units units, double voltageScale, IReadOnlyList<double[]>? inputs = null)
+    {
+        var scaled = design.With(units: units with { VoltageScale = voltageScale });
+        var ranges = inputs is { Count: > 0 } ? OperatingRange.Of(scaled, inputs) : OperatingRange.Uniform(scaled, 1.0);
+        var student = Macro(scaled, library, ranges);
+        return new PinLevelMacro(student, library, ranges, PinLevelBounds.Of(student, library));
+    }
+}
+
+/// <summary>A design lowered onto its pin-level cells, with what it was sized over and how far its parameters may move.</summary>
+/// <param name="Bounds">Per layer, laid out like its theta (lower == upper: fixed): what calibration may change and stay buildable.</param>
+public sealed record PinLevelMacro(Design Student, CellLibrary Library, NodeRanges Ranges, IReadOnlyList<(double[] Lower, double[] Upper)> Bounds);
+
+/// <summary>
+/// What a pin-level cell can realize, per parameter of <see cref="PinMacroModel"/>:
+/// - amplitude: the bias the technology can build, |amp| * current scale within the smallest and largest tail current
+///   (<see cref="CellLibrary.BiasLimits"/>), its sign (the cell's orientation) kept;
+/// - a, b, c: the input network forms g (a vs + b vd + c) as a differential gate voltage from weights it realizes by
+///   sizing; each may move by <see cref="InputWidth"/> x (|value| + the layer's RMS of that weight), so a weight
+///   trained to 0 can still move and none leaves the scale its layer's networks are built for;
+/// - gain and orientation are fixed (the gain is set by the device's range, the orientation by its wiring).
+/// </summary>
+public static class PinLevelBounds
+{
+    public const double InputWidth = 0.5;
+
+    public static IReadOnlyList<(double[] Lower, double[] Upper)> Of(Design student, CellLibrary library)
+    {
+        var (minBias, maxBias) = library.BiasLimits();
+        double currentScale = student.Units.CurrentScale;
+        return student.Layers.Select(layer =>
+        {
+            if (layer.Model is not PinMacroModel model)
+                throw new ArgumentException($"layer model {layer.Model.Name} is not a pin-level cell", nameof(student));
+            var lower = (double[])layer.Theta.Clone();
+            var upper = (double[])layer.Theta.Clone();
+            int n = layer.Edges.Count;
+            foreach (int k in new[] { PinMacroModel.A, PinMacroModel.B, PinMacroModel.C })
+            {
+                var row = layer.ParameterRow(k);
+                double rms = n == 0 ? 0 : Math.Sqrt(row.ToArray().Average(v => v * v));
+                for (int e = 0; e < n; e++)
+                {
+                    double x = row[e], h = InputWidth * (Math.Abs(x) + rms);
+                    lower[k * n + e] = x - h;
+                    upper[k * n + e] = x + h;
+                }
+            }
+            for (int j = 0; j < model.Parts.Count; j++)
+            {
+                int ka = PinMacroModel.Amplitude(j);
+                for (int e = 0; e < n; e++)
+                {
+                    double amp = layer.Theta[ka * n + e];
+                    if (amp == 0) continue; // a device with no cell stays without one
+                    double lo = minBias / currentScale, hi = maxBias / currentScale;
+                    (lower[ka * n + e], upper[ka * n + e]) = amp > 0 ? (lo, hi) : (-hi, -lo);
+                }
+            }
+            return (lower, upper);
+        }).ToList();
     }
 }

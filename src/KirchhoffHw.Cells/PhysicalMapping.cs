@@ -136,6 +136,19 @@ public sealed class PhysicalMapping
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            w.WriteStartArray("cell_figures");
+            foreach (var (topology, f) in _library.Figures)
+            {
+                w.WriteStartObject();
+                w.WriteString("cell", topology.CellName);
+                w.WriteNumber("mismatch_at_balance_percent", f.MismatchAtBalancePercent); w.WriteNumber("max_mismatch_percent", f.MaxMismatchPercent);
+                w.WriteNumber("to_conductance_per_volt", f.ToConductance); w.WriteNumber("from_conductance_per_volt", f.FromConductance);
+                w.WriteNumber("max_to_conductance_per_volt", f.MaxToConductance); w.WriteNumber("max_from_conductance_per_volt", f.MaxFromConductance);
+                w.WriteNumber("swing_v", f.SwingVolts);
+                w.WriteNumber("pin_table_error", _library.PinFits.Where(p => p.Part.Topology == topology).Select(p => p.InterpolationError).DefaultIfEmpty(0).Max());
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteStartArray("layers");
             foreach (var l in Layers) JsonSerializer.Serialize(w, l);
             w.WriteEndArray();

@@ -21,6 +21,9 @@ public sealed record TolerancePoint(Imperfection Kind, double Strength, bool Hol
 public sealed record ToleranceResult(string Design, TaskKind Task, string Inputs, int Cases, int Seed, string Criterion,
     string Solver, double ReferenceSeconds, IReadOnlyList<TolerancePoint> Points)
 {
+    /// <summary>What the characterized cells deliver, when the analysis was given a technology: null otherwise.</summary>
+    public CellsPoint? Cells { get; init; }
+
     /// <summary>Largest strength tried that holds with every smaller one holding too; null when the smallest fails.</summary>
     public double? Tolerated(Imperfection kind)
     {
@@ -56,7 +59,7 @@ public sealed record ToleranceResult(string Design, TaskKind Task, string Inputs
                     ["seconds"] = p.Seconds,
                 }).ToArray()),
             });
-        return new JsonObject
+        var result = new JsonObject
         {
             ["design"] = Design,
             ["task"] = Task.ToString().ToLowerInvariant(),
@@ -68,11 +71,40 @@ public sealed record ToleranceResult(string Design, TaskKind Task, string Inputs
             ["reference_s"] = ReferenceSeconds,
             ["imperfections"] = kinds,
         };
+        if (Cells is { } c)
+            result["cells"] = new JsonObject
+            {
+                ["technology"] = c.Technology,
+                ["model"] = "pin-level macro: every device as its characterized cell, each pin at its own voltage",
+                ["voltage_scale"] = c.VoltageScale,
+                ["holds"] = c.Holds,
+                ["argmax_agreement"] = c.ArgmaxAgreement,
+                ["max_output_error"] = c.MaxOutputError,
+                ["mean_sample_error"] = c.MeanSampleError,
+                ["reference_std"] = c.ReferenceStd,
+                ["seconds"] = c.Seconds,
+                ["figures"] = new JsonArray(c.Figures.Select(f => (JsonNode)new JsonObject
+                {
+                    ["cell"] = f.Cell,
+                    ["mismatch_at_balance_percent"] = f.MismatchAtBalancePercent,
+                    ["max_mismatch_percent"] = f.MaxMismatchPercent,
+                    ["to_conductance_per_volt"] = f.ToConductance,
+                    ["from_conductance_per_volt"] = f.FromConductance,
+                    ["max_to_conductance_per_volt"] = f.MaxToConductance,
+                    ["max_from_conductance_per_volt"] = f.MaxFromConductance,
+                    ["swing_volts"] = f.SwingVolts,
+                }).ToArray()),
+            };
+        return result;
     }
 
     public void Write(string path) =>
         AtomicFile.WriteAllText(path, ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 }
+
+/// <summary>The design solved on its pin-level cells (<see cref="Lowering.Macro"/>) at its units, judged as the imperfections are.</summary>
+public sealed record CellsPoint(string Technology, double VoltageScale, bool Holds, double? ArgmaxAgreement, double MaxOutputError,
+    double? MeanSampleError, double? ReferenceStd, double Seconds, IReadOnlyList<OutputFigures> Figures);
 
 public static class ToleranceAnalysis
 {
@@ -88,7 +120,7 @@ public static class ToleranceAnalysis
     /// </summary>
     public static ToleranceResult Run(Design design, IReadOnlyList<double[]> inputs, string origin, IEnumerable<Imperfection> kinds,
         IReadOnlyList<double> strengths, SolverOptions solver, int seed, Action<int, int, string>? progress = null, CancellationToken cancel = default,
-        IReferenceSolver? solvers = null)
+        IReferenceSolver? solvers = null, CellLibrary? cells = null)
     {
         if (inputs.Count == 0) throw new KirchhoffHwException("<options>", "the tolerance analysis needs inputs: give --inputs FILE or --random N");
         Tolerances.Check(design);
@@ -112,7 +144,18 @@ public static class ToleranceAnalysis
             }
         }
         string solverText = string.Create(CultureInfo.InvariantCulture, $"Dormand-Prince rtol = {solver.RelTol:G3}, atol = {solver.AbsTol:G3}, both laws");
-        return new ToleranceResult(design.Name, design.Task, origin, inputs.Count, seed, Criterion(design.Task), solverText, reference.Elapsed.TotalSeconds, points);
+        CellsPoint? measured = null;
+        if (cells is not null)
+        {
+            // the cells as characterized, sized over the same ranges: where they stand against what the network tolerates
+            var cmp = SoftwareComparison.Against(reference, Lowering.Macro(design, cells, ranges), "macro", solvers, cancel);
+            measured = new CellsPoint(cells.Tech.Name, design.Units.VoltageScale, TaskRule.Holds(cmp, RegressionTolerance, GenerationRelativeError),
+                cmp.ArgmaxAgreement, cmp.MaxOutputError, cmp.MeanSampleError, cmp.ReferenceStd, cmp.CircuitSeconds, cells.Figures.Values.ToList());
+        }
+        return new ToleranceResult(design.Name, design.Task, origin, inputs.Count, seed, Criterion(design.Task), solverText, reference.Elapsed.TotalSeconds, points)
+        {
+            Cells = measured,
+        };
     }
 
     /// <summary>Generative models: mean per-sample error allowed, as a fraction of the reference samples' std (as the verifier's default).</summary>

@@ -235,8 +235,11 @@ public static class CellPlots
                 target.LegendText = $"fit: {law} target, max error {Format.Number(fit.MaxError)}";
             }
             plt.ShowLegend(Alignment.UpperLeft);
+            var fig = library.Figures[topology];
             yield return new PlotImage($"cell_{topology.Key}", $"{topology} cell I-V over its fits",
-                "Measured DC output current per unit bias against the differential gate voltage, one curve per output voltage; dashed: the target laws the fits map onto this cell (tanh or linear or rectified), drawn over the input range each fit covers.",
+                "Measured DC output current per unit bias against the differential gate voltage, one curve per output voltage; dashed: the target laws the fits map onto this cell (tanh or linear or rectified), drawn over the input range each fit covers. " +
+                $"Pins (what the pin-level macro model carries): to/from mismatch {Format.Number(fig.MismatchAtBalancePercent)} % of bias at balance (largest {Format.Number(fig.MaxMismatchPercent)} %), " +
+                $"output conductance {Format.Number(fig.MaxToConductance)} (to) / {Format.Number(fig.MaxFromConductance)} (from) of bias per volt over {Format.Number(fig.SwingVolts)} V (largest over the input).",
                 plt.GetImageBytes(Plots.Width, Plots.Height, ImageFormat.Png), Plots.Width, Plots.Height);
         }
     }

@@ -113,7 +113,8 @@ public class LibraryTests
                 double want = model.Current(vs, vd, p), got = macro.Layers[0].Model.Current(vs, vd, mp);
                 // the tail is the fitted scale exactly (no clamping here), so the law's error is the fit's
                 Assert.That(Math.Abs(got - want), Is.LessThanOrEqualTo(DocumentedFits.Max(fit) + 2e-3), $"vs {vs} vd {vd}");
-                Assert.That(macro.Layers[0].Model.Law.Evaluate(vs, vd, mp), Is.EqualTo(got).Within(1e-12), "the deck's law is the reference's");
+                // the deck's tables are linear between the grid points the reference's cubic passes through
+                Assert.That(macro.Layers[0].Model.Law.Evaluate(vs, vd, mp), Is.EqualTo(got).Within(2e-3 * fit.Scale), "the deck's law is the reference's");
             }
     }
 
@@ -128,8 +129,12 @@ public class LibraryTests
             var macro = Lowering.Macro(design, Shared.Library, ranges);
             var fit = Shared.Library.FitOf(CellKind.For(model).Parts[0]);
             double u = CellLibrary.InputRange(model, p, 3.0, 3.0);
-            double bound = Math.Abs(p[1]) * fit.DeviceError(DocumentedFits.Max(fit), u) + 1e-3 * u;
             var mp = macro.Layers[0].ParametersOf(0);
+            // the law read two-terminal is the mean of the pins: it carries half the to/from mismatch and the pins'
+            // output conductance at their own voltages, besides the shape's fit error
+            var cell = Shared.Library.Figures[CellTopologies.Rectifier];
+            double pins = Math.Abs(mp[PinMacroModel.Amplitude(0)]) * (cell.MaxMismatchPercent / 200 + 0.5 * (cell.MaxToConductance + cell.MaxFromConductance) * Units.VoltageScale * 3.0);
+            double bound = Math.Abs(p[1]) * fit.DeviceError(DocumentedFits.Max(fit), u) + 1e-3 * u + pins;
             for (double vs = -3; vs <= 3; vs += 0.5)
                 for (double vd = -3; vd <= 3; vd += 0.5)
                     Assert.That(macro.Layers[0].Model.Current(vs, vd, mp), Is.EqualTo(model.Current(vs, vd, p)).Within(bound), $"p {p[0]}, {p[1]} at vs {vs} vd {vd}");

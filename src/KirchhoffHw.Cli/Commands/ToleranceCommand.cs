@@ -25,6 +25,9 @@ internal static class ToleranceCommand
             Description = "Comma-separated strengths s, each tried in ascending order until the task fails (default: 1e-5,1e-4,1e-3,1e-2,1e-1).",
         }.ParsedBy(text => ParseStrengths(text));
         var rtol = new Option<double>("--reference-tol") { Description = "rtol = atol of the solver, for the ideal and every perturbed law alike.", DefaultValueFactory = _ => 1e-6 }.PositiveFinite();
+        var units = new UnitOptions();
+        var tech = FidelityOptions.TechOption("Also solve the design on the characterized pin-level cells of this technology YAML (at --voltage-scale and the other units) " +
+            "and report where they stand against the sweep, with each cell's mismatch and output conductance.");
         var output = Common.Output<string?>("Write the sweep as JSON: per imperfection its points (strength, holds, task figures) and the largest tolerated strength.", required: false);
         var command = new Command("tolerance",
             "What the trained network tolerates of its cells: every device's law is perturbed at once (random gain and offset " +
@@ -33,21 +36,23 @@ internal static class ToleranceCommand
             "The largest strength that holds is the specification a cell must meet.\n\n" +
             "Example:\n  kirchhoffhw tolerance ../shared/models/mnist/model.pth --random 32 --seed 1 -o tolerance.json");
         io.AddTo(command);
-        foreach (var o in new Option[] { kinds, strengths, rtol, output }) command.Options.Add(o);
+        units.AddTo(command);
+        foreach (var o in new Option[] { kinds, strengths, rtol, tech, output }) command.Options.Add(o);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
         int Execute(ParseResult r, CancellationToken cancel)
         {
             var imported = io.Load(r);
-            var design = imported.Design;
+            var design = units.Apply(r, imported.Design);
             var (inputs, origin) = io.Read(r, design);
+            var library = r.GetValue(tech) is { } techPath ? new CellStage(techPath).Library : null;
             var which = r.GetValue(kinds) is { } k ? k.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Tolerances.Parse).ToList() : Tolerances.All.ToList();
             var levels = ParseStrengths(r.GetValue(strengths));
             double tol = r.GetValue(rtol);
 
             var result = new ProgressReporter(console, "tolerance", which.Count * levels.Count).Run(report =>
-                ToleranceAnalysis.Run(design, inputs, origin, which, levels, SolverOptions.Dopri5(tol), r.GetValue(io.Seed), (done, _, note) => report(done, note), cancel));
+                ToleranceAnalysis.Run(design, inputs, origin, which, levels, SolverOptions.Dopri5(tol), r.GetValue(io.Seed), (done, _, note) => report(done, note), cancel, cells: library));
 
             var table = new Table().Border(TableBorder.Rounded).AddColumn("imperfection");
             foreach (var s in levels) table.AddColumn(new TableColumn(Format(s)).RightAligned());
@@ -67,6 +72,12 @@ internal static class ToleranceCommand
             foreach (var kind in result.Kinds) console.Err.WriteLine($"{Tolerances.Name(kind)}: {Tolerances.Describe(kind)}");
             console.Err.WriteLine($"criterion: {result.Criterion}; {result.Cases} inputs ({origin}); cells: a figure is " +
                 (design.Task == TaskKind.Classification ? "the share of inputs keeping their class" : design.Task == TaskKind.Generation ? "mean per-sample error / reference std" : "max output error"));
+            if (result.Cells is { } c)
+            {
+                console.Err.WriteLine($"cells ({c.Technology}, {c.VoltageScale:G3} V per unit, pin-level): {(c.Holds ? "holds" : "fails")}, {Figure(new TolerancePoint(Imperfection.Gain, 0, c.Holds, c.ArgmaxAgreement, c.MaxOutputError, c.MeanSampleError, c.ReferenceStd, c.Seconds))}");
+                foreach (var f in c.Figures)
+                    console.Err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {f.Cell}: to/from mismatch {f.MismatchAtBalancePercent:G3} % of bias at balance (max {f.MaxMismatchPercent:G3} %), output conductance {f.MaxToConductance:G3} / {f.MaxFromConductance:G3} of bias per V (to / from, max over the input)"));
+            }
             if (r.GetValue(output) is { } path)
             {
                 result.Write(path);

@@ -135,6 +135,12 @@ public abstract class DeviceModel
     /// </summary>
     public virtual bool IsPinLevel => false;
 
+    /// <summary>
+    /// The pin currents as laws (out of the source pin, into the destination pin) for a pin-level model that a deck can
+    /// write: each pin a current source of its own. Null for two-terminal laws and for software-only pin models.
+    /// </summary>
+    public virtual (Expr OutOfSource, Expr IntoDestination)? PinLaws => null;
+
     /// <summary>(current out of the source pin, current into the destination pin); a two-terminal law has one current.</summary>
     public virtual (double OutOfSource, double IntoDestination) PinCurrents(double vs, double vd, ReadOnlySpan<double> p)
     {

@@ -1,6 +1,7 @@
 using KirchhoffHw.Generate.Formatting;
 using KirchhoffHw.Generate.Templating;
 using KirchhoffHw.Model;
+using KirchhoffHw.Model.Devices;
 
 namespace KirchhoffHw.Generate.Dialects.Ngspice;
 
@@ -20,7 +21,10 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
     public DeckSummary Write(Design design, SpiceOptions options, TextWriter output)
     {
         var units = design.Units;
-        var style = options.Style == DeckStyle.Auto
+        // a pin-level law puts different currents on a device's two nodes: written per device, never summed per node pair
+        bool pins = design.Layers.Any(l => l.Model.IsPinLevel);
+        var style = pins && options.Devices is null ? DeckStyle.Devices
+            : options.Style == DeckStyle.Auto
             ? (design.DeviceCount >= options.MergeThreshold ? DeckStyle.Merged : DeckStyle.Devices)
             : options.Style;
         var state = GetInitialState(design, options.Input);
@@ -151,11 +155,20 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
         foreach (var m in GetModels(design))
         {
             var p = m.ParameterNames.Select(n => "{" + n + "}").ToList();
+            string Gated(Expr law) => $"v(ph) > 0.5 ? {k} * {Syntax.Render(law, vs, vd, p)} : 0";
+            if (m.IsPinLevel)
+            {
+                var (outOfSource, intoDestination) = m.PinLaws
+                    ?? throw new NotSupportedException($"device model {m.Name} puts different currents on its pins but has no pin laws: it is solved in software only");
+                model.Subcircuits.Add(new SubcircuitBlock(Names.Identifier(m.Name), string.Join(" ", m.ParameterNames.Select(n => $"{n}=0")),
+                    m.Equation, Gated(outOfSource), Gated(intoDestination)));
+                continue;
+            }
             model.Subcircuits.Add(new SubcircuitBlock(
                 Names.Identifier(m.Name),
                 string.Join(" ", m.ParameterNames.Select(n => $"{n}=0")),
                 m.Equation,
-                $"v(ph) > 0.5 ? {k} * {Syntax.Render(m.Law, vs, vd, p)} : 0"));
+                Gated(m.Law)));
         }
         for (int li = 0; li < design.Layers.Count; li++)
         {
@@ -262,7 +275,8 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
     private sealed record CapacitorLine(string Index, string Node, string Ic, string Farads);
     private sealed record TrimLine(string Index, string Node, string Pwl, string ModelCurrent);
     private sealed record PhaseLine(string Node, string Pwl, string Comment);
-    private sealed record SubcircuitBlock(string Name, string Parameters, string Equation, string Current);
+    /// <summary>Current: src -> dst; with <see cref="IntoDestination"/>, Current is drawn out of src and IntoDestination fed into dst.</summary>
+    private sealed record SubcircuitBlock(string Name, string Parameters, string Equation, string Current, string? IntoDestination = null);
     private sealed record InstanceLine(string Name, string Src, string Dst, string Phase, string Subcircuit, string Parameters);
     private sealed record SourceLine(string Name, string A, string B, string Current);
 }

@@ -1,0 +1,248 @@
+using KirchhoffHw.Model.Devices;
+
+namespace KirchhoffHw.Cells;
+
+/// <summary>
+/// A device as its characterized cell behaves pin by pin (macro fidelity). With u = a vs + b vd + c and, per part j,
+/// y_j = g_j u:
+///   out of the source pin:      sum_j amp_j * [(1 - r_j) From_j(y_j, S vs) + r_j To_j(y_j, S vs)]
+///   into the destination pin:   sum_j amp_j * [(1 - r_j) To_j(y_j, S vd) + r_j From_j(y_j, S vd)]
+/// From_j, To_j the part's pin tables (<see cref="PinFit"/>: per unit bias against the trimmed core input and the pin's
+/// own voltage in volts), S the design's volts per model unit, amp_j the realized bias / current scale signed by the
+/// output direction, r_j = 1 when the cell is built reversed (`from` on the destination node). The two pins differ by
+/// the mirrors' mismatch and each moves with its own voltage (output conductance), which a two-terminal law cannot say.
+/// Parameters: a, b, c, then per part g_j, amp_j, r_j.
+/// </summary>
+public sealed class PinMacroModel : DeviceModel
+{
+    private readonly PinFit[] _parts;
+    private readonly double _scale;
+
+    public const int A = 0, B = 1, C = 2, PartBase = 3, PerPart = 3;
+
+    /// <param name="voltageScale">Volts per model voltage unit: the pin tables are in volts.</param>
+    public PinMacroModel(DeviceModel ideal, IReadOnlyList<PinFit> parts, string techName, double voltageScale)
+    {
+        if (!(voltageScale > 0) || double.IsInfinity(voltageScale)) throw new ArgumentOutOfRangeException(nameof(voltageScale), "volts per unit must be positive and finite");
+        Ideal = ideal;
+        _parts = parts.ToArray();
+        _scale = voltageScale;
+        Name = $"{ideal.Name}_{techName}_pins";
+        ParameterNames = ["a", "b", "c", .. _parts.SelectMany((_, j) => new[] { $"g{j}", $"amp{j}", $"rev{j}" })];
+        var (outLaw, inLaw) = BuildLaws();
+        PinLaws = (outLaw, inLaw);
+        Law = Expr.C(0.5) * (outLaw + inLaw);
+    }
+
+    public DeviceModel Ideal { get; }
+    public IReadOnlyList<PinFit> Parts => _parts;
+    public double VoltageScale => _scale;
+    public override string Name { get; }
+    public override string Equation =>
+        $"pin-level cell of {Ideal.Name}: out of src sum_j amp_j * from_j(g_j * u, v(src)), into dst sum_j amp_j * to_j(g_j * u, v(dst)), u = a*vs + b*vd + c (pins exchanged when rev_j = 1)";
+    public override IReadOnlyList<string> ParameterNames { get; }
+    public override DeviceFamily Family => Ideal.Family;
+    public override bool DependsOnDifferenceOnly => false;
+    public override bool IsPinLevel => true;
+
+    /// <summary>The mean of the two pins' laws (what a two-terminal reading of the cell sees).</summary>
+    public override Expr Law { get; }
+
+    /// <summary>(current out of the source pin, current into the destination pin) as laws, for decks that write the pins separately.</summary>
+    public override (Expr OutOfSource, Expr IntoDestination)? PinLaws { get; }
+
+    public static int Gain(int part) => PartBase + PerPart * part;
+    public static int Amplitude(int part) => PartBase + PerPart * part + 1;
+    public static int Reversed(int part) => PartBase + PerPart * part + 2;
+
+    public override double Current(double vs, double vd, ReadOnlySpan<double> p)
+    {
+        var (o, i) = PinCurrents(vs, vd, p);
+        return 0.5 * (o + i);
+    }
+
+    public override (double DVs, double DVd) Gradient(double vs, double vd, ReadOnlySpan<double> p)
+    {
+        var g = PinGradient(vs, vd, p);
+        return (0.5 * (g.SrcDVs + g.DstDVs), 0.5 * (g.SrcDVd + g.DstDVd));
+    }
+
+    public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
+    {
+        Span<double> o = stackalloc double[p.Length], i = stackalloc double[p.Length];
+        PinParameterGradient(vs, vd, p, o, i);
+        for (int k = 0; k < p.Length; k++) dIdp[k] = 0.5 * (o[k] + i[k]);
+    }
+
+    public override (double OutOfSource, double IntoDestination) PinCurrents(double vs, double vd, ReadOnlySpan<double> p)
+    {
+        double u = p[A] * vs + p[B] * vd + p[C], xs = _scale * vs, xd = _scale * vd, o = 0, i = 0;
+        for (int j = 0; j < _parts.Length; j++)
+        {
+            double g = p[Gain(j)], amp = p[Amplitude(j)], r = p[Reversed(j)], y = g * u;
+            if (amp == 0) continue;
+            var f = _parts[j];
+            o += amp * Blend(r, f.From, f.To, y, xs);
+            i += amp * Blend(r, f.To, f.From, y, xd);
+        }
+        return (o, i);
+    }
+
+    /// <summary>(1 - r) first + r second at (y, v), skipping a table whose weight is zero.</summary>
+    private static double Blend(double r, PinCurve first, PinCurve second, double y, double v)
+    {
+        double sum = 0;
+        if (r != 1) sum += (1 - r) * first.Evaluate(y, v);
+        if (r != 0) sum += r * second.Evaluate(y, v);
+        return sum;
+    }
+
+    private static double Blend(double r, PinCurve first, PinCurve second, double y, double v, out double dy, out double dv, out double dr)
+    {
+        double f1 = first.Evaluate(y, v, out var y1, out var v1), f2 = second.Evaluate(y, v, out var y2, out var v2);
+        dy = (1 - r) * y1 + r * y2;
+        dv = (1 - r) * v1 + r * v2;
+        dr = f2 - f1;
+        return (1 - r) * f1 + r * f2;
+    }
+
+    public override (double SrcDVs, double SrcDVd, double DstDVs, double DstDVd) PinGradient(double vs, double vd, ReadOnlySpan<double> p)
+    {
+        double u = p[A] * vs + p[B] * vd + p[C], xs = _scale * vs, xd = _scale * vd;
+        double sVs = 0, sVd = 0, dVs = 0, dVd = 0;
+        for (int j = 0; j < _parts.Length; j++)
+        {
+            double g = p[Gain(j)], amp = p[Amplitude(j)], r = p[Reversed(j)], y = g * u;
+            if (amp == 0) continue;
+            var f = _parts[j];
+            Blend(r, f.From, f.To, y, xs, out var oy, out var ov, out _);
+            Blend(r, f.To, f.From, y, xd, out var iy, out var iv, out _);
+            sVs += amp * (oy * g * p[A] + ov * _scale);
+            sVd += amp * oy * g * p[B];
+            dVs += amp * iy * g * p[A];
+            dVd += amp * (iy * g * p[B] + iv * _scale);
+        }
+        return (sVs, sVd, dVs, dVd);
+    }
+
+    public override void PinParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination)
+    {
+        double u = p[A] * vs + p[B] * vd + p[C], xs = _scale * vs, xd = _scale * vd;
+        outOfSource.Clear(); intoDestination.Clear();
+        for (int j = 0; j < _parts.Length; j++)
+        {
+            double g = p[Gain(j)], amp = p[Amplitude(j)], r = p[Reversed(j)], y = g * u;
+            var f = _parts[j];
+            double o = Blend(r, f.From, f.To, y, xs, out var oy, out _, out var or);
+            double i = Blend(r, f.To, f.From, y, xd, out var iy, out _, out var ir);
+            double co = amp * oy * g, ci = amp * iy * g;
+            outOfSource[A] += co * vs; outOfSource[B] += co * vd; outOfSource[C] += co;
+            intoDestination[A] += ci * vs; intoDestination[B] += ci * vd; intoDestination[C] += ci;
+            outOfSource[Gain(j)] = amp * oy * u; intoDestination[Gain(j)] = amp * iy * u;
+            outOfSource[Amplitude(j)] = o; intoDestination[Amplitude(j)] = i;
+            outOfSource[Reversed(j)] = amp * or; intoDestination[Reversed(j)] = amp * ir;
+        }
+    }
+
+    public override void PinCurrents(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination)
+    {
+        int n = outOfSource.Length;
+        Affine(vs, p[A], vd, p[B], p[C], outOfSource); // u, overwritten sample by sample
+        for (int b = 0; b < n; b++)
+        {
+            double u = outOfSource[b], xs = _scale * vs[b], xd = _scale * vd[b], o = 0, i = 0;
+            for (int j = 0; j < _parts.Length; j++)
+            {
+                double amp = p[Amplitude(j)];
+                if (amp == 0) continue;
+                double r = p[Reversed(j)], y = p[Gain(j)] * u;
+                var f = _parts[j];
+                o += amp * Blend(r, f.From, f.To, y, xs);
+                i += amp * Blend(r, f.To, f.From, y, xd);
+            }
+            outOfSource[b] = o;
+            intoDestination[b] = i;
+        }
+    }
+
+    public override void PinAdjoint(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p,
+        ReadOnlySpan<double> weightOut, ReadOnlySpan<double> weightIn, Span<double> gradVs, Span<double> gradVd, Span<double> gradP)
+    {
+        int n = vs.Length;
+        for (int b = 0; b < n; b++)
+        {
+            double wo = weightOut[b], wi = weightIn[b];
+            if (wo == 0 && wi == 0) continue;
+            double x = vs[b], z = vd[b], u = p[A] * x + p[B] * z + p[C], xs = _scale * x, xd = _scale * z;
+            double gs = 0, gd = 0, gu = 0;
+            for (int j = 0; j < _parts.Length; j++)
+            {
+                double g = p[Gain(j)], amp = p[Amplitude(j)], r = p[Reversed(j)], y = g * u;
+                var f = _parts[j];
+                double o = Blend(r, f.From, f.To, y, xs, out var oy, out var ov, out var or);
+                double i = Blend(r, f.To, f.From, y, xd, out var iy, out var iv, out var ir);
+                double wy = wo * oy + wi * iy; // d(weighted pins)/dy_j per unit amplitude
+                gu += amp * g * wy;
+                gs += amp * wo * ov * _scale;
+                gd += amp * wi * iv * _scale;
+                gradP[Gain(j) * n + b] += amp * wy * u;
+                gradP[Amplitude(j) * n + b] += wo * o + wi * i;
+                gradP[Reversed(j) * n + b] += amp * (wo * or + wi * ir);
+            }
+            gradVs[b] += gu * p[A] + gs;
+            gradVd[b] += gu * p[B] + gd;
+            gradP[A * n + b] += gu * x;
+            gradP[B * n + b] += gu * z;
+            gradP[C * n + b] += gu;
+        }
+    }
+
+    /// <summary>
+    /// The pins as laws a deck can write: each table row a `pwl()` of the core input (its grid points, linear between
+    /// them), the voltage weights a `pwl()` of the pin voltage sampled every <see cref="WeightStepVolts"/> over the rails.
+    /// The deck therefore follows the software law to the tables' linear-interpolation error.
+    /// </summary>
+    private (Expr Out, Expr In) BuildLaws()
+    {
+        Expr u = Expr.P(A) * Expr.Vs + Expr.P(B) * Expr.Vd + Expr.P(C);
+        Expr? outLaw = null, inLaw = null;
+        for (int j = 0; j < _parts.Length; j++)
+        {
+            var f = _parts[j];
+            Expr y = Expr.P(Gain(j)) * u, amp = Expr.P(Amplitude(j)), r = Expr.P(Reversed(j));
+            Expr Pin(PinCurve curve, Expr volts)
+            {
+                var (grid, weights) = WeightTables(curve);
+                Expr? sum = null;
+                for (int k = 0; k < curve.Volts.Length; k++)
+                {
+                    var term = Expr.Lookup(volts, grid, weights[k]) * Expr.Lookup(y, curve.Y, curve.Values[k]);
+                    sum = sum is null ? term : sum + term;
+                }
+                return sum!;
+            }
+            Expr vS = Expr.C(_scale) * Expr.Vs, vD = Expr.C(_scale) * Expr.Vd;
+            var o = amp * ((Expr.C(1) - r) * Pin(f.From, vS) + r * Pin(f.To, vS));
+            var i = amp * ((Expr.C(1) - r) * Pin(f.To, vD) + r * Pin(f.From, vD));
+            outLaw = outLaw is null ? o : outLaw + o;
+            inLaw = inLaw is null ? i : inLaw + i;
+        }
+        return (outLaw!, inLaw!);
+    }
+
+    public const double WeightStepVolts = 0.01;
+
+    private static (double[] Grid, double[][] Weights) WeightTables(PinCurve curve)
+    {
+        int points = Math.Max(2, (int)Math.Ceiling((curve.RailHigh - curve.RailLow) / WeightStepVolts) + 1);
+        var grid = Enumerable.Range(0, points).Select(i => curve.RailLow + (curve.RailHigh - curve.RailLow) * i / (points - 1)).ToArray();
+        var weights = curve.Volts.Select(_ => new double[points]).ToArray();
+        Span<double> w = stackalloc double[curve.Volts.Length], dw = stackalloc double[curve.Volts.Length];
+        for (int i = 0; i < points; i++)
+        {
+            curve.VoltWeights(grid[i], w, dw);
+            for (int k = 0; k < w.Length; k++) weights[k][i] = w[k];
+        }
+        return (grid, weights);
+    }
+}
