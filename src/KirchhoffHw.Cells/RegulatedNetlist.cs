@@ -310,6 +310,32 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
         _templates.Render(BankTemplate, model, output);
     }
 
+    private static readonly System.Text.RegularExpressions.Regex Trouble = new("trouble with node \\\"?([^\\\"\\s]+)",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    private static readonly System.Text.RegularExpressions.Regex DeviceNet = new("^[a-z0-9]+_([0-9]+)_([0-9]+)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// The cell owning the net ngspice names in "trouble with node ...": an output stage (Xos&lt;i&gt;_&lt;j&gt;), a
+    /// driver (Xdrv&lt;k&gt;), a device's internal net (&lt;net&gt;_&lt;layer&gt;_&lt;device&gt;) or a design node.
+    /// </summary>
+    public string? Locate(string message)
+    {
+        var m = Trouble.Match(message);
+        if (!m.Success) return null;
+        string net = m.Groups[1].Value.ToLowerInvariant();
+        string head = net.Split('.')[0];
+        if (head.StartsWith("xos", StringComparison.Ordinal) && head[3..].Split('_') is [var i, var j])
+            return $"output stage of n{i} -> n{j} (node pair {i}, {j}), net {net}";
+        if (head.StartsWith("xdrv", StringComparison.Ordinal))
+            return $"input driver of node {head[4..]}, net {net}";
+        if (DeviceNet.Match(head) is { Success: true } d)
+            return head.StartsWith("d1_", StringComparison.Ordinal) || head.StartsWith("d2_", StringComparison.Ordinal)
+                ? $"output stage input of node pair {d.Groups[1].Value}, {d.Groups[2].Value}, net {net}"
+                : $"device {d.Groups[2].Value} of layer {d.Groups[1].Value} (its v2 cell), net {net}";
+        if (head.Length > 1 && head[0] == 'n' && head[1..].All(char.IsAsciiDigit)) return $"design node {head}";
+        return $"net {net}";
+    }
+
     private static string RegParams(UnitCell u, double k)
     {
         var r = u.Reg;
