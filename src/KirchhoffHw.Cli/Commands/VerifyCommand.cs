@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
+using KirchhoffHw.Generate.Formatting;
+using KirchhoffHw.Model.IO;
 using KirchhoffHw.Flow;
 using KirchhoffHw.Model;
 using KirchhoffHw.Reference;
@@ -26,6 +29,9 @@ internal static class VerifyCommand
         var output = Common.Output<string>("Verdict JSON: per case the circuit's boundaries and outputs (model units, vectors.json shape), errors and verdicts.", required: true);
         var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once, each in its own ngspice (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var fresh = new Option<bool>("--fresh") { Description = "Ignore the journal of an interrupted run (default: resume, skipping finished cases)." };
+        var timeUnits = Common.Engineering("--time-units", "Timescale, measured: verify at each of these comma-separated time units (e.g. 1n,10n,100n; " +
+            "capacitance and voltage scale kept), each verdict written as <output stem>.t<i>.json, and <output> the sweep: the error at each " +
+            "time unit and the fastest one whose verdict passes.");
         var command = new Command("verify", "Co-simulate: run each input through the ngspice deck and the reference, compare states at t = 0, at the\n" +
             "layer boundaries, along the trajectory and at the read-out; check the timescale; judge the task. At --fidelity macro or\n" +
             "transistor the circuit is the lowered one (fitted cells, MOS cells) and the report is what the cells cost against the\n" +
@@ -35,16 +41,70 @@ internal static class VerifyCommand
         units.AddTo(command);
         deck.AddTo(command);
         cells.AddTo(command);
-        foreach (var option in new Option[] { backend.Option, tolerance, refTol, timeout, jobs, output, fresh }) command.Options.Add(option);
+        foreach (var option in new Option[] { backend.Option, tolerance, refTol, timeout, jobs, output, fresh, timeUnits }) command.Options.Add(option);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
         int Execute(ParseResult r, CancellationToken cancel)
         {
+            if (r.GetValue(timeUnits) is not { } list) return ExecuteAt(r, null, r.GetValue(output)!, cancel).Exit;
+            var taus = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(t => Numbers.ParseEngineering(t) is { } x && x > 0 && double.IsFinite(x) ? x
+                    : throw new KirchhoffHwException("<options>", $"--time-units: '{Names.CommentText(t)}' is not a positive time (SPICE notation: 1n, 100n)"))
+                .Distinct().Order().ToList();
+            if (taus.Count == 0) throw new KirchhoffHwException("<options>", "--time-units lists no time unit");
+            var sweepPath = r.GetValue(output)!;
+            var stem = Path.ChangeExtension(sweepPath, null);
+            var rows = new List<(double Tau, string Path, VerifyReport? Report)>();
+            for (int i = 0; i < taus.Count; i++)
+            {
+                var p = $"{stem}.t{i}.json";
+                console.Out.WriteLine($"timescale   time unit {Numbers.Format(taus[i])} s -> {p}");
+                rows.Add((taus[i], p, ExecuteAt(r, taus[i], p, cancel).Report));
+            }
+            double? fastest = rows.FirstOrDefault(x => x.Report?.Pass == true).Report is null ? null : rows.First(x => x.Report?.Pass == true).Tau;
+            AtomicFile.Write(sweepPath, stream =>
+            {
+                using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+                w.WriteStartObject();
+                w.WriteStartArray("time_units");
+                foreach (var (tau, p, rep) in rows)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("time_unit_s", tau);
+                    w.WriteString("verdict", Path.GetFileName(p));
+                    if (rep is not null)
+                    {
+                        W(w, "max_output_error", rep.Summary.MaxOutputError);
+                        W(w, "rms_output_error", rep.Summary.RmsOutputError);
+                        W(w, "mean_sample_error", rep.Summary.MeanSampleError);
+                        w.WriteNumber("tolerance", rep.Tolerance);
+                        w.WriteNumber("simulated", rep.Summary.Simulated); w.WriteNumber("cases", rep.Summary.Cases);
+                        w.WriteBoolean("pass", rep.Pass);
+                    }
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                if (fastest is { } f) w.WriteNumber("fastest_passing_time_unit_s", f); else w.WriteNull("fastest_passing_time_unit_s");
+                w.WriteEndObject();
+            });
+            foreach (var (tau, _, rep) in rows)
+                console.Out.WriteLine($"timescale   {Numbers.Format(tau)} s: output max {rep?.Summary.MaxOutputError:G4}, rms {rep?.Summary.RmsOutputError:G4}: {(rep?.Pass == true ? "pass" : "FAIL")}");
+            console.Out.WriteLine($"timescale   fastest passing time unit: {(fastest is { } ff ? Numbers.Format(ff) + " s" : "none")}  ({sweepPath})");
+            return fastest is null ? App.ExitFailed : App.ExitOk;
+
+            static void W(Utf8JsonWriter w, string name, double? x)
+            {
+                if (x is { } v && double.IsFinite(v)) w.WriteNumber(name, v); else w.WriteNull(name);
+            }
+        }
+
+        (int Exit, VerifyReport? Report) ExecuteAt(ParseResult r, double? tau, string path, CancellationToken cancel)
+        {
             var imported = io.Load(r);
             var design = units.Apply(r, imported.Design);
+            if (tau is { } t) design = design.With(units: design.Units with { TimeUnit = t });
             var (vectors, origin) = io.Read(r, design);
-            var path = r.GetValue(output)!;
             var simulator = backend.Get(r);
             var fidelity = cells.Fidelity.Get(r);
             if (simulator is null && fidelity != Fidelity.Macro)
@@ -88,13 +148,13 @@ internal static class VerifyCommand
             {
                 var verdict = VerifyStage.RunSoftware(request, origin, cancel: cancel);
                 Software(console, design, lowered.Built, verdict, path);
-                return verdict.Pass ? App.ExitOk : App.ExitFailed;
+                return (verdict.Pass ? App.ExitOk : App.ExitFailed, null);
             }
             var report = new ProgressReporter(console, "verify", vectors.Length).Run(progress =>
                 new VerifyStage(simulator, new LocalCaseRunner(r.GetValue(jobs))).Run(request,
                     new FlowRunner.Sync(p => progress(p.Done, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}" : null)), cancel));
             Summary(console, report, origin, path);
-            return report.Pass ? App.ExitOk : App.ExitFailed;
+            return (report.Pass ? App.ExitOk : App.ExitFailed, report);
         }
     }
 
