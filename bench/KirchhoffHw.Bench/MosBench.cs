@@ -66,6 +66,20 @@ internal static class MosBench
                 ["rms_error"] = f.RmsError, ["max_error"] = f.MaxError, ["output_voltage_error"] = f.OutputVoltageError,
             }).ToArray());
 
+            var v2 = RegulatedFamily.Characterized;
+            json["v2_cell"] = new JsonObject
+            {
+                ["topology"] = CellTopologies.Regulated.Title, ["unit"] = RegulatedFamily.Deck.Name, ["unit_bias_a"] = RegulatedFamily.Deck.Bias,
+                ["mismatch_at_balance_of_bias"] = v2.MismatchAtBalance, ["output_conductance_of_bias_per_v"] = v2.OutputConductance,
+                ["over_swing_v"] = v2.Swing, ["tanh_max_error"] = v2.TanhMaxError, ["trim_to"] = v2.TrimTo, ["trim_from"] = v2.TrimFrom,
+                ["pin_capacitance_f"] = v2.PinCapacitance, ["driver_capacitance_f"] = v2.DriverCapacitance,
+                ["units"] = new JsonArray(RegulatedFamily.Units.Select(u => (JsonNode)new JsonObject
+                {
+                    ["name"] = u.Name, ["inversion"] = u.Inversion, ["bias_a"] = u.Bias, ["min_bias_a"] = u.MinBias, ["max_bias_a"] = u.MaxBias,
+                    ["pair_w_m"] = u.Core.PairWidth, ["pair_l_m"] = u.Core.PairLength, ["tail_w_m"] = u.Core.TailWidth, ["tail_l_m"] = u.Core.TailLength,
+                }).ToArray()),
+                ["source"] = "unit bench of the v2 cell (docs/cells.md, v2 section): DC sweeps of each output pin at balance and full drive after the per-side trim",
+            };
             Twomoon(models, library, json);
             Mnist(models, library, json);
             Tolerance(models, json);

@@ -87,7 +87,7 @@ public static class RegulatedFamily
         S: 9.394711103100872e-07, LineCurrent: 5.043037806756493e-07, Kappa: 0.19107607095540752, Amplitude: 1.0075066639770227,
         Compression: 0.006709356827020788, TrimTo: 0.9871521791372572, TrimFrom: 0.9871521791383824,
         PinCapacitance: 3.749219742536621e-15, DriverCapacitance: 4.495014192373543e-14,
-        MismatchAtBalance: double.NaN, OutputConductance: double.NaN, Swing: 0.4, TanhMaxError: 0.009625182381731521);
+        MismatchAtBalance: 3.407e-4, OutputConductance: 0.001996, Swing: 0.35, TanhMaxError: 0.009625182381731521);
 
     /// <summary>
     /// Reference voltages of the drivers' ten pairs as fractions of the supply span around its midpoint (placed for the

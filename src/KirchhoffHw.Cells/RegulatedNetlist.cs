@@ -324,6 +324,15 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
         if (!m.Success) return null;
         string net = m.Groups[1].Value.ToLowerInvariant();
         string head = net.Split('.')[0];
+        if (head.EndsWith("#branch", StringComparison.Ordinal))
+        {
+            // a source's current: the phase lines and supplies feed every cell of a layer, the precharge sources one node
+            string source = head[..^"#branch".Length];
+            if (source.StartsWith("vphb", StringComparison.Ordinal)) return $"phase line of layer {source[4..]} (the current of its source {source}: every cell of the layer switches on it)";
+            if (source is "vdd" or "vss") return $"supply {source} (every cell)";
+            if (source.StartsWith("vpre", StringComparison.Ordinal)) return $"precharge of design node n{source[4..]}";
+            return $"source {source}";
+        }
         if (head.StartsWith("xos", StringComparison.Ordinal) && head[3..].Split('_') is [var i, var j])
             return $"output stage of n{i} -> n{j} (node pair {i}, {j}), net {net}";
         if (head.StartsWith("xdrv", StringComparison.Ordinal))

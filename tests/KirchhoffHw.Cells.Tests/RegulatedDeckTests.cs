@@ -92,7 +92,7 @@ public class RegulatedDeckTests
             TestContext.Out.WriteLine(c.Message);
             Assert.That(c.Pass, Is.False);
             Assert.That(c.Message, Does.Contain("node"));
-            Assert.That(c.Message, Does.Match("device|output stage|driver|node n"), "the failing net is traced to its cell");
+            Assert.That(c.Message, Does.Match("device|output stage|driver|node n|phase line|supply"), "the failing net is traced to its cell");
         }
     }
 
@@ -104,6 +104,7 @@ public class RegulatedDeckTests
         Assert.That(n.Locate("trouble with node \"sa_2_14\""), Does.Contain("device 14 of layer 2"));
         Assert.That(n.Locate("trouble with node \"xdrv0.ap\""), Does.Contain("driver of node 0"));
         Assert.That(n.Locate("trouble with node \"n2\""), Does.Contain("node n2"));
+        Assert.That(n.Locate("trouble with node \"vphb0#branch\""), Does.Contain("phase line of layer 0"));
         Assert.That(n.Locate("no node here"), Is.Null);
     }
 
