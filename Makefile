@@ -13,6 +13,7 @@ BENCH_DEPS  := python3-numpy python3-scipy
 # slurm-wlm + munge: `make cluster` runs a single-node Slurm cluster for the job-array tests and scale-out runs.
 CLUSTER_DEPS := slurm-wlm munge
 OUT         ?= out
+BENCH       ?= all
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -57,8 +58,8 @@ demo: deps cli ## the whole flow on designs/spiral.yaml at 1 pF / 1 ns, ending i
 	$(CLI) flow designs/spiral.yaml --random 8 --seed 7 --capacitance 1p --time-unit 1n -o $(OUT)/demo; code=$$?; \
 	  echo "HTML report: $$(realpath $(OUT)/demo/report.html)"; exit $$code
 
-bench: bench-deps build ## measurements: bench/results/*.json
-	$(DOTNET) run -c $(CONFIG) --project bench/KirchhoffHw.Bench -- all
+bench: bench-deps build ## measurements: bench/results/*.json (BENCH=slurm, cosim, ... runs one target)
+	$(DOTNET) run -c $(CONFIG) --no-build --project bench/KirchhoffHw.Bench -- $(BENCH)
 
 cluster: ## start this checkout's single-node Slurm cluster (config, state, logs in .cluster/); a no-op when it is up
 	$(call apt_install,$(CLUSTER_DEPS))

@@ -22,7 +22,7 @@ if (args[0] is "verilog" or "all")
 }
 if (args[0] is "cosim" or "all") rc |= CosimBench.Run(root, models);
 if (args[0] is "mos" or "all") rc |= MosBench.Run(root, models);
-if (args[0] is "slurm" or "all") rc |= SlurmBench.Run(root);
+if (args[0] is "slurm" or "all") rc |= SlurmBench.Run(root, models);
 if (args[0] is "calibration" or "all") rc |= CalibrationBench.Run(root, models);
 return rc;
 

@@ -10,13 +10,14 @@ namespace KirchhoffHw.Bench;
 /// What Slurm costs on this machine, on a cluster of its own (cluster/up.sh with KIRCHHOFFHW_CLUSTER_DIR in a
 /// temp folder, stopped at the end, so a running `make cluster` is left alone): a cold start of a fresh
 /// cluster, a no-op restart, and submit-to-done of a trivial 4-task array through SlurmClient against the peer,
-/// the same 4 commands run by xargs two at a time (the cluster's CPUs) in the same run.
+/// the same 4 commands run by xargs two at a time (the cluster's CPUs) in the same run. Then verifications
+/// through it against the same commands run locally (<see cref="VerifyBench"/>).
 /// </summary>
 internal static class SlurmBench
 {
     private const int Tasks = 4, Rounds = 5;
 
-    public static int Run(string root)
+    public static int Run(string root, string models)
     {
         var temp = Path.Combine(Path.GetTempPath(), $"kirchhoffhw-bench-slurm-{Environment.ProcessId}");
         var dir = Path.Combine(temp, "cluster");
@@ -60,6 +61,7 @@ internal static class SlurmBench
             double slurmMedian = Median(slurm), localMedian = Median(local);
             Console.WriteLine($"{Tasks}-task array of /bin/true: submit to done {slurmMedian:F3} s (median of {Rounds}), " +
                               $"locally {localMedian:F4} s: {slurmMedian / localMedian:F0}x");
+            var verify = VerifyBench.Run(models, Path.Combine(temp, "verify"), options.ConfigFile!);
             var stop = Script(root, "down.sh", dir);
 
             var result = new JsonObject
@@ -80,6 +82,8 @@ internal static class SlurmBench
                     ["median_s"] = localMedian,
                 },
                 ["slurm_over_local"] = slurmMedian / localMedian,
+                ["verify"] = verify,
+                ["date"] = DateTimeOffset.UtcNow.ToString("O"),
             };
             var path = Path.Combine(root, "bench", "results", "slurm.json");
             AtomicFile.WriteAllText(path, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");

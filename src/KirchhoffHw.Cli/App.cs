@@ -35,6 +35,7 @@ public static class App
         root.Subcommands.Add(FlowCommand.Create(output));
         root.Subcommands.Add(ReportCommand.Create(output));
         root.Subcommands.Add(ToleranceCommand.Create(output));
+        root.Subcommands.Add(TaskCommand.Create(output));
 
         try
         {

@@ -34,8 +34,8 @@ public sealed record FlowPlan
     public VerifyOptions VerifyOptions { get; init; } = VerifyOptions.Default;
     public CoSimBackend Backend { get; init; } = CoSimBackend.NgspiceShared;
 
-    /// <summary>Where cases run; null = this process, <see cref="Jobs"/> at a time.</summary>
-    public ICaseRunner? Runner { get; init; }
+    /// <summary>Where a verification's cases run (a scheduler's job array, say); null = this process, <see cref="Jobs"/> at a time.</summary>
+    public Func<VerifyRequest, ICaseRunner>? Runner { get; init; }
     public int Jobs { get; init; } = Environment.ProcessorCount;
     public double DigitalTolerance { get; init; } = 1e-3;
     public DateTimeOffset Generated { get; init; } = DateTimeOffset.UtcNow;
@@ -106,7 +106,6 @@ public static class FlowRunner
         progress?.Invoke(new("generate", ++step, steps, "verilog-ams"));
         Done("generate");
 
-        var verify = new VerifyStage(plan.Backend, plan.Runner ?? new LocalCaseRunner(plan.Jobs));
         var runs = new List<VerificationRun>();
         foreach (var (fidelity, low) in lowered)
         {
@@ -119,7 +118,7 @@ public static class FlowRunner
             progress?.Invoke(new(stage, 0, plan.Inputs.Count));
             var verdictPath = Path.Combine(out_, $"verdict.{low.Built.Key}.json");
             // As `verify --fidelity` does: the lowered circuit against the ideal reference, rails checked for MOS cells.
-            var result = verify.Run(new VerifyRequest
+            var request = new VerifyRequest
             {
                 Design = design,
                 Circuit = low,
@@ -127,7 +126,9 @@ public static class FlowRunner
                 Options = plan.VerifyOptions,
                 Source = plan.Source,
                 VerdictPath = verdictPath,
-            }, new Sync(p => progress?.Invoke(new(stage, p.Done, p.Total, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}" : null))), cancel);
+            };
+            var verify = new VerifyStage(plan.Backend, plan.Runner?.Invoke(request) ?? new LocalCaseRunner(plan.Jobs));
+            var result = verify.Run(request, new Sync(p => progress?.Invoke(new(stage, p.Done, p.Total, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}" : null))), cancel);
             files.Add(verdictPath);
             runs.Add(new VerificationRun(low.Built, result, VerdictFile: Path.GetFileName(verdictPath)));
             Done(stage);

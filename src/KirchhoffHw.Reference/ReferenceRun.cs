@@ -66,6 +66,26 @@ public sealed class ReferenceRun
         return new ReferenceRun(design, inputs, options, times, cases, failures, clock.Elapsed);
     }
 
+    /// <summary>
+    /// The run over every input with only the cases in <paramref name="only"/> solved: what a share of a batch run
+    /// elsewhere needs. Each case keeps its own steps in a batch, so a solved case has the numbers of a full
+    /// <see cref="Solve"/>; the others have no trajectory and say so in <see cref="Failures"/>.
+    /// </summary>
+    public static ReferenceRun SolveSome(Design design, IReadOnlyList<double[]> inputs, IReadOnlySet<int> only, SolverOptions options,
+        IEnumerable<double> sampleTimes, IReferenceSolver? solver = null, CancellationToken cancel = default)
+    {
+        var chosen = Enumerable.Range(0, inputs.Count).Where(only.Contains).ToList();
+        var part = Solve(design, chosen.Select(i => inputs[i]).ToList(), options, sampleTimes, solver, cancel);
+        var cases = new CaseResult?[inputs.Count];
+        var failures = Enumerable.Repeat<string?>("not solved: outside the cases this run was asked for", inputs.Count).ToArray();
+        for (int k = 0; k < chosen.Count; k++)
+        {
+            cases[chosen[k]] = part.Cases[k];
+            failures[chosen[k]] = part.Failures[k];
+        }
+        return new ReferenceRun(design, inputs, options, [.. part.SampleTimes], cases, failures, part.Elapsed);
+    }
+
     public bool Records(double t) => _slot.ContainsKey(t);
 
     /// <summary>Case <paramref name="index"/>'s state (nodes 1..N) at a recorded sample time.</summary>

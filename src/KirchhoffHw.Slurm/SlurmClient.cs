@@ -35,12 +35,15 @@ public sealed record ArrayJobResult(SlurmArrayJob Job, IReadOnlyList<ArrayTaskSt
 public sealed class SlurmClient(SlurmOptions? options = null)
 {
     private readonly SlurmCommands _commands = new(options ?? SlurmOptions.Default);
-    private bool? _accounting;
+    private Dictionary<string, string>? _config;
 
     public SlurmOptions Options => _commands.Options;
 
     /// <summary>The SLURM_CONF in use (null: the environment's or Slurm's default).</summary>
     public string? ConfigFile => _commands.ConfigFile;
+
+    /// <summary>Fails, with the way to fix it, unless the programs that submit, follow and cancel jobs are all on PATH.</summary>
+    public void RequireCommands() => _commands.Require("sbatch", "scontrol", "scancel");
 
     /// <summary>Writes the spec's script to <paramref name="scriptPath"/> and submits every task.</summary>
     public SlurmArrayJob Submit(ArrayJobSpec spec, string scriptPath, CancellationToken cancel = default)
@@ -107,15 +110,34 @@ public sealed class SlurmClient(SlurmOptions? options = null)
     public ArrayJobResult Follow(SlurmArrayJob job, IProgress<ArrayProgress>? progress = null, CancellationToken cancel = default)
     {
         string? last = null;
+        return Follow([job], tasks =>
+        {
+            var snapshot = ArrayProgress.Of(job.JobId, tasks[0]);
+            var text = snapshot.ToString();
+            if (text != last) progress?.Report(snapshot);
+            last = text;
+        }, cancel)[0];
+    }
+
+    /// <summary>
+    /// Polls several jobs until every task of each has finished (or Slurm does not know the job), handing every
+    /// poll's task states to <paramref name="poll"/> (one list per job, in order). A slurmctld that stops answering
+    /// for a few polls in a row ends the follow with its error.
+    /// </summary>
+    public IReadOnlyList<ArrayJobResult> Follow(IReadOnlyList<SlurmArrayJob> jobs, Action<IReadOnlyList<IReadOnlyList<ArrayTaskStatus>>>? poll,
+        CancellationToken cancel = default)
+    {
+        var results = new ArrayJobResult?[jobs.Count];
+        var current = new IReadOnlyList<ArrayTaskStatus>[jobs.Count];
+        var vanished = new int[jobs.Count];
+        var everSeen = new bool[jobs.Count];
         var failures = 0;
-        var vanished = 0;
-        var everSeen = false;
         while (true)
         {
-            IReadOnlyList<ArrayTaskStatus> tasks;
             try
             {
-                tasks = Query(job, cancel);
+                for (var j = 0; j < jobs.Count; j++)
+                    if (results[j] is null) current[j] = Query(jobs[j], cancel);
                 failures = 0;
             }
             catch (KirchhoffHwException) when (++failures < 5 && !cancel.IsCancellationRequested)
@@ -123,20 +145,49 @@ public sealed class SlurmClient(SlurmOptions? options = null)
                 Wait(cancel);
                 continue;
             }
-            var snapshot = ArrayProgress.Of(job.JobId, tasks);
-            var text = snapshot.ToString();
-            if (text != last) progress?.Report(snapshot);
-            last = text;
-            if (tasks.All(t => t.State.IsFinished())) return new ArrayJobResult(job, tasks);
-            var known = tasks.Any(t => t.State != TaskState.Unknown);
-            everSeen |= known;
-            // Forgotten by slurmctld (MinJobAge passed while nobody followed) with no accounting to ask, or
-            // never known: nothing more will come.
-            vanished = known ? 0 : vanished + 1;
-            if (vanished >= (everSeen ? 3 : 10)) return new ArrayJobResult(job, tasks);
+            for (var j = 0; j < jobs.Count; j++)
+            {
+                if (results[j] is not null) continue;
+                var tasks = current[j];
+                if (tasks.All(t => t.State.IsFinished()))
+                {
+                    results[j] = new ArrayJobResult(jobs[j], tasks);
+                    continue;
+                }
+                var known = tasks.Any(t => t.State != TaskState.Unknown);
+                everSeen[j] |= known;
+                // Forgotten by slurmctld (MinJobAge passed while nobody followed) with no accounting to ask, or
+                // never known: nothing more will come.
+                vanished[j] = known ? 0 : vanished[j] + 1;
+                if (vanished[j] >= (everSeen[j] ? 3 : 10)) results[j] = new ArrayJobResult(jobs[j], tasks);
+            }
+            poll?.Invoke(current);
+            if (results.All(r => r is not null)) return results!;
             Wait(cancel);
         }
     }
+
+    /// <summary>A value of the cluster's configuration (`scontrol show config`), or null when it has no such line.</summary>
+    public string? ConfigValue(string key, CancellationToken cancel = default)
+    {
+        if (_config is null)
+        {
+            var result = _commands.Run("scontrol", ["show", "config"], cancel);
+            if (result.ExitCode != 0) throw new KirchhoffHwException("scontrol", "cannot read the Slurm configuration: " + Hint(result.Message));
+            var config = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var line in result.Stdout.Split('\n'))
+            {
+                var eq = line.IndexOf(" = ", StringComparison.Ordinal);
+                if (eq > 0) config[line[..eq].Trim()] = line[(eq + 3)..].Trim();
+            }
+            _config = config;
+        }
+        return _config.GetValueOrDefault(key);
+    }
+
+    /// <summary>How many tasks one array job may have (its indices run from 0 to this less one): the cluster's MaxArraySize.</summary>
+    public int MaxArraySize(CancellationToken cancel = default) =>
+        int.TryParse(ConfigValue("MaxArraySize", cancel), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 1001;
 
     private void Wait(CancellationToken cancel) => cancel.WaitHandle.WaitOne(Options.PollInterval);
 
@@ -150,15 +201,8 @@ public sealed class SlurmClient(SlurmOptions? options = null)
     }
 
     /// <summary>Whether the cluster keeps accounting (then sacct knows tasks slurmctld has forgotten).</summary>
-    public bool HasAccounting(CancellationToken cancel = default)
-    {
-        if (_accounting is { } known) return known;
-        var result = _commands.Run("scontrol", ["show", "config"], cancel);
-        if (result.ExitCode != 0) throw new KirchhoffHwException("scontrol", "cannot read the Slurm configuration: " + Hint(result.Message));
-        var line = result.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith("AccountingStorageType", StringComparison.Ordinal));
-        _accounting = line is not null && !line.Contains("accounting_storage/none", StringComparison.Ordinal);
-        return _accounting.Value;
-    }
+    public bool HasAccounting(CancellationToken cancel = default) =>
+        ConfigValue("AccountingStorageType", cancel) is { } storage && !storage.Contains("accounting_storage/none", StringComparison.Ordinal);
 
     private IReadOnlyList<JobRecord> Scontrol(SlurmArrayJob job, CancellationToken cancel)
     {

@@ -76,6 +76,13 @@ public sealed class SlurmCommands(SlurmOptions options)
         }
     }
 
+    /// <summary>Fails, with the way to fix it, unless every program is on the search path.</summary>
+    public void Require(params string[] programs)
+    {
+        foreach (var program in programs)
+            if (Resolve(program) is null) throw new KirchhoffHwException(program, MissingMessage(program));
+    }
+
     /// <summary>The program's full path: itself when it names a path, else the first executable match on PATH.</summary>
     private string? Resolve(string program)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -233,21 +234,17 @@ public sealed class Verifier
         var done = new Dictionary<string, CaseVerdict>();
         if (!File.Exists(path)) return done;
         foreach (var line in File.ReadLines(path))
-        {
-            // A line cut short by an interruption is simply redone.
-            try
-            {
-                using var doc = JsonDocument.Parse(line);
-                done[doc.RootElement.GetProperty("key").GetString()!] = VerdictJson.ReadCase(doc.RootElement.GetProperty("verdict"));
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException) { }
-        }
+            if (TryParseJournalLine(line, out var entry)) done[entry.Key] = entry.Verdict;
         return done;
     }
 
-    private static void AppendJournal(string path, string key, CaseVerdict verdict)
+    /// <summary>
+    /// One journal line: a case's key and verdict as JSON, without the line break. Journals kept elsewhere (an array
+    /// task's own file) hold the same lines, so any of them can be merged into a run.
+    /// </summary>
+    public static string FormatJournalLine(string key, CaseVerdict verdict)
     {
-        var buffer = new MemoryStream();
+        var buffer = new ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
@@ -256,11 +253,31 @@ public sealed class Verifier
             VerdictJson.WriteCase(w, verdict);
             w.WriteEndObject();
         }
-        buffer.WriteByte((byte)'\n');
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Reads a line of <see cref="FormatJournalLine"/>; false for a line cut short by an interruption or not a journal entry.</summary>
+    public static bool TryParseJournalLine(string line, out (string Key, CaseVerdict Verdict) entry)
+    {
+        entry = default;
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            entry = (doc.RootElement.GetProperty("key").GetString()!, VerdictJson.ReadCase(doc.RootElement.GetProperty("verdict")));
+            return true;
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void AppendJournal(string path, string key, CaseVerdict verdict)
+    {
+        var bytes = Encoding.UTF8.GetBytes(FormatJournalLine(key, verdict) + "\n");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
-        buffer.Position = 0;
-        buffer.CopyTo(file);
+        file.Write(bytes);
         file.Flush(flushToDisk: true);
     }
 }

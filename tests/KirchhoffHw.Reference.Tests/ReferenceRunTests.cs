@@ -29,6 +29,37 @@ public class ReferenceRunTests
         Assert.That(() => shared.StateAt(0, 0.3), Throws.InstanceOf<ArgumentOutOfRangeException>(), "a time nobody asked for was not recorded");
     }
 
+    /// <summary>
+    /// A task of a job array solves only its own cases; its verdicts must still carry the numbers of the whole batch.
+    /// 40 inputs fill several SIMD chunks, whose lanes refill as cases leave a layer: a case solved in another
+    /// company must come out the same.
+    /// </summary>
+    [Test]
+    public void When_Only_Some_Cases_Are_Solved_Expect_Their_Trajectories_Bit_For_Bit_And_The_Others_Marked_Unsolved()
+    {
+        var design = ModelLoader.Load(RepoPaths.Model("twomoon", "model.pth")).Design;
+        var inputs = Support.RandomInputs(40, design.Input.Width, seed: 5);
+        double[] times = [0.25, 0.5, 0.75];
+        var all = ReferenceRun.Solve(design, inputs, SolverOptions.Golden, times);
+        var only = new HashSet<int> { 3, 17, 18, 39 };
+        var some = ReferenceRun.SolveSome(design, inputs, only, SolverOptions.Golden, times);
+
+        Assert.That(some.Inputs, Is.SameAs(inputs));
+        Assert.That(some.SampleTimes, Is.EqualTo(all.SampleTimes));
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (!only.Contains(i))
+            {
+                Assert.That(some.Cases[i], Is.Null, $"case {i}");
+                Assert.That(some.Failures[i], Does.StartWith("not solved"), $"case {i}");
+                continue;
+            }
+            Assert.That(some.Failures[i], Is.Null);
+            Assert.That(some.Cases[i]!.Output, Is.EqualTo(all.Cases[i]!.Output), $"case {i}");
+            foreach (var t in times) Assert.That(some.StateAt(i, t), Is.EqualTo(all.StateAt(i, t)), $"case {i} at t = {t}");
+        }
+    }
+
     [Test]
     public void When_Counting_Work_Per_Layer_Expect_What_Solving_Growing_Prefixes_Of_The_Design_Adds()
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using KirchhoffHw.Flow;
 using KirchhoffHw.Model;
 using KirchhoffHw.Report;
+using KirchhoffHw.Slurm;
 using KirchhoffHw.Verify;
 using Spectre.Console;
 
@@ -22,7 +23,8 @@ internal static class FlowCommand
         var fidelity = FidelityOptions.Choice("Fidelities to generate and verify, comma-separated: ideal, macro, transistor.");
         var noVerify = new Option<bool>("--no-verify") { Description = "Generate and report without simulating (the report says verification was not run)." };
         var tolerance = new Option<double?>("--tolerance") { Description = "Largest |circuit - reference| in model units (default per task)." };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once here (default: the number of cores; --scheduler local).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var scheduler = new SchedulerOptions();
         var command = new Command("flow", "The whole pipeline in one run: import, generate (ngspice deck per fidelity and Verilog-AMS), verify\n" +
             "each fidelity by co-simulation, and write the chip report (report.html, report.md, report.json).\n" +
             $"Without --inputs or --random, {DefaultCases} random inputs are drawn with --seed. Exit code 0 = pass, 1 = a verification failed\n" +
@@ -31,6 +33,7 @@ internal static class FlowCommand
         units.AddTo(command);
         deck.AddTo(command);
         foreach (var o in new Option[] { tech, output, fidelity.Option, noVerify, tolerance, jobs }) command.Options.Add(o);
+        scheduler.AddTo(command);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
@@ -49,6 +52,7 @@ internal static class FlowCommand
                 origin = $"random: {DefaultCases} x {kind} inputs, seed {s} (default)";
             }
             if (r.GetValue(jobs) < 1) throw new KirchhoffHwException("<options>", "--jobs must be at least 1");
+            var slurm = scheduler.Settings(r);
             var plan = new FlowPlan
             {
                 Design = design,
@@ -66,7 +70,16 @@ internal static class FlowCommand
                 Jobs = r.GetValue(jobs),
                 DigitalTolerance = imported.Tolerance ?? 1e-3,
             };
-            var result = new StageProgress(console).Run(p => FlowRunner.Run(plan, p, cancel));
+            var stages = new StageProgress(console);
+            var result = stages.Run(p => FlowRunner.Run(slurm is null ? plan : plan with
+            {
+                Runner = q =>
+                {
+                    var stage = $"verify {q.Circuit.Built.Key}";
+                    return new SlurmCaseRunner(slurm, new TaskSource(r.GetValue(io.Model)!, r.GetValue(io.Config), techPath, plan.Backend.Name), q,
+                        text => stages.Notice(stage, text), new Inline<SlurmProgress>(s => p(new FlowProgress(stage, s.CasesDone, s.CasesTotal, s.ToString()))));
+                },
+            }, p, cancel));
             Summary(console, result.Report, result.Stages);
             console.Out.WriteLine($"report: {Path.GetFullPath(result.HtmlPath)}");
             return result.Report.Verdict == VerdictStatus.Fail ? App.ExitFailed : App.ExitOk;

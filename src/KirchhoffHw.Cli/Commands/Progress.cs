@@ -11,6 +11,16 @@ internal sealed class ProgressReporter(Console console, string title, int total)
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private TimeSpan? _lastLine;
 
+    /// <summary>
+    /// A line that must stay visible (a submitted job's id and logs): above the live bar on a terminal, a line of
+    /// the log otherwise.
+    /// </summary>
+    public void Notice(string text)
+    {
+        if (console.Interactive) AnsiConsole.MarkupLine(Markup.Escape($"{title}: {text}"));
+        else console.Err.WriteLine($"{title}: {text}");
+    }
+
     public T Run<T>(Func<Action<int, string?>, T> work)
     {
         if (console.Interactive)
@@ -34,4 +44,10 @@ internal sealed class ProgressReporter(Console console, string title, int total)
             console.Err.WriteLine($"{title}: {done}/{total} ({_clock.Elapsed.TotalSeconds:F1} s){(note is null ? "" : " " + note)}");
         });
     }
+}
+
+/// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and race the bar).</summary>
+internal sealed class Inline<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

@@ -12,6 +12,13 @@ internal sealed class StageProgress(Console console)
     private string? _lastStage;
     private TimeSpan _lastLine;
 
+    /// <summary>A line that must stay visible (a submitted job's id and logs): above the live bars on a terminal, a line of the log otherwise.</summary>
+    public void Notice(string stage, string text)
+    {
+        if (console.Interactive) AnsiConsole.MarkupLine(Markup.Escape($"{stage}: {text}"));
+        else console.Err.WriteLine($"{stage}: {text}");
+    }
+
     public T Run<T>(Func<Action<Flow.FlowProgress>, T> work)
     {
         if (console.Interactive)

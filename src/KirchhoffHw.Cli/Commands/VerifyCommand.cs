@@ -6,6 +6,7 @@ using KirchhoffHw.Model.IO;
 using KirchhoffHw.Flow;
 using KirchhoffHw.Model;
 using KirchhoffHw.Reference;
+using KirchhoffHw.Slurm;
 using KirchhoffHw.Verify;
 
 namespace KirchhoffHw.Cli.Commands;
@@ -27,8 +28,9 @@ internal static class VerifyCommand
         var refTol = new Option<double>("--reference-tol") { Description = "rtol = atol of the reference solver.", DefaultValueFactory = _ => 1e-9 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds allowed per simulated case.", DefaultValueFactory = _ => 1800 };
         var output = Common.Output<string>("Verdict JSON: per case the circuit's boundaries and outputs (model units, vectors.json shape), errors and verdicts.", required: true);
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once, each in its own ngspice (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var fresh = new Option<bool>("--fresh") { Description = "Ignore the journal of an interrupted run (default: resume, skipping finished cases)." };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Cases simulated at once here, each in its own ngspice (default: the number of cores; --scheduler local).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var fresh = new Option<bool>("--fresh") { Description = "Ignore the journal of an interrupted run (default: resume, skipping finished cases); with --scheduler slurm, also its task journals, and its jobs still in flight are cancelled." };
+        var scheduler = new SchedulerOptions();
         var timeUnits = Common.Engineering("--time-units", "Timescale, measured: verify at each of these comma-separated time units (e.g. 1n,10n,100n; " +
             "capacitance and voltage scale kept), each verdict written as <output stem>.t<i>.json, and <output> the sweep: the error at each " +
             "time unit and the fastest one whose verdict passes.");
@@ -42,6 +44,7 @@ internal static class VerifyCommand
         deck.AddTo(command);
         cells.AddTo(command);
         foreach (var option in new Option[] { backend.Option, tolerance, refTol, timeout, jobs, output, fresh, timeUnits }) command.Options.Add(option);
+        scheduler.AddTo(command);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
@@ -110,6 +113,12 @@ internal static class VerifyCommand
             if (simulator is null && fidelity != Fidelity.Macro)
                 throw new KirchhoffHwException("<options>", "--backend reference solves the fitted cell laws in software: it needs --fidelity macro");
             if (r.GetValue(jobs) < 1) throw new KirchhoffHwException("<options>", "--jobs must be at least 1");
+            var slurm = scheduler.Settings(r, r.GetValue(fresh));
+            if (slurm is not null && simulator is null)
+                throw new KirchhoffHwException("<options>", "--backend reference solves in software here; --scheduler slurm runs cases in a simulator");
+            // the Slurm tasks rebuild the design from the command line, which does not carry the sweep's time unit
+            if (slurm is not null && tau is not null)
+                throw new KirchhoffHwException("<options>", "--time-units runs each time unit here: it cannot be combined with --scheduler slurm");
             var options = VerifyOptions.Default with
             {
                 Spice = deck.Spice(r),
@@ -150,9 +159,15 @@ internal static class VerifyCommand
                 Software(console, design, lowered.Built, verdict, path);
                 return (verdict.Pass ? App.ExitOk : App.ExitFailed, null);
             }
-            var report = new ProgressReporter(console, "verify", vectors.Length).Run(progress =>
-                new VerifyStage(simulator, new LocalCaseRunner(r.GetValue(jobs))).Run(request,
-                    new FlowRunner.Sync(p => progress(p.Done, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}" : null)), cancel));
+            var reporter = new ProgressReporter(console, "verify", vectors.Length);
+            var report = reporter.Run(progress =>
+            {
+                ICaseRunner runner = slurm is null ? new LocalCaseRunner(r.GetValue(jobs))
+                    : new SlurmCaseRunner(slurm, new TaskSource(r.GetValue(io.Model)!, r.GetValue(io.Config), r.GetValue(cells.Tech), simulator.Name),
+                        request, reporter.Notice, new Inline<SlurmProgress>(s => progress(s.CasesDone, s.ToString())));
+                return new VerifyStage(simulator, runner).Run(request,
+                    new FlowRunner.Sync(p => progress(p.Done, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}" : null)), cancel);
+            });
             Summary(console, report, origin, path);
             return (report.Pass ? App.ExitOk : App.ExitFailed, report);
         }

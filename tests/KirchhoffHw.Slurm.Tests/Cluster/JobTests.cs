@@ -193,7 +193,7 @@ public sealed class JobTests
         return result.Stdout;
     }
 
-    private static void WaitForNodeIdle(string node)
+    internal static void WaitForNodeIdle(string node)
     {
         var commands = new SlurmCommands(SlurmOptions.Default);
         using var wait = new CancellationTokenSource(TimeSpan.FromMinutes(2));
