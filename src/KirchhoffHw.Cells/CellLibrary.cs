@@ -72,7 +72,10 @@ public sealed class CellLibrary
 
     /// <summary>
     /// Sizes of each part of one device's cell; <paramref name="p"/> is the device's trained parameter column and
-    /// <paramref name="range"/> its input range (<see cref="InputRange"/>; linear parts are scaled to it).
+    /// <paramref name="range"/> its input range (<see cref="InputRange"/>; linear parts are scaled to it). Feasibility
+    /// is the inversion-level family's (<see cref="RegulatedFamily"/>): one unit cell per two decades of bias, longer
+    /// channels at low current, so every bias between the technology's limits is some unit's width scale within the
+    /// width limits; the widths reported are that unit's core widths scaled to the bias.
     /// </summary>
     public PartSizing[] Size(DeviceModel model, ReadOnlySpan<double> p, Units units, double range)
     {
@@ -80,8 +83,7 @@ public sealed class CellLibrary
         var (_, _, _, amplitude) = CellKind.AffineOf(model, p);
         var sizes = new PartSizing[kind.Parts.Count];
         var c = Tech.Cells;
-        double kMin = Math.Max(Tech.MinBiasCurrent / c.UnitCurrent, Tech.MinWidth / Math.Min(c.NmosWidth, c.PmosWidth));
-        double kMax = Math.Min(Tech.MaxBiasCurrent / c.UnitCurrent, Tech.MaxWidth / Math.Max(c.NmosWidth, c.PmosWidth));
+        double kMin = Tech.MinBiasCurrent / c.UnitCurrent, kMax = Tech.MaxBiasCurrent / c.UnitCurrent;
         for (int j = 0; j < sizes.Length; j++)
         {
             var part = kind.Parts[j];
@@ -91,15 +93,20 @@ public sealed class CellLibrary
             if (required == 0) k = 0; // a zero device needs no cell at all
             else if (k < kMin)
             {
-                problem = $"bias {required:G3} A is below what the technology allows ({kMin * c.UnitCurrent:G3} A: min bias {Tech.MinBiasCurrent:G3} A, min width {Tech.MinWidth:G3} m); built at the minimum";
+                problem = $"bias {required:G3} A is below what the technology allows ({Tech.MinBiasCurrent:G3} A, its weakest unit cell); built at the minimum";
                 k = kMin;
             }
             else if (k > kMax)
             {
-                problem = $"bias {required:G3} A is above what the technology allows ({kMax * c.UnitCurrent:G3} A: max bias {Tech.MaxBiasCurrent:G3} A, max width {Tech.MaxWidth:G3} m); built at the maximum";
+                problem = $"bias {required:G3} A is above what the technology allows ({Tech.MaxBiasCurrent:G3} A, its strongest unit cell); built at the maximum";
                 k = kMax;
             }
-            sizes[j] = new PartSizing(k * c.UnitCurrent, required, k, k * c.NmosWidth, k * c.PmosWidth, problem, FitOf(part).DeviceGain(range));
+            else problem = RegulatedFamily.Problem(required, Tech);
+            double bias = k * c.UnitCurrent;
+            var unit = RegulatedFamily.UnitFor(bias);
+            double wn = unit is null ? k * c.NmosWidth : unit.Core.PairWidth * bias / unit.Bias;
+            double wp = unit is null ? k * c.PmosWidth : unit.Core.TailWidth * bias / unit.Bias;
+            sizes[j] = new PartSizing(bias, required, k, wn, wp, problem, FitOf(part).DeviceGain(range));
         }
         return sizes;
     }

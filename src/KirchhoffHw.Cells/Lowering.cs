@@ -19,8 +19,16 @@ public sealed record Lowered(Fidelity Fidelity, Design Circuit, IDeviceNetlist? 
     /// Spice options with the transistor netlist attached when there is one. Its phase edges are at least 1e-3 of a
     /// time unit: a transistor tail switched in femtoseconds (the ideal deck's 1e-6) stalls ngspice's step control.
     /// </summary>
-    public SpiceOptions Apply(SpiceOptions spice) => Netlist is null ? spice
-        : spice with { Devices = Netlist, PhaseEdge = Math.Max(spice.PhaseEdge, 1e-3) };
+    public SpiceOptions Apply(SpiceOptions spice) => Netlist switch
+    {
+        null => spice,
+        RegulatedNetlist => spice with
+        {
+            Devices = Netlist, PhaseEdge = Math.Max(spice.PhaseEdge, RegulatedNetlist.Ramp),
+            SimulatorOptions = RegulatedNetlist.SimulatorOptions(Circuit.Units, spice.SimulatorOptions),
+        },
+        _ => spice with { Devices = Netlist, PhaseEdge = Math.Max(spice.PhaseEdge, 1e-3) },
+    };
 }
 
 /// <summary>
@@ -38,7 +46,11 @@ public static class Lowering
         ArgumentNullException.ThrowIfNull(library);
         var range = ranges ?? OperatingRange.Uniform(ideal, 1.0);
         if (fidelity == Fidelity.Macro) return new Lowered(fidelity, Macro(ideal, library, range), null, library);
-        return new Lowered(fidelity, ideal, new TransistorNetlist(library, templates ?? TemplateSet.Default, range), library);
+        // the v2 cells where they build every layer's law; the per-device OTA and rectifier cells otherwise
+        IDeviceNetlist netlist = RegulatedNetlist.Builds(ideal)
+            ? new RegulatedNetlist(library.Tech, templates)
+            : new TransistorNetlist(library, templates ?? TemplateSet.Default, range);
+        return new Lowered(fidelity, ideal, netlist, library);
     }
 
     /// <summary>Input range of device e of a layer, from its terminals' node ranges.</summary>

@@ -178,9 +178,42 @@ public sealed class PhysicalMapping
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            if (RegulatedNetlist.Builds(_design)) WriteRegulated(w);
             w.WriteEndObject();
         });
         return (csv, json);
+    }
+
+    /// <summary>
+    /// What the transistor deck (v2 cells) builds each device as: a and b as the width ratios of the copies of the
+    /// source and destination nodes' driver lines, c as the ratio of node 0's line copies, the amplitude as the core's
+    /// bias (or the rectifier's mirror ratio), in the unit cell the deck uses.
+    /// </summary>
+    private void WriteRegulated(Utf8JsonWriter w)
+    {
+        var unit = RegulatedFamily.Deck;
+        var input = RegulatedFamily.Units.First(u => u.Name == unit.InputUnit).Input!;
+        w.WriteStartObject("transistor_cells");
+        w.WriteString("topology", CellTopologies.Regulated.Title);
+        w.WriteString("unit", unit.Name);
+        w.WriteNumber("unit_bias_a", unit.Bias);
+        w.WriteNumber("copy_width_m", input.CopyWidth); w.WriteNumber("copy_length_m", input.CopyLength);
+        w.WriteNumber("driver_kappa_per_v", RegulatedFamily.Characterized.Kappa);
+        w.WriteNumber("line_current_a", RegulatedFamily.Characterized.LineCurrent);
+        w.WriteStartArray("devices");
+        foreach (var d in new RegulatedNetlist(_library.Tech).Map(_design))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("layer", d.Layer); w.WriteNumber("device", d.Edge); w.WriteString("kind", d.Kind);
+            w.WriteNumber("a_copy_ratio", d.SourceRatio); w.WriteNumber("b_copy_ratio", d.DestinationRatio); w.WriteNumber("c_copy_ratio", d.ConstantRatio);
+            w.WriteNumber("a_copy_width_m", RegulatedFamily.RatioWidth(Math.Abs(d.SourceRatio), input.CopyWidth));
+            w.WriteNumber("b_copy_width_m", RegulatedFamily.RatioWidth(Math.Abs(d.DestinationRatio), input.CopyWidth));
+            w.WriteNumber("bias_a", d.Bias); w.WriteNumber("scale", d.Scale);
+            if (d.Problem is not null) w.WriteString("problem", d.Problem); else w.WriteNull("problem");
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
     public sealed record Row(int Layer, int Device, int Source, int Destination, string Model, double[] Theta, string Cell,

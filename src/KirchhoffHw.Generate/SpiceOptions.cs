@@ -87,4 +87,7 @@ public interface IDeviceNetlist
     /// to the node, so the total is the design's. Null = the design's capacitance everywhere.
     /// </summary>
     IReadOnlyList<double>? NodeCapacitors(Model.Design design);
+
+    /// <summary>The cell a simulator failure message points at (its failing net traced to the cell that owns it), or null.</summary>
+    string? Locate(string message) => null;
 }

@@ -34,8 +34,11 @@ public sealed class CoSimulation(Design design, VerifyOptions options, ISimulati
         var sim = simulator.Run(new SimulationRequest(deck, vectors, options.CaseTimeout), cancel);
         var referenceFailures = reference is null ? new[] { $"reference: {referenceFailure}" } : [];
         if (!sim.IsOk || sim.Time.Length == 0)
-            return new CaseVerdict(index, input, sim.Status, sim.Message ?? "simulator returned no time points", false,
-                [.. referenceFailures, $"simulation: {sim.Status}: {sim.Message}"], reference?.Output ?? [], null, null, DynamicRange.Zero, null, clock.Elapsed.TotalSeconds, sim.Time.Length);
+        {
+            var message = sim.Message is { } m && options.Spice.Devices?.Locate(m) is { } cell ? $"{m} ({cell})" : sim.Message;
+            return new CaseVerdict(index, input, sim.Status, message ?? "simulator returned no time points", false,
+                [.. referenceFailures, $"simulation: {sim.Status}: {message}"], reference?.Output ?? [], null, null, DynamicRange.Zero, null, clock.Elapsed.TotalSeconds, sim.Time.Length);
+        }
 
         double tau = units.TimeUnit, vs = units.VoltageScale;
         double timeTol = 1e-9 * design.TEnd * tau;

@@ -15,7 +15,11 @@ public class LibraryTests
     public void When_TransistorDeckWritten_Expect_TransistorsPerCellAsTheLibraryCounts()
     {
         var design = Designs.ThreeTanh(Units);
-        var lowered = Lowering.Lower(design, Fidelity.Transistor, Shared.Library);
+        // the per-device cells (tanh layers get the v2 deck by default: RegulatedDeckTests)
+        var lowered = Lowering.Lower(design, Fidelity.Transistor, Shared.Library) with
+        {
+            Netlist = new TransistorNetlist(Shared.Library, KirchhoffHw.Generate.Templating.TemplateSet.Default, OperatingRange.Uniform(design, 1.0)),
+        };
         var deck = new NgspiceEmitter().FormatDeck(design, lowered.Apply(SpiceOptions.Default with { Input = [1.0, -0.5] }));
         foreach (var t in CellTopologies.All)
         {

@@ -14,6 +14,9 @@ public class TransistorTests
     {
         var range = OperatingRange.Of(design, [input]);
         var lowered = Lowering.Lower(design, fidelity, Shared.Library, range);
+        // these tests measure the per-device OTA cells; the v2 deck has its own (RegulatedDeckTests)
+        if (lowered.Netlist is RegulatedNetlist)
+            lowered = lowered with { Netlist = new TransistorNetlist(Shared.Library, KirchhoffHw.Generate.Templating.TemplateSet.Default, range) };
         var options = VerifyOptions.Default with
         {
             Circuit = lowered.Circuit,

@@ -72,6 +72,12 @@ public static class CellTopologies
 
     public static IReadOnlyList<CellTopology> All { get; } = [Ota, Rectifier];
 
+    /// <summary>
+    /// The transistor-fidelity default: the v2 cell. Its deck shares drivers and output stages between devices
+    /// (<see cref="RegulatedNetlist"/>), so it is not in <see cref="All"/>, which the per-device characterization walks.
+    /// </summary>
+    public static readonly CellTopology Regulated = new RegulatedTopology();
+
     public static (CellTopology Topology, Operation Operation) For(Shape shape)
     {
         foreach (var t in All)
@@ -80,7 +86,7 @@ public static class CellTopologies
         throw new NotSupportedException($"no cell topology realizes the {shape} shape");
     }
 
-    public static CellTopology? Find(string key) => All.FirstOrDefault(t => t.Key == key);
+    public static CellTopology? Find(string key) => All.FirstOrDefault(t => t.Key == key) ?? (key == Regulated.Key ? Regulated : null);
 }
 
 /// <summary>A topology is stored (in the characterization cache) as its key.</summary>

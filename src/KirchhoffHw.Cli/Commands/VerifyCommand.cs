@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
+using KirchhoffHw.Generate.Formatting;
+using KirchhoffHw.Model.IO;
 using KirchhoffHw.Flow;
 using KirchhoffHw.Model;
 using KirchhoffHw.Model.Text;
@@ -30,6 +33,12 @@ internal static class VerifyCommand
         var jobs = Common.Jobs("Cases simulated at once here, each in its own ngspice (default: the number of cores; --scheduler local).");
         var fresh = new Option<bool>("--fresh") { Description = "Ignore the journal of an interrupted run (default: resume, skipping finished cases); with --scheduler slurm, also its task journals, and its jobs still in flight are cancelled." };
         var scheduler = new SchedulerOptions();
+        var timeUnits = new Option<string?>("--time-units")
+        {
+            Description = "Timescale, measured: verify at each of these comma-separated time units (e.g. 1n,10n,100n; " +
+                "capacitance and voltage scale kept), each verdict written as <output stem>.t<i>.json, and <output> the sweep: the error at each " +
+                "time unit and the fastest one whose verdict passes.",
+        }.ParsedBy(text => TimeUnits(text!));
         var command = new Command("verify", "Co-simulate: run each input through the ngspice deck and the reference, compare states at t = 0, at the\n" +
             "layer boundaries, along the trajectory and at the read-out; check the timescale; judge the task. At --fidelity macro or\n" +
             "transistor the circuit is the lowered one (fitted cells, MOS cells) and the report is what the cells cost against the\n" +
@@ -44,14 +53,63 @@ internal static class VerifyCommand
         deck.AddTo(command);
         cells.AddTo(command);
         tolerance.AddTo(command);
-        foreach (var option in new Option[] { backend.Option, refTol, timeout, jobs, output, fresh }) command.Options.Add(option);
+        foreach (var option in new Option[] { backend.Option, refTol, timeout, jobs, output, fresh, timeUnits }) command.Options.Add(option);
         scheduler.AddTo(command);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
         int Execute(ParseResult r, CancellationToken cancel)
         {
-            var path = r.GetValue(output)!;
+            if (r.GetValue(timeUnits) is not { } list) return ExecuteAt(r, null, r.GetValue(output)!, cancel).Exit;
+            var taus = TimeUnits(list);
+            var sweepPath = r.GetValue(output)!;
+            var stem = Path.ChangeExtension(sweepPath, null);
+            var rows = new List<(double Tau, string Path, VerifyReport? Report)>();
+            for (int i = 0; i < taus.Count; i++)
+            {
+                var p = $"{stem}.t{i}.json";
+                console.Out.WriteLine($"timescale   time unit {Numbers.Format(taus[i])} s -> {p}");
+                rows.Add((taus[i], p, ExecuteAt(r, taus[i], p, cancel).Report));
+            }
+            double? fastest = rows.FirstOrDefault(x => x.Report?.Pass == true).Report is null ? null : rows.First(x => x.Report?.Pass == true).Tau;
+            AtomicFile.Write(sweepPath, stream =>
+            {
+                using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+                w.WriteStartObject();
+                w.WriteStartArray("time_units");
+                foreach (var (tau, p, rep) in rows)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("time_unit_s", tau);
+                    w.WriteString("verdict", Path.GetFileName(p));
+                    if (rep is not null)
+                    {
+                        W(w, "max_output_error", rep.Summary.MaxOutputError);
+                        W(w, "rms_output_error", rep.Summary.RmsOutputError);
+                        W(w, "mean_sample_error", rep.Summary.MeanSampleError);
+                        w.WriteNumber("tolerance", rep.Tolerance);
+                        w.WriteNumber("simulated", rep.Summary.Simulated); w.WriteNumber("cases", rep.Summary.Cases);
+                        w.WriteBoolean("pass", rep.Pass);
+                    }
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                if (fastest is { } f) w.WriteNumber("fastest_passing_time_unit_s", f); else w.WriteNull("fastest_passing_time_unit_s");
+                w.WriteEndObject();
+            });
+            foreach (var (tau, _, rep) in rows)
+                console.Out.WriteLine($"timescale   {Numbers.Format(tau)} s: output max {rep?.Summary.MaxOutputError:G4}, rms {rep?.Summary.RmsOutputError:G4}: {(rep?.Pass == true ? "pass" : "FAIL")}");
+            console.Out.WriteLine($"timescale   fastest passing time unit: {(fastest is { } ff ? Numbers.Format(ff) + " s" : "none")}  ({sweepPath})");
+            return fastest is null ? App.ExitFailed : App.ExitOk;
+
+            static void W(Utf8JsonWriter w, string name, double? x)
+            {
+                if (x is { } v && double.IsFinite(v)) w.WriteNumber(name, v); else w.WriteNull(name);
+            }
+        }
+
+        (int Exit, VerifyReport? Report) ExecuteAt(ParseResult r, double? tau, string path, CancellationToken cancel)
+        {
             var simulator = backend.Get(r);
             var fidelity = cells.Fidelity.Get(r);
             if (simulator is null && fidelity != Fidelity.Macro)
@@ -59,11 +117,15 @@ internal static class VerifyCommand
             var slurm = scheduler.Settings(r, r.GetValue(fresh));
             if (slurm is not null && simulator is null)
                 throw new KirchhoffHwException("<options>", "--backend reference solves in software here; --scheduler slurm runs cases in a simulator");
+            // the Slurm tasks rebuild the design from the command line, which does not carry the sweep's time unit
+            if (slurm is not null && tau is not null)
+                throw new KirchhoffHwException("<options>", "--time-units runs each time unit here: it cannot be combined with --scheduler slurm");
             // A missing ngspice is the machine's state: said once, with the install hint, before any work (a Slurm
             // job's tasks find it on their nodes, and say so there).
             if (simulator is not null && slurm is null) SimulatorCheck.Require(simulator.Simulators);
             var imported = io.Load(r);
             var design = units.Apply(r, imported.Design);
+            if (tau is { } t) design = design.With(units: design.Units with { TimeUnit = t });
             var (target, source) = CalibrateCommand.Target(design, imported.Source, console);
             var (vectors, origin) = io.Read(r, design);
             var options = tolerance.Apply(r, VerifyOptions.Default with
@@ -115,7 +177,7 @@ internal static class VerifyCommand
             {
                 var verdict = VerifyStage.RunSoftware(request, ReferenceEquals(target, design) ? origin : $"{origin} ({source})", cancel: cancel);
                 Software(console, design, lowered.Built, verdict, path);
-                return verdict.Pass ? App.ExitOk : App.ExitFailed;
+                return (verdict.Pass ? App.ExitOk : App.ExitFailed, null);
             }
             var reporter = new ProgressReporter(console, "verify", vectors.Length);
             var report = reporter.Run(progress =>
@@ -127,7 +189,7 @@ internal static class VerifyCommand
                     new FlowRunner.Sync(p => progress(p.Done, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}" : null)), cancel);
             });
             Summary(console, report, origin, path);
-            return report.Pass ? App.ExitOk : App.ExitFailed;
+            return (report.Pass ? App.ExitOk : App.ExitFailed, report);
         }
     }
 
@@ -172,5 +234,15 @@ internal static class VerifyCommand
         w.WriteLine($"time        {F(report.Cases.Sum(x => x.ElapsedSeconds))} s simulated wall time, {F(report.Cases.Average(x => x.ElapsedSeconds))} s per case");
         foreach (var f in s.Failures) w.WriteLine($"  - {TerminalText.Escape(f)}");
         w.WriteLine($"verdict     {(report.Pass ? "PASS" : "FAIL")}  ({path})");
+    }
+
+    /// <summary>--time-units: positive times in SPICE notation, ascending, each once.</summary>
+    private static List<double> TimeUnits(string list)
+    {
+        var taus = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => Numbers.ParseEngineering(t) is { } x && x > 0 && double.IsFinite(x) ? x
+                : throw new KirchhoffHwException("<options>", $"--time-units: '{Names.CommentText(t)}' is not a positive time (SPICE notation: 1n, 100n)"))
+            .Distinct().Order().ToList();
+        return taus.Count > 0 ? taus : throw new KirchhoffHwException("<options>", "--time-units lists no time unit");
     }
 }

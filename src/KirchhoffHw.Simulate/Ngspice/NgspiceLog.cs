@@ -26,7 +26,13 @@ internal static class NgspiceLog
     public static (SimulationStatus Status, string? Message) Classify(string log)
     {
         var lines = log.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (FirstLine(lines, ConvergenceMarkers) is { } conv) return (SimulationStatus.ConvergenceFailure, conv);
+        if (FirstLine(lines, ConvergenceMarkers) is { } conv)
+        {
+            // the net ngspice could not converge ("...: trouble with node "x"") often comes on a later line than the first marker
+            if (!conv.Contains("trouble with node", StringComparison.OrdinalIgnoreCase) && FirstLine(lines, ["trouble with node"]) is { } node)
+                conv += "; " + node;
+            return (SimulationStatus.ConvergenceFailure, conv);
+        }
         if (FirstLine(lines, DeckMarkers) is { } deck) return (SimulationStatus.DeckError, deck);
         if (lines.FirstOrDefault(IsErrorLine) is { } error) return (SimulationStatus.DeckError, Clean(error));
         return (SimulationStatus.Ok, null);
