@@ -21,7 +21,7 @@ public sealed record CalibrationRequest
     public int Iterations { get; init; } = LbfgsOptions.Default.MaxIterations;
     public TimeSpan? TimeBudget { get; init; }
 
-    /// <summary>The student the design is calibrated as; null = the fitted cells (<see cref="FittedCellStudentBuilder"/>).</summary>
+    /// <summary>The student the design is calibrated as; null = the pin-level cells macro fidelity builds (<see cref="PinCellStudentBuilder"/>).</summary>
     public IStudentBuilder? Student { get; init; }
 }
 
@@ -53,7 +53,7 @@ public static class CalibrationStage
         CheckRails(teacher, reference, tech);
         var mapping = cells.Map(reference);
         var clamped = CheckBuildable(teacher, cells.Library, mapping.Ranges);
-        var student = (request.Student ?? new FittedCellStudentBuilder()).Build(teacher, cells.Library, mapping.Ranges);
+        var student = (request.Student ?? new PinCellStudentBuilder()).Build(teacher, cells.Library, mapping.Ranges);
         var problem = new CalibrationProblem
         {
             Teacher = teacher,

@@ -23,8 +23,8 @@ public interface IStudentBuilder
 }
 
 /// <summary>
-/// The student the fitted cells give (<see cref="CellStudentModel"/>): each device the characterized curve of its
-/// cell, sized as <see cref="Lowering.Macro"/> sizes the trained device, in the ideal law's own parameters. Free:
+/// The two-terminal student (<see cref="CellStudentModel"/>): each device the characterized curve of its cell, one
+/// current through both pins (no mismatch, no output conductance), sized as <see cref="Lowering.Macro"/> sizes the trained device, in the ideal law's own parameters. Free:
 /// every ideal parameter within +-<see cref="Width"/> (|x0| + the layer's RMS of it), and a trim per node within
 /// <see cref="TrimFraction"/> of the node's device currents; the sizing stays as first built.
 /// </summary>
@@ -55,13 +55,57 @@ public sealed class FittedCellStudentBuilder : IStudentBuilder
             }
             return new Layer(layer.TStart, layer.TEnd, model, layer.Edges, theta);
         }).ToList();
+        return InIdealParameters("fitted cells", teacher, layers, Width, TrimBounds.FromDeviceCurrents(teacher, TrimFraction, TrimCost));
+    }
+
+    /// <summary>
+    /// A student whose layers carry the teacher's ideal parameters first (free within +-width) and frozen cell values
+    /// after them; calibrated, it is the teacher's laws with the calibrated ideal parameters and the node trims.
+    /// </summary>
+    internal static Student InIdealParameters(string kind, Design teacher, List<Layer> layers, double width, TrimBounds trims)
+    {
         var circuit = teacher.With(layers: layers, name: teacher.Name).WithNodeTrims(null).WithCalibration(null);
-        var bounds = circuit.Layers.Select((l, li) => LayerBounds.Around(l, Enumerable.Range(0, teacher.Layers[li].Model.ParameterCount), Width)).ToList();
-        return new Student("fitted cells", circuit, bounds, TrimBounds.FromDeviceCurrents(teacher, TrimFraction, TrimCost), calibrated =>
+        var bounds = circuit.Layers.Select((l, li) => LayerBounds.Around(l, Enumerable.Range(0, teacher.Layers[li].Model.ParameterCount), width)).ToList();
+        return new Student(kind, circuit, bounds, trims, calibrated =>
             teacher.With(layers: teacher.Layers.Select((t, li) =>
             {
                 int n = t.Edges.Count;
                 return new Layer(t.TStart, t.TEnd, t.Model, t.Edges, calibrated.Layers[li].Theta.AsSpan(0, t.Model.ParameterCount * n).ToArray());
             }).ToList()).WithNodeTrims(calibrated.NodeTrims));
+    }
+}
+
+/// <summary>
+/// The student macro fidelity builds (<see cref="PinStudentModel"/>): each device its cell's pin-level law (mismatch
+/// and output conductance included), sized as <see cref="Lowering.Macro"/> sizes the trained device, in the ideal
+/// law's own parameters, so the calibrated design lowered again is the circuit that was calibrated. Free: every ideal
+/// parameter within +-<see cref="Width"/> (|x0| + the layer's RMS of it), and a trim per node within
+/// <see cref="TrimFraction"/> of the node's device currents; the sizing stays as first built.
+/// </summary>
+public sealed class PinCellStudentBuilder : IStudentBuilder
+{
+    public double Width { get; init; } = 0.5;
+    public double TrimFraction { get; init; } = 0.05;
+    public double TrimCost { get; init; } = 1e-3;
+
+    public Student Build(Design teacher, CellLibrary library, NodeRanges ranges)
+    {
+        var macro = Lowering.Macro(teacher, library, ranges);
+        var layers = teacher.Layers.Select((layer, li) =>
+        {
+            var cell = (PinMacroModel)macro.Layers[li].Model;
+            var model = new PinStudentModel(layer.Model, cell);
+            int n = layer.Edges.Count, k = layer.Model.ParameterCount, parts = cell.Parts.Count;
+            var theta = new double[model.ParameterCount * n];
+            for (int e = 0; e < n; e++)
+            {
+                var p = layer.ParametersOf(e);
+                var frozen = PinStudentModel.FrozenParts(p, layer.Model, macro.Layers[li].ParametersOf(e), parts);
+                for (int i = 0; i < k; i++) theta[i * n + e] = p[i];
+                for (int i = 0; i < frozen.Length; i++) theta[(k + i) * n + e] = frozen[i];
+            }
+            return new Layer(layer.TStart, layer.TEnd, model, layer.Edges, theta);
+        }).ToList();
+        return FittedCellStudentBuilder.InIdealParameters("pin-level cells", teacher, layers, Width, TrimBounds.FromDeviceCurrents(teacher, TrimFraction, TrimCost));
     }
 }

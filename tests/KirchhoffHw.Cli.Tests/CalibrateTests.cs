@@ -170,7 +170,7 @@ public class CalibrateTests
         }, new CellStage(null), p => { if (p.Iteration >= 1) cancel.Cancel(); }, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
     }
 
-    [TestCase("cannot build this design", "--capacitance", "1f", "--time-unit", "100n", "--voltage-scale", "auto")]
+    [TestCase("cannot build this design", "--capacitance", "1e-18", "--time-unit", "100n", "--voltage-scale", "auto")]
     [TestCase("beyond technology ptm45hp's rails", "--capacitance", "40p", "--time-unit", "100n", "--voltage-scale", "1")]
     [TestCase("--voltage-scale: 'high' is not a positive value", "--capacitance", "40p", "--time-unit", "100n", "--voltage-scale", "high")]
     [TestCase("give either --inputs or --samples", "--capacitance", "40p", "--time-unit", "100n", "--voltage-scale", "auto", "--samples", "4", "--inputs", "x.json")]

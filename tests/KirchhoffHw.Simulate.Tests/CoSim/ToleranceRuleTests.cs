@@ -46,6 +46,15 @@ public class ToleranceRuleTests
         Assert.That(TaskRule.CaseFailures(errors, rule.For(1.0)), Has.Some.StartsWith("layer-boundary error"));
     }
 
+    [TestCase(double.NaN, 1e-4, true)]
+    [TestCase(double.NaN, 2e-3, false)]
+    [TestCase(0.0, 1e-4, true)]
+    [TestCase(0.0, 2e-3, false)]
+    [TestCase(0.5, 2e-2, true)]
+    [TestCase(0.5, 3e-2, false)]
+    public void When_A_Generative_Run_Has_No_Spread_Expect_Its_Outputs_Held_To_The_Tolerance(double std, double error, bool holds) =>
+        Assert.That(TaskRule.Holds(TaskKind.Generation, null, error, std, error, 1e-3, 0.05), Is.EqualTo(holds));
+
     [Test]
     public void When_An_Output_Errs_Slightly_Expect_Fail_However_Large_The_States()
     {

@@ -1,0 +1,137 @@
+using KirchhoffHw.Model.Devices;
+
+namespace KirchhoffHw.Cells;
+
+/// <summary>
+/// A device as its pin-level cell behaves (<see cref="PinMacroModel"/>), parameterized by the ideal law's own
+/// parameters so that a calibration moves exactly what a design file stores. With (A, B, C, Amplitude) the ideal
+/// model's affine form of p, the cell sees a = A, b = B, c = C and per part j amp_j = Amplitude * s_j; g_j, s_j (the
+/// realized output per unit amplitude) and the orientation r_j are frozen at the sizing of the trained parameters, as
+/// <see cref="Lowering.Macro"/> built them. Parameters: the ideal ones, then per part g_j, s_j, r_j.
+/// Solved by the reference only (its law has no generator spelling: generate its ideal parameters instead).
+/// </summary>
+public sealed class PinStudentModel : DeviceModel
+{
+    private readonly PinMacroModel _cell;
+    private readonly int _k, _parts;
+
+    public PinStudentModel(DeviceModel ideal, PinMacroModel cell)
+    {
+        if (!ideal.HasAffineForm) throw new NotSupportedException($"no cell for device model {ideal.Name}: its law is not amplitude * act(a*vs + b*vd + c)");
+        Ideal = ideal;
+        _cell = cell;
+        _k = ideal.ParameterCount;
+        _parts = cell.Parts.Count;
+        Name = $"{cell.Name}_student";
+        ParameterNames = [.. ideal.ParameterNames, .. Enumerable.Range(0, _parts).SelectMany(j => new[] { $"g{j}", $"s{j}", $"rev{j}" })];
+    }
+
+    public DeviceModel Ideal { get; }
+    public override string Name { get; }
+    public override string Equation => $"pin-level cell of {Ideal.Name} in its own parameters: {_cell.Equation}, amp_j = amplitude * s_j";
+    public override IReadOnlyList<string> ParameterNames { get; }
+    public override DeviceFamily Family => Ideal.Family;
+    public override bool DependsOnDifferenceOnly => false;
+    public override bool IsPinLevel => true;
+    public override Expr Law => throw new NotSupportedException($"{Name} is a calibration student, solved by the reference only; generate its ideal parameters instead");
+
+    /// <summary>The frozen per-part values (g_j, s_j, r_j) of a device whose ideal parameters are <paramref name="ideal"/> and whose cell parameters <paramref name="cell"/> Lowering.Macro built.</summary>
+    public static double[] FrozenParts(ReadOnlySpan<double> ideal, DeviceModel model, ReadOnlySpan<double> cell, int parts)
+    {
+        double amplitude = model.Affine(ideal).Amplitude;
+        var frozen = new double[3 * parts];
+        for (int j = 0; j < parts; j++)
+        {
+            frozen[3 * j] = cell[PinMacroModel.Gain(j)];
+            frozen[3 * j + 1] = amplitude != 0 ? cell[PinMacroModel.Amplitude(j)] / amplitude : 0;
+            frozen[3 * j + 2] = cell[PinMacroModel.Reversed(j)];
+        }
+        return frozen;
+    }
+
+    /// <summary>The cell's own parameters for student parameters <paramref name="p"/>.</summary>
+    private AffineForm Inner(ReadOnlySpan<double> p, Span<double> q)
+    {
+        var f = Ideal.Affine(p[.._k]);
+        q[PinMacroModel.A] = f.A;
+        q[PinMacroModel.B] = f.B;
+        q[PinMacroModel.C] = f.C;
+        for (int j = 0; j < _parts; j++)
+        {
+            q[PinMacroModel.Gain(j)] = p[_k + 3 * j];
+            q[PinMacroModel.Amplitude(j)] = f.Amplitude * p[_k + 3 * j + 1];
+            q[PinMacroModel.Reversed(j)] = p[_k + 3 * j + 2];
+        }
+        return f;
+    }
+
+    public override double Current(double vs, double vd, ReadOnlySpan<double> p)
+    {
+        var (o, i) = PinCurrents(vs, vd, p);
+        return 0.5 * (o + i);
+    }
+
+    public override (double DVs, double DVd) Gradient(double vs, double vd, ReadOnlySpan<double> p)
+    {
+        Span<double> q = stackalloc double[_cell.ParameterCount];
+        Inner(p, q);
+        return _cell.Gradient(vs, vd, q);
+    }
+
+    public override void ParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> dIdp)
+    {
+        Span<double> o = stackalloc double[p.Length], i = stackalloc double[p.Length];
+        PinParameterGradient(vs, vd, p, o, i);
+        for (int k = 0; k < p.Length; k++) dIdp[k] = 0.5 * (o[k] + i[k]);
+    }
+
+    public override (double OutOfSource, double IntoDestination) PinCurrents(double vs, double vd, ReadOnlySpan<double> p)
+    {
+        Span<double> q = stackalloc double[_cell.ParameterCount];
+        Inner(p, q);
+        return _cell.PinCurrents(vs, vd, q);
+    }
+
+    public override void PinCurrents(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination)
+    {
+        Span<double> q = stackalloc double[_cell.ParameterCount];
+        Inner(p, q);
+        _cell.PinCurrents(vs, vd, q, outOfSource, intoDestination);
+    }
+
+    public override (double SrcDVs, double SrcDVd, double DstDVs, double DstDVd) PinGradient(double vs, double vd, ReadOnlySpan<double> p)
+    {
+        Span<double> q = stackalloc double[_cell.ParameterCount];
+        Inner(p, q);
+        return _cell.PinGradient(vs, vd, q);
+    }
+
+    public override void PinParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination)
+    {
+        int m = _cell.ParameterCount;
+        Span<double> q = stackalloc double[m], qo = stackalloc double[m], qi = stackalloc double[m];
+        var f = Inner(p, q);
+        _cell.PinParameterGradient(vs, vd, q, qo, qi);
+        Span<double> jacobian = stackalloc double[4 * _k];
+        Ideal.AffineJacobian(p[.._k], jacobian);
+        Chain(p, f, jacobian, qo, outOfSource);
+        Chain(p, f, jacobian, qi, intoDestination);
+    }
+
+    /// <summary>d(pin current)/d(student parameters) from d(pin current)/d(cell parameters) <paramref name="dq"/>.</summary>
+    private void Chain(ReadOnlySpan<double> p, AffineForm f, ReadOnlySpan<double> jacobian, ReadOnlySpan<double> dq, Span<double> dp)
+    {
+        double dAmplitude = 0;
+        for (int j = 0; j < _parts; j++)
+        {
+            double s = p[_k + 3 * j + 1];
+            dAmplitude += dq[PinMacroModel.Amplitude(j)] * s;
+            dp[_k + 3 * j] = dq[PinMacroModel.Gain(j)];
+            dp[_k + 3 * j + 1] = dq[PinMacroModel.Amplitude(j)] * f.Amplitude;
+            dp[_k + 3 * j + 2] = dq[PinMacroModel.Reversed(j)];
+        }
+        for (int i = 0; i < _k; i++)
+            dp[i] = dq[PinMacroModel.A] * jacobian[i] + dq[PinMacroModel.B] * jacobian[_k + i] + dq[PinMacroModel.C] * jacobian[2 * _k + i]
+                + dAmplitude * jacobian[3 * _k + i];
+    }
+}
