@@ -26,12 +26,12 @@ public sealed record HeldOutError(int Cases, double MeanSampleError, double MaxA
             }
             mean += Math.Sqrt(s) / n;
         }
-        double spread = PooledStd(teacher);
+        double spread = SampleStatistics.PooledStd(teacher);
         int? kept = null;
         double? meanLogit = null, maxLogit = null;
         if (task == TaskKind.Classification && n > 0)
         {
-            kept = Enumerable.Range(0, n).Count(i => ArgMax(teacher[i]) == ArgMax(circuit[i]));
+            kept = Enumerable.Range(0, n).Count(i => SampleStatistics.ArgMax(teacher[i]) == SampleStatistics.ArgMax(circuit[i]));
             var worst = Enumerable.Range(0, n).Select(i => teacher[i].Zip(circuit[i], (a, b) => Math.Abs(a - b)).DefaultIfEmpty(0).Max()).ToArray();
             meanLogit = worst.Average();
             maxLogit = worst.Max();
@@ -42,26 +42,6 @@ public sealed record HeldOutError(int Cases, double MeanSampleError, double MaxA
     public override string ToString() => ArgmaxKept is { } k
         ? $"argmax kept {k}/{Cases}, logit error mean {MeanLogitError:G3} max {MaxLogitError:G3}"
         : $"mean per-sample error {MeanSampleError:G3} = {RelativeError:P2} of spread {TeacherSpread:G3}";
-
-    private static int ArgMax(double[] v)
-    {
-        int best = 0;
-        for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
-        return best;
-    }
-
-    private static double PooledStd(IReadOnlyList<double[]> points)
-    {
-        if (points.Count < 2) return double.NaN;
-        int d = points[0].Length;
-        double total = 0;
-        for (int j = 0; j < d; j++)
-        {
-            double mean = points.Average(p => p[j]);
-            total += points.Sum(p => (p[j] - mean) * (p[j] - mean)) / (points.Count - 1);
-        }
-        return Math.Sqrt(total / d);
-    }
 }
 
 /// <summary>One finished iteration, as the progress callback sees it (held-out error null on iterations that skip it).</summary>

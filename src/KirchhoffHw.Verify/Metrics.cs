@@ -1,3 +1,4 @@
+using KirchhoffHw.Model;
 namespace KirchhoffHw.Verify;
 
 /// <summary>Small numeric helpers of the verifier, kept apart so tests can hold them to hand-worked values.</summary>
@@ -10,12 +11,7 @@ public static class Metrics
         return m;
     }
 
-    public static int ArgMax(ReadOnlySpan<double> v)
-    {
-        int best = 0;
-        for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
-        return best;
-    }
+    public static int ArgMax(ReadOnlySpan<double> v) => SampleStatistics.ArgMax(v);
 
     /// <summary>Top-1 minus top-2: how far a classification is from flipping.</summary>
     public static double Margin(ReadOnlySpan<double> v)
@@ -54,18 +50,7 @@ public static class Metrics
     }
 
     /// <summary>Root of the mean, over dimensions, of each dimension's variance.</summary>
-    public static double PooledStd(IReadOnlyList<double[]> points)
-    {
-        if (points.Count < 2) return double.NaN;
-        int d = points[0].Length;
-        double total = 0;
-        for (int j = 0; j < d; j++)
-        {
-            double mean = points.Average(p => p[j]);
-            total += points.Sum(p => (p[j] - mean) * (p[j] - mean)) / (points.Count - 1);
-        }
-        return Math.Sqrt(total / d);
-    }
+    public static double PooledStd(IReadOnlyList<double[]> points) => SampleStatistics.PooledStd(points);
 
     /// <summary>Index of the time point at <paramref name="t"/>, or -1: simulators land on breakpoints up to rounding.</summary>
     public static int FindTime(double[] time, double t, double tolerance)
