@@ -62,65 +62,56 @@ public static class Lowering
     /// (a, b, c), and per part the gain, realized amplitude (bias / current scale, clamped to the technology as built) and
     /// orientation; the pin tables are read at the design's volts per unit.
     /// </summary>
-    public static Design Macro(Design ideal, CellLibrary library, NodeRanges ranges)
-    {
-        var units = ideal.Units;
-        var layers = ideal.Layers.Select((layer, li) =>
-        {
-            var nodeRange = ranges.For(li);
-            var kind = CellKind.For(layer.Model);
-            var pins = kind.Parts.Select(library.PinFitOf).ToArray();
-            var model = new PinMacroModel(layer.Model, pins, Names.Identifier(library.Tech.Name), units.VoltageScale);
-            int n = layer.Edges.Count, np = model.ParameterCount;
-            var theta = new double[np * n];
-            Parallel.For(0, n, e =>
+    public static Design Macro(Design ideal, CellLibrary library, NodeRanges ranges) =>
+        Sized(ideal, library, ranges,
+            layer => new PinMacroModel(layer.Model, CellKind.For(layer.Model).Parts.Select(library.PinFitOf).ToArray(), Names.Identifier(library.Tech.Name), ideal.Units.VoltageScale),
+            (q, amplitude, sizes) =>
             {
-                var p = layer.ParametersOf(e);
-                var (a, b, c, amplitude) = CellKind.AffineOf(layer.Model, p);
-                var sizes = library.Size(layer.Model, p, units, DeviceRange(layer, e, p, nodeRange));
-                theta[PinMacroModel.A * n + e] = a;
-                theta[PinMacroModel.B * n + e] = b;
-                theta[PinMacroModel.C * n + e] = c;
                 for (int j = 0; j < sizes.Length; j++)
                 {
-                    theta[PinMacroModel.Gain(j) * n + e] = sizes[j].Gain;
-                    theta[PinMacroModel.Amplitude(j) * n + e] = Math.Sign(amplitude) * sizes[j].BiasCurrent / units.CurrentScale;
-                    theta[PinMacroModel.Reversed(j) * n + e] = amplitude < 0 ? 1 : 0;
+                    q[PinMacroModel.Gain(j)] = sizes[j].Gain;
+                    q[PinMacroModel.Amplitude(j)] = Math.Sign(amplitude) * sizes[j].BiasCurrent / ideal.Units.CurrentScale;
+                    q[PinMacroModel.Reversed(j)] = amplitude < 0 ? 1 : 0;
                 }
             });
-            return new Layer(layer.TStart, layer.TEnd, model, layer.Edges, theta);
-        }).ToList();
-        return ideal.With(layers: layers);
-    }
 
     /// <summary>
     /// The two-terminal macro law (<see cref="CellMacroModel"/>: one current, the mean of the pins at 0 V): kept to
     /// measure what the pin-level model adds.
     /// </summary>
-    public static Design TwoTerminalMacro(Design ideal, CellLibrary library, NodeRanges ranges)
+    public static Design TwoTerminalMacro(Design ideal, CellLibrary library, NodeRanges ranges) =>
+        Sized(ideal, library, ranges,
+            layer => new CellMacroModel(layer.Model, CellKind.For(layer.Model).Parts.Select(library.FitOf).ToArray(), Names.Identifier(library.Tech.Name)),
+            (q, amplitude, sizes) =>
+            {
+                for (int j = 0; j < sizes.Length; j++)
+                {
+                    q[3 + 2 * j] = sizes[j].Gain;
+                    q[4 + 2 * j] = Math.Sign(amplitude) * sizes[j].BiasCurrent / ideal.Units.CurrentScale;
+                }
+            });
+
+    /// <summary>
+    /// Every device sized once for its cell (<see cref="CellLibrary.Size"/> over its input range) and written as the
+    /// macro model's parameter column: a, b, c first, then what <paramref name="parts"/> writes of the sizes.
+    /// </summary>
+    private static Design Sized(Design ideal, CellLibrary library, NodeRanges ranges, Func<Layer, KirchhoffHw.Model.Devices.DeviceModel> cellModel,
+        Action<double[], double, PartSizing[]> parts)
     {
-        var units = ideal.Units;
         var layers = ideal.Layers.Select((layer, li) =>
         {
             var nodeRange = ranges.For(li);
-            var kind = CellKind.For(layer.Model);
-            var fits = kind.Parts.Select(library.FitOf).ToArray();
-            var model = new CellMacroModel(layer.Model, fits, Names.Identifier(library.Tech.Name));
+            var model = cellModel(layer);
             int n = layer.Edges.Count, np = model.ParameterCount;
             var theta = new double[np * n];
             Parallel.For(0, n, e =>
             {
                 var p = layer.ParametersOf(e);
                 var (a, b, c, amplitude) = CellKind.AffineOf(layer.Model, p);
-                var sizes = library.Size(layer.Model, p, units, DeviceRange(layer, e, p, nodeRange));
-                theta[0 * n + e] = a;
-                theta[1 * n + e] = b;
-                theta[2 * n + e] = c;
-                for (int j = 0; j < sizes.Length; j++)
-                {
-                    theta[(3 + 2 * j) * n + e] = sizes[j].Gain;
-                    theta[(4 + 2 * j) * n + e] = Math.Sign(amplitude) * sizes[j].BiasCurrent / units.CurrentScale;
-                }
+                var q = new double[np];
+                (q[0], q[1], q[2]) = (a, b, c);
+                parts(q, amplitude, library.Size(layer.Model, p, ideal.Units, DeviceRange(layer, e, p, nodeRange)));
+                for (int i = 0; i < np; i++) theta[i * n + e] = q[i];
             });
             return new Layer(layer.TStart, layer.TEnd, model, layer.Edges, theta);
         }).ToList();
