@@ -61,6 +61,9 @@ public sealed record ChipReport(
     /// <summary>A calibrated design's calibration note (before/after errors, loss curve); null for a design as trained.</summary>
     public CalibrationNote? Calibration { get; init; }
 
+    /// <summary>How accurate each cell must be, from the node where the most device current meets; null without devices.</summary>
+    public FanInBudget? Budget { get; init; }
+
     /// <summary>An estimate's value; only estimates the report has (without sized cells some are left out).</summary>
     public double this[EstimateKey key] => Estimates.First(e => e.Key == key).Value;
 

@@ -8,7 +8,9 @@ namespace KirchhoffHw.Report;
 /// largest |current| any device carries, in model units, which sets every cell's bias current; and the largest
 /// |node voltage| they reach, in model units.
 /// </summary>
-public sealed record OperatingPoint(IReadOnlyList<double> Times, IReadOnlyList<double[][]> States, double PeakModelCurrent, SolverOptions Options)
+/// <param name="DevicePeaks">Per layer, per device: the largest |current| it carries on the grid (model units).</param>
+public sealed record OperatingPoint(IReadOnlyList<double> Times, IReadOnlyList<double[][]> States, double PeakModelCurrent, SolverOptions Options,
+    IReadOnlyList<double[]> DevicePeaks)
 {
     /// <summary>Largest |node voltage| on the grid over every case, in model units.</summary>
     public double PeakModelVoltage => States.SelectMany(c => c).SelectMany(s => s).Select(Math.Abs).DefaultIfEmpty(0).Max();
@@ -28,11 +30,13 @@ public sealed record OperatingPoint(IReadOnlyList<double> Times, IReadOnlyList<d
         for (int i = 0; i < reference.Inputs.Count; i++)
             if (reference.Cases[i] is null) throw new KirchhoffHwException(new SourceLocation(design.Name), $"case {i}: {reference.Failures[i]}");
         var states = Enumerable.Range(0, reference.Inputs.Count).Select(i => times.Select(t => reference.StateAt(i, t)).ToArray()).ToList();
-        double peak = 0;
         var v = new double[design.NodeCount + 1];
+        var peaks = new List<double[]>();
         foreach (var layer in design.Layers)
         {
             int edges = layer.Edges.Count;
+            var devicePeak = new double[edges];
+            peaks.Add(devicePeak);
             var p = new double[layer.Model.ParameterCount];
             for (int ti = 0; ti < times.Count; ti++)
             {
@@ -44,11 +48,12 @@ public sealed record OperatingPoint(IReadOnlyList<double> Times, IReadOnlyList<d
                     for (int e = 0; e < edges; e++)
                     {
                         for (int j = 0; j < p.Length; j++) p[j] = layer.Theta[j * edges + e];
-                        peak = Math.Max(peak, Math.Abs(layer.Model.Current(v[layer.Edges.Source[e]], v[layer.Edges.Destination[e]], p)));
+                        devicePeak[e] = Math.Max(devicePeak[e], Math.Abs(layer.Model.Current(v[layer.Edges.Source[e]], v[layer.Edges.Destination[e]], p)));
                     }
                 }
             }
         }
-        return new OperatingPoint(times, states, peak, reference.Options);
+        double peak = peaks.SelectMany(d => d).DefaultIfEmpty(0).Max();
+        return new OperatingPoint(times, states, peak, reference.Options, peaks);
     }
 }

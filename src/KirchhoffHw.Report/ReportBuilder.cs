@@ -106,6 +106,7 @@ public static class ReportBuilder
             estimates, counts.OutOfRange is { } outside ? outside == 0 : null, sweep, digital, q.Verification, ranges, q.CellFits, q.CellNote, plots, q.Repro, headlines, chip, q.VoltageScale)
         {
             Calibration = design.Calibration,
+            Budget = FanInBudget.Of(design, op, q.Verification.FirstOrDefault(v => v.Result is not null)?.Result!.Tolerance ?? VerifyOptions.Default.ToleranceFor(design.Task)),
         };
     }
 }

@@ -193,6 +193,16 @@ public static class ReportJson
         }
         w.WriteEndArray();
 
+        if (r.Budget is { } budget)
+        {
+            w.WriteStartObject("fan_in_budget");
+            w.WriteNumber("layer", budget.Layer); w.WriteNumber("node", budget.Node); w.WriteNumber("fan_in", budget.FanIn);
+            w.WriteNumber("max_fan_in", budget.MaxFanIn);
+            Num(w, "peak_current_sum", budget.PeakCurrentSum); Num(w, "duration", budget.Duration); Num(w, "output_tolerance", budget.OutputTolerance);
+            Num(w, "systematic", budget.Systematic); Num(w, "random", budget.Random); Num(w, "steepest_input_knee", budget.SteepestInputKnee);
+            if (r.Counts.Sized) w.WriteNumber("transistors", r.Counts.Transistors); else w.WriteNull("transistors");
+            w.WriteEndObject();
+        }
         if (r.Calibration is { } cal)
         {
             var cs = cal.Summary;

@@ -66,6 +66,31 @@ public sealed record ReportView(
         ];
     }
 
+    /// <summary>The fan-in error budget: what each cell must hold for the chip to compute its network.</summary>
+    public IReadOnlyList<Row> Budget { get; init; } = [];
+
+    public static IReadOnlyList<Row> BudgetRows(ChipReport r)
+    {
+        if (r.Budget is not { } b) return [];
+        string P(double x) => double.IsFinite(x) ? x.ToString("P3", Inv) : "-";
+        var rows = new List<Row>
+        {
+            new("transistors", r.Counts.Sized ? r.Counts.Transistors.ToString("N0", Inv) : "-",
+                $"{r.Counts.Devices.ToString("N0", Inv)} device cells and {r.Counts.Nodes.ToString("N0", Inv)} nodes' precharge switches"),
+            new("largest fan-in", $"{b.MaxFanIn.ToString("N0", Inv)} devices on one node in one layer"),
+            new("worst node", $"node {b.Node} in layer {b.Layer}: {b.FanIn.ToString("N0", Inv)} devices, peak currents summing to {Format.Number(b.PeakCurrentSum)} over a slice of {Format.Number(b.Duration)}",
+                "model units; the node's capacitor integrates every device's error over the slice"),
+            new("budget, systematic", $"every device within {P(b.Systematic)} of its peak current",
+                $"keeps the worst node within the output tolerance {Format.Number(b.OutputTolerance)} when all devices err alike (e.g. an untrimmed mirror ratio)"),
+            new("budget, random", $"every device within {P(b.Random)} of its peak current",
+                "when the devices err independently (mismatch); kirchhoffhw tolerance measures it as the gain imperfection the network tolerates"),
+        };
+        if (b.SteepestInputKnee is { } knee)
+            rows.Add(new("steepest device input", $"{Format.Number(knee)} model units = {Format.Quantity(knee * r.Units.VoltageScale, "V")}",
+                $"the input swing over which the steepest device turns (1 / max |a|, |b|), at V_s = {Format.Quantity(r.Units.VoltageScale, "V")} per unit; a cell's input stage must resolve it"));
+        return rows;
+    }
+
     public static ReportView Of(ChipReport r)
     {
         var x = r.Inputs;
@@ -159,6 +184,7 @@ public sealed record ReportView(
             r.Repro.Inputs.Select(v => "[" + string.Join(", ", v.Select(Format.Raw)) + "]").ToList())
         {
             Calibration = CalibrationRows(r.Calibration),
+            Budget = BudgetRows(r),
         };
     }
 
