@@ -197,7 +197,7 @@ internal static class CalibrationBench
                 TrainingInputs = train,
                 HeldOutInputs = fresh,
                 Seed = 1,
-                AutoVoltageScale = true,
+                AutoVoltageMargin = VoltageScaleStage.DefaultMargin,
                 Iterations = iterations,
             }, cells);
             double seconds = watch.Elapsed.TotalSeconds;

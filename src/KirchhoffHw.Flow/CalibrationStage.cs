@@ -16,8 +16,11 @@ public sealed record CalibrationRequest
     public required IReadOnlyList<double[]> HeldOutInputs { get; init; }
     public int? Seed { get; init; }
 
-    /// <summary>Replace the teacher's voltage scale by <see cref="CalibrationStage.AutoVoltageScale"/> of its training states.</summary>
-    public bool AutoVoltageScale { get; init; }
+    /// <summary>
+    /// `--voltage-scale auto`: the teacher's voltage scale is chosen from its training states by <see cref="VoltageScaleStage"/>,
+    /// leaving this fraction of the rails' swing unused; null keeps the teacher's.
+    /// </summary>
+    public double? AutoVoltageMargin { get; init; }
     public int Iterations { get; init; } = LbfgsOptions.Default.MaxIterations;
     public TimeSpan? TimeBudget { get; init; }
 
@@ -27,7 +30,9 @@ public sealed record CalibrationRequest
 
 /// <summary>The calibrated design (ideal laws, node trims and its calibration note) and the optimizer's record.</summary>
 /// <param name="Clamped">Per layer with devices built at a bias limit: how many and how far (the calibration works against it).</param>
-public sealed record CalibrationOutcome(Design Design, CalibrationRecord Record, string StudentKind, IReadOnlyList<string> Clamped);
+/// <param name="VoltageScale">The scale `--voltage-scale auto` chose, or null when the teacher's was kept.</param>
+public sealed record CalibrationOutcome(Design Design, CalibrationRecord Record, string StudentKind, IReadOnlyList<string> Clamped,
+    VoltageScaleChoice? VoltageScale = null);
 
 /// <summary>
 /// Calibration as a stage of the flow: the teacher's reference on the training inputs sets the cells' operating
@@ -44,12 +49,8 @@ public static class CalibrationStage
             throw new KirchhoffHwException(teacher.Name, "the design is already calibrated (it has node trims or a calibration record): calibrate the trained network it came from");
         var tech = cells.Technology;
         var reference = ReferenceRun.Solve(teacher, request.TrainingInputs, SolverOptions.Golden, CellStage.RangeTimes(teacher), cancel: cancel);
-        if (request.AutoVoltageScale)
-        {
-            // Trajectories in model units do not depend on the voltage scale: the same run serves at the new one.
-            teacher = teacher.With(units: teacher.Units with { VoltageScale = AutoVoltageScale(reference, tech) });
-            reference = ReferenceRun.Solve(teacher, request.TrainingInputs, SolverOptions.Golden, CellStage.RangeTimes(teacher), cancel: cancel);
-        }
+        VoltageScaleChoice? scale = null;
+        if (request.AutoVoltageMargin is { } margin) (teacher, reference, scale) = VoltageScaleStage.Apply(reference, tech, margin);
         CheckRails(teacher, reference, tech);
         var mapping = cells.Map(reference);
         var clamped = CheckBuildable(teacher, cells.Library, mapping.Ranges);
@@ -77,7 +78,7 @@ public static class CalibrationStage
                 record.TrainingCases, request.HeldOutInputs.Count, request.Seed, record.FreeParameters, record.Trims,
                 record.Loss.ToArray(), Summary(record.Before), Summary(record.After)));
         var design = student.ToDesign(result.Calibrated).WithCalibration(note);
-        return new CalibrationOutcome(design, record, student.Kind, clamped);
+        return new CalibrationOutcome(design, record, student.Kind, clamped, scale);
     }
 
     /// <summary>
@@ -140,7 +141,7 @@ public static class CalibrationStage
 
     /// <summary>
     /// The states must fit the rails at the calibration's voltage scale: a state of the opposite sign to a rail at 0 V
-    /// fits at no scale, anything else fits once the scale is small enough (<see cref="AutoVoltageScale"/>).
+    /// fits at no scale, anything else fits once the scale is small enough (<see cref="VoltageScaleStage"/>).
     /// </summary>
     public static void CheckRails(Design design, ReferenceRun reference, Technology tech)
     {
@@ -151,23 +152,8 @@ public static class CalibrationStage
                 "cannot hold one of those signs at any voltage scale");
         if (high * scale > tech.Vdd || low * scale < tech.Vss)
             throw new KirchhoffHwException(design.Name, $"at {scale:G4} V per unit the states reach [{low * scale:G4}, {high * scale:G4}] V, beyond technology {tech.Name}'s rails " +
-                $"[{tech.Vss:G4}, {tech.Vdd:G4}] V: give a smaller --voltage-scale or --voltage-scale auto ({AutoVoltageScale(reference, tech):G4})");
-    }
-
-    /// <summary>
-    /// Volts per model unit that put the reference's most negative and most positive states 10 % inside the rails, or
-    /// a bad-input error when no scale can (a state of the sign a 0 V rail cannot reach).
-    /// </summary>
-    public static double AutoVoltageScale(ReferenceRun reference, Technology tech)
-    {
-        var (low, high) = StateExtremes(reference);
-        double scale = double.PositiveInfinity;
-        if (high > 0) scale = tech.Vdd > 0 ? Math.Min(scale, 0.9 * tech.Vdd / high) : 0;
-        if (low < 0) scale = tech.Vss < 0 ? Math.Min(scale, 0.9 * tech.Vss / low) : 0;
-        if (!(scale > 0))
-            throw new KirchhoffHwException(reference.Design.Name, $"the states reach [{low:G4}, {high:G4}] model units, but technology {tech.Name}'s rails [{tech.Vss:G4}, {tech.Vdd:G4}] V " +
-                "cannot hold one of those signs at any voltage scale");
-        return double.IsPositiveInfinity(scale) ? 1.0 : scale;
+                $"[{tech.Vss:G4}, {tech.Vdd:G4}] V: give a smaller --voltage-scale or --voltage-scale auto " +
+                $"({VoltageScaleStage.Choose(reference, tech, VoltageScaleStage.DefaultMargin).Volts:G4} V at a {VoltageScaleStage.DefaultMargin:P0} margin)");
     }
 
     /// <summary>The most negative and most positive node state (model units) the run records: inputs, boundaries and sample times.</summary>

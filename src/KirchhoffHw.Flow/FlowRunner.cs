@@ -85,15 +85,18 @@ public static class FlowRunner
         _ = cells.Technology;
         bool sized = cells.Explicit || fidelities.Any(f => f != Fidelity.Ideal);
 
+        VoltageScaleChoice? scale = null;
         if (plan.Calibrate is { } calibrate)
         {
             int total = calibrate.Iterations;
             progress?.Invoke(new("calibrate", 0, total, "reference and cells"));
-            var outcome = CalibrationStage.Run(calibrate with { Teacher = design }, cells,
+            // Calibrated cells hold for the units they were fitted in, so an automatic scale is chosen here, once.
+            var outcome = CalibrationStage.Run(calibrate with { Teacher = design, AutoVoltageMargin = plan.AutoVoltageMargin }, cells,
                 p => progress?.Invoke(new("calibrate", Math.Min(p.Iteration, total), total, $"loss {p.Loss:G4}")), cancel);
             // The circuit is the calibrated design; what it must compute stays the trained network, in the calibration's units.
             target = design.With(units: outcome.Design.Units);
             design = outcome.Design;
+            scale = outcome.VoltageScale;
             var calibrated = Path.Combine(out_, $"{name}.calibrated.yaml");
             Import.DesignYaml.Save(design, calibrated);
             files.Add(calibrated);
@@ -102,8 +105,7 @@ public static class FlowRunner
 
         progress?.Invoke(new("reference", 0, 1, $"{plan.Inputs.Count} inputs"));
         var reference = ReferenceRun.Solve(target, plan.Inputs, plan.VerifyOptions.Reference, TimesOf(design, plan.VerifyOptions, sized), plan.Solver, cancel);
-        VoltageScaleChoice? scale = null;
-        if (plan.AutoVoltageMargin is { } margin)
+        if (plan.AutoVoltageMargin is { } margin && plan.Calibrate is null)
         {
             (target, reference, scale) = VoltageScaleStage.Apply(reference, cells.Technology, margin);
             design = design.With(units: target.Units);

@@ -7,7 +7,7 @@ namespace KirchhoffHw.Flow;
 
 /// <summary>
 /// `--voltage-scale auto`: volts per model unit from the design's own dynamic range, the largest |state| its reference
-/// reaches on the run's inputs, so that every node stays a stated margin inside the technology's rails (the default
+/// reaches on the run's inputs (at its layer ends and every time it recorded), so that every node stays a stated margin inside the technology's rails (the default
 /// technology's when none is named: an ideal circuit needs no cells, but its nodes still need a supply).
 /// </summary>
 public static class VoltageScaleStage
@@ -31,6 +31,8 @@ public static class VoltageScaleStage
         {
             reference.Design.Input.Apply(reference.Inputs[i], initial);
             peak = Math.Max(peak, initial.Select(Math.Abs).DefaultIfEmpty(0).Max());
+            // Layer ends too: a run may record only interior times, and a state often peaks where its slice ends.
+            foreach (var b in reference.Cases[i]!.Boundaries) peak = Math.Max(peak, b.State.Select(Math.Abs).DefaultIfEmpty(0).Max());
             foreach (var t in reference.SampleTimes) peak = Math.Max(peak, reference.StateAt(i, t).Select(Math.Abs).DefaultIfEmpty(0).Max());
         }
         double swing = technology.Vss < 0 ? Math.Min(technology.Vdd, -technology.Vss) : technology.Vdd;

@@ -155,6 +155,20 @@ public class CalibrateTests
     }
 
     [Test]
+    public void When_FlowCalibratesAtAnAutomaticScale_Expect_TheScaleChosenOnceBeforeTheCellsAreFitted()
+    {
+        var (code, output, err) = CliRun.Run("flow", Twomoon, "--calibrate", "--calibrate-iterations", "1", "--no-verify", "--random", "3",
+            "--capacitance", "40p", "--time-unit", "100n", "--voltage-scale", "auto", "-o", P("flow-auto"));
+        Assert.That(code, Is.Zero, output + err);
+        var calibrated = DesignYaml.Load(P("flow-auto/twomoon.calibrated.yaml"));
+        // twomoon's states reach ~24 units: at the design's own 1 V per unit no cell could be fitted inside +-0.5 V rails.
+        Assert.That(calibrated.Calibration!.Units.VoltageScale, Is.LessThan(0.5 / 20));
+        Assert.That(calibrated.Units, Is.EqualTo(calibrated.Calibration.Units));
+        var report = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(P("flow-auto/report.json")))!.ToJsonString();
+        Assert.That(report, Does.Contain(calibrated.Units.VoltageScale.ToString("R", CultureInfo.InvariantCulture)), "the report states the scale the cells were calibrated at");
+    }
+
+    [Test]
     public void When_CalibrationIsCancelled_Expect_AnInterruptionAndNoDesign()
     {
         using var cancel = new CancellationTokenSource();

@@ -20,13 +20,7 @@ internal static class CalibrateCommand
         var model = Common.Model();
         var config = Common.Config();
         var tech = FidelityOptions.TechOption("Technology YAML whose cells the design is calibrated to (default: the shipped PTM 45 nm).");
-        var capacitance = new Option<string>("--capacitance") { Description = "Node capacitance in farads, SPICE notation (1p = 1e-12).", Required = true };
-        var timeUnit = new Option<string>("--time-unit") { Description = "Seconds per model time unit (100n = 1e-7).", Required = true };
-        var voltageScale = new Option<string>("--voltage-scale")
-        {
-            Description = "Volts per model voltage unit, or auto: the training states' extremes 10 % inside the technology's rails.",
-            Required = true,
-        };
+        var units = new UnitOptions(required: true);
         var inputs = Common.Inputs();
         inputs.Description = "Training inputs (CSV, JSON or vectors.json); the last quarter (or --held-out rows) is held out. The way to calibrate a classifier on its own data.";
         var samples = new Option<int?>("--samples") { Description = "Draw N training inputs from the model's own distribution instead: standard normal, uniform in [0, 1] for classifiers (default 128)." };
@@ -40,7 +34,10 @@ internal static class CalibrateCommand
             "Writes a design that verify, generate, flow and report accept; verify compares it against the trained network.\n" +
             "Exit code 0 = written (a run that stopped before converging says so and records it), 2 = bad input.");
         command.Arguments.Add(model);
-        foreach (var o in new Option[] { config, tech, capacitance, timeUnit, voltageScale, inputs, samples, seed, heldOut, iterations, output }) command.Options.Add(o);
+        command.Options.Add(config);
+        command.Options.Add(tech);
+        units.AddTo(command);
+        foreach (var o in new Option[] { inputs, samples, seed, heldOut, iterations, output }) command.Options.Add(o);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
 
@@ -48,10 +45,8 @@ internal static class CalibrateCommand
         {
             var modelPath = r.GetValue(model)!;
             var imported = Common.Load(r, model, config);
-            var scaleText = r.GetValue(voltageScale)!;
-            bool auto = string.Equals(scaleText.Trim(), "auto", StringComparison.OrdinalIgnoreCase);
-            var units = new Units(Positive(r.GetValue(capacitance)!, "--capacitance"), Positive(r.GetValue(timeUnit)!, "--time-unit"), auto ? 1.0 : Positive(scaleText, "--voltage-scale"));
-            var teacher = imported.Design.With(units: units);
+            var margin = units.AutoMargin(r);
+            var teacher = units.Apply(r, imported.Design);
             Iterations(r.GetValue(iterations));
             var (train, held, origin, seedUsed) = Draw(r, teacher, inputs, samples, seed, heldOut);
             var cells = new CellStage(Common.ExistingFile(r, tech));
@@ -68,7 +63,7 @@ internal static class CalibrateCommand
                     TrainingInputs = train,
                     HeldOutInputs = held,
                     Seed = seedUsed,
-                    AutoVoltageScale = auto,
+                    AutoVoltageMargin = margin,
                     Iterations = r.GetValue(iterations),
                 }, cells, p => report(p.Iteration, $"loss {F(p.Loss)}{(p.HeldOut is { } h ? $", held-out {h}" : "")}"), cancel);
             });
@@ -80,7 +75,7 @@ internal static class CalibrateCommand
             var rec = outcome.Record;
             w.WriteLine($"teacher     {teacher.Name} ({teacher.Task.ToString().ToLowerInvariant()}) from {modelPath}");
             w.WriteLine($"student     {outcome.StudentKind} of {note.Technology} ({note.Corner}), C = {F(note.Units.Capacitance)} F, time unit = {F(note.Units.TimeUnit)} s, " +
-                $"voltage scale = {F(note.Units.VoltageScale)} V{(auto ? " (auto)" : "")}");
+                $"voltage scale = {F(note.Units.VoltageScale)} V{(outcome.VoltageScale is { } v ? $" (auto: largest |state| {F(v.PeakModelVoltage)} units, {F(v.Margin * 100)} % margin)" : "")}");
             foreach (var line in outcome.Clamped) w.WriteLine($"clamped     {line}");
             w.WriteLine($"inputs      {origin}: {train.Length} training, {held.Length} held out");
             w.WriteLine($"free        {rec.FreeParameters} parameters ({rec.ParametersAtBounds} ending on a bound), {rec.Trims} node trims ({rec.TrimsAtBounds} on a bound)");
@@ -157,14 +152,6 @@ internal static class CalibrateCommand
         int s = r.GetValue(seed);
         return (InputReader.Random(n, design.Input.Width, s, kind), InputReader.Random(held ?? 100, design.Input.Width, unchecked(s + 1), kind),
             $"{kind} draws, seed {s} (held out: seed {unchecked(s + 1)})", s);
-    }
-
-    private static double Positive(string text, string option)
-    {
-        var value = Numbers.ParseEngineering(text);
-        if (value is not > 0 || !double.IsFinite(value.Value))
-            throw new KirchhoffHwException("<options>", $"{option}: '{Names.CommentText(text)}' is not a positive value (examples: 1p, 1e-12, 100n{(option == "--voltage-scale" ? ", auto" : "")})");
-        return value.Value;
     }
 
     private static string F(double x) => x.ToString("G4", CultureInfo.InvariantCulture);

@@ -274,18 +274,26 @@ internal sealed class ModelInputs(Console? console = null)
 /// <summary>--capacitance, --time-unit, --voltage-scale (a value or `auto`), --voltage-margin: the physical units of the circuit.</summary>
 internal sealed class UnitOptions
 {
-    private readonly Option<string?> _c = Common.Engineering("--capacitance", "Node capacitance in farads, SPICE notation (1p = 1e-12). Default: the design's (1 F for checkpoints).");
-    private readonly Option<string?> _t = Common.Engineering("--time-unit", "Seconds per model time unit (1n = 1e-9). Default: the design's (1 s).");
-    private readonly Option<string?> _v = new Option<string?>("--voltage-scale")
-    {
-        Description =
-        "Volts per model voltage unit, or auto: from the largest |state| the reference reaches on the inputs, so every node stays --voltage-margin " +
-        "inside the technology's rails (--tech, or the default technology's). Default: the design's (1 V).",
-    }.ParsedBy(text => VoltageScale(text!));
+    private readonly Option<string?> _c, _t, _v;
     private readonly Option<string?> _margin = new Option<string?>("--voltage-margin")
     {
         Description = "With --voltage-scale auto: the fraction of the rails' swing left unused, e.g. 0.1 or 10% (default 10%).",
     }.ParsedBy(text => Margin(text!));
+
+    /// <param name="required">The verb builds for stated units (calibrate): each must be given, there is no design default to fall back on.</param>
+    public UnitOptions(bool required = false)
+    {
+        string Default(string text) => required ? "" : " Default: " + text;
+        _c = Common.Engineering("--capacitance", "Node capacitance in farads, SPICE notation (1p = 1e-12)." + Default("the design's (1 F for checkpoints)."));
+        _t = Common.Engineering("--time-unit", "Seconds per model time unit (1n = 1e-9)." + Default("the design's (1 s)."));
+        _v = new Option<string?>("--voltage-scale")
+        {
+            Description =
+            "Volts per model voltage unit, or auto: from the largest |state| the reference reaches on the inputs, so every node stays --voltage-margin " +
+            "inside the technology's rails (--tech, or the default technology's)." + Default("the design's (1 V)."),
+        }.ParsedBy(text => VoltageScale(text!));
+        foreach (var o in new[] { _c, _t, _v }) o.Required = required;
+    }
 
     public void AddTo(Command command)
     {
