@@ -117,7 +117,7 @@ public partial class RegulatedDeckTests
         TestContext.Out.WriteLine($"largest node current {scale:G4} model units, worst error {worst:G3}");
         Assert.That(scale, Is.GreaterThan(1), "the states drive the devices well into their tanh");
         // ten devices of amplitude 1: 0.04 is 0.4 % of their summed amplitude per node. Cells whose widths scale by k
-        // without BSIM's width offset leave 0.1 here (the output stages' pin balance and the drivers' standing lines move with k)
+        // without BSIM's width offset leave 0.088 here (the output stages' pin balance and the drivers' standing lines move with k)
         Assert.That(worst, Is.LessThan(0.04), "the v2 deck computes the devices' law at every held state");
     }
 
