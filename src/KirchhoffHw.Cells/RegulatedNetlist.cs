@@ -219,11 +219,12 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
                     M($"{name}_g{side}", $"s{side}_{name}", "vcg", $"x{side}_{name}", "vdd", false, input.CommonGateWidth, input.CommonGateLength);
                     M($"{name}_l{side}", $"s{side}_{name}", "vdd", "vss", "vss", true, input.LoadWidth, input.LoadLength);
                 }
+                // effective widths k times the unit's (RatioWidth): the tail is a copy of the unit-width tail line
                 double k = dev.Scale;
-                M($"{name}_1", d1, $"sa_{name}", $"t_{name}", "vdd", false, k * unit.Core.PairWidth, unit.Core.PairLength);
-                M($"{name}_2", d2, $"sb_{name}", $"t_{name}", "vdd", false, k * unit.Core.PairWidth, unit.Core.PairLength);
-                M($"{name}_t", $"w_{name}", "tl", "vdd", "vdd", false, k * unit.Core.TailWidth, unit.Core.TailLength);
-                M($"{name}_s", $"t_{name}", phb, $"w_{name}", "vdd", false, 2 * k * unit.Core.TailWidth, unit.Core.PairLength);
+                M($"{name}_1", d1, $"sa_{name}", $"t_{name}", "vdd", false, RegulatedFamily.RatioWidth(k, unit.Core.PairWidth), unit.Core.PairLength);
+                M($"{name}_2", d2, $"sb_{name}", $"t_{name}", "vdd", false, RegulatedFamily.RatioWidth(k, unit.Core.PairWidth), unit.Core.PairLength);
+                M($"{name}_t", $"w_{name}", "tl", "vdd", "vdd", false, RegulatedFamily.RatioWidth(k, unit.Core.TailWidth), unit.Core.TailLength);
+                M($"{name}_s", $"t_{name}", phb, $"w_{name}", "vdd", false, RegulatedFamily.RatioWidth(k, 2 * unit.Core.TailWidth), unit.Core.PairLength);
             }
             else
             {
@@ -350,7 +351,7 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
         var r = u.Reg;
         return string.Join(" ", new (string, double)[]
         {
-            ("k", k), ("wn", r.Wn), ("wp", r.Wp), ("lm", r.Lm), ("wcn", r.Wcn), ("wcp", r.Wcp), ("lc", r.Lc), ("wa", r.Wa), ("la", r.La),
+            ("k", k), ("wint", RegulatedFamily.Wint), ("wn", r.Wn), ("wp", r.Wp), ("lm", r.Lm), ("wcn", r.Wcn), ("wcp", r.Wcp), ("lc", r.Lc), ("wa", r.Wa), ("la", r.La),
             ("wbn", r.Wbn), ("wbp", r.Wbp), ("lb", r.Lb), ("wr", r.Wr), ("lr", r.Lr),
         }.Select(p => $"{p.Item1}={Numbers.Format(p.Item2)}"));
     }

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
 using KirchhoffHw.Cells;
 using KirchhoffHw.Generate;
 using KirchhoffHw.Generate.Dialects.Ngspice;
@@ -5,13 +8,14 @@ using KirchhoffHw.Import;
 using KirchhoffHw.Model;
 
 using KirchhoffHw.Reference;
+using KirchhoffHw.Simulate;
 using KirchhoffHw.Simulate.Ngspice;
 using KirchhoffHw.Verify;
 
 namespace KirchhoffHw.Cells.Tests;
 
 /// <summary>The v2 transistor decks (<see cref="RegulatedNetlist"/>): what they hold, and that they simulate through every phase edge.</summary>
-public class RegulatedDeckTests
+public partial class RegulatedDeckTests
 {
     private static string Fixture(string name) => Path.Combine(RepoPaths.Root, "tests", "KirchhoffHw.Cells.Tests", "fixtures", name);
 
@@ -77,6 +81,89 @@ public class RegulatedDeckTests
         Assert.That(c.Circuit.LastTime, Is.EqualTo(design.TEnd).Within(1e-6), "simulated to the end, through every phase edge");
         Assert.That(c.Circuit.Boundaries, Has.Count.EqualTo(design.Layers.Count));
         if (!double.IsNaN(maxError)) Assert.That(c.Errors.Boundary, Is.LessThan(maxError), "the deck computes the network (coarsely: the v2 cells' static error)");
+    }
+
+    /// <summary>States (model units) the static bench holds, spanning twomoon's first-layer swing (|v| up to 5 units).</summary>
+    private static readonly double[][] HeldStates = [[0, 0], [2.5, -2.5], [-5, 2.5], [5, 5], [-2.5, -5], [5, -5]];
+
+    /// <summary>How long (s) each held state lasts: hundreds of the cells' settling times at the fixture's biases.</summary>
+    private const double HoldSlot = 2e-6;
+
+    [Test]
+    public void When_SmallV2DeckHeldAtFixedNodeVoltages_Expect_NodeCurrentsFollowTheDeviceLaw()
+    {
+        // the emitted deck, unchanged but for its node capacitors (sources holding each state in turn): each node's
+        // source carries what every device's cell puts into it, so this is the deck's static law, device by device
+        var design = DesignYaml.Load(Fixture("tanh2x10.yaml")).With(units: new Units(1e-12, 100e-9, 0.02));
+        var deck = new NgspiceEmitter().FormatDeck(design, Spice(design) with { Input = [0, 0] });
+        var vectors = Enumerable.Range(1, design.NodeCount).Select(k => $"i(vhold{k})").ToList();
+        using var sim = new NgspiceShared();
+        var result = sim.Run(new SimulationRequest(HeldDeck(deck, design, HeldStates), vectors, TimeSpan.FromMinutes(10)));
+        Assert.That(result.Status, Is.EqualTo(SimulationStatus.Ok), result.Message + "\n" + result.Log[^Math.Min(result.Log.Length, 3000)..]);
+
+        double worst = 0, scale = 0;
+        for (int h = 0; h < HeldStates.Length; h++)
+        {
+            int at = Array.FindLastIndex(result.Time, t => t <= (h + 1) * HoldSlot * (1 + 1e-12));
+            var want = RightHandSide(design.Layers[0], design.NodeCount, HeldStates[h]);
+            for (int k = 0; k < design.NodeCount; k++)
+            {
+                double got = result.Vectors[$"i(vhold{k + 1})"][at] / design.Units.CurrentScale;
+                TestContext.Out.WriteLine($"state ({string.Join(", ", HeldStates[h])}), node {k + 1}: law {want[k]:F4}, deck {got:F4}, error {got - want[k]:+0.0000;-0.0000}");
+                worst = Math.Max(worst, Math.Abs(got - want[k]));
+                scale = Math.Max(scale, Math.Abs(want[k]));
+            }
+        }
+        TestContext.Out.WriteLine($"largest node current {scale:G4} model units, worst error {worst:G3}");
+        Assert.That(scale, Is.GreaterThan(1), "the states drive the devices well into their tanh");
+        // ten devices of amplitude 1: 0.04 is 0.4 % of their summed amplitude per node. Cells whose widths scale by k
+        // without BSIM's width offset leave 0.088 here (the output stages' pin balance and the drivers' standing lines move with k)
+        Assert.That(worst, Is.LessThan(0.04), "the v2 deck computes the devices' law at every held state");
+    }
+
+    /// <summary>dv/dt of every node at <paramref name="state"/> (model units), from the model's own law.</summary>
+    private static double[] RightHandSide(Layer layer, int nodes, double[] state)
+    {
+        var f = new double[nodes + 1];
+        for (int e = 0; e < layer.Edges.Count; e++)
+        {
+            int s = layer.Edges.Source[e], d = layer.Edges.Destination[e];
+            double current = layer.Model.Current(s == 0 ? 0 : state[s - 1], d == 0 ? 0 : state[d - 1], layer.ParametersOf(e));
+            f[s] -= current;
+            f[d] += current;
+        }
+        return f[1..];
+    }
+
+    [GeneratedRegex(@"^C(?<k>\d+) n\k<k> 0 \S+$")]
+    private static partial Regex NodeCapacitor();
+
+    /// <summary>The deck with each node capacitor replaced by a source stepping through <paramref name="states"/> (model units), one slot each.</summary>
+    private static string HeldDeck(string deck, Design design, double[][] states)
+    {
+        string T(double t) => t.ToString("R", CultureInfo.InvariantCulture);
+        string Pwl(int k) => "PWL(0 " + T(states[0][k] * design.Units.VoltageScale) + string.Concat(Enumerable.Range(1, states.Length - 1)
+            .Select(h => $" {T(h * HoldSlot)} {T(states[h - 1][k] * design.Units.VoltageScale)} {T((h + 0.01) * HoldSlot)} {T(states[h][k] * design.Units.VoltageScale)}")) + ")";
+        var output = new StringBuilder(deck.Length);
+        int capacitors = 0, transients = 0;
+        foreach (var line in deck.Split('\n'))
+        {
+            if (NodeCapacitor().Match(line) is { Success: true } c)
+            {
+                int k = int.Parse(c.Groups["k"].Value, CultureInfo.InvariantCulture);
+                output.Append(CultureInfo.InvariantCulture, $"Vhold{k} n{k} 0 {Pwl(k - 1)}\n");
+                capacitors++;
+            }
+            else if (line.StartsWith(".ic ", StringComparison.Ordinal)) continue;
+            else if (line.StartsWith(".tran ", StringComparison.Ordinal))
+            {
+                output.Append($".tran {T(HoldSlot / 100)} {T(states.Length * HoldSlot)} 0 {T(HoldSlot / 20)}\n");
+                transients++;
+            }
+            else output.Append(line).Append('\n');
+        }
+        Assert.That((capacitors, transients), Is.EqualTo((design.NodeCount, 1)), "the deck's node capacitors and .tran, as the emitter writes them");
+        return output.ToString();
     }
 
     [Test]
