@@ -72,7 +72,6 @@ public sealed record ReportView(
     public static IReadOnlyList<Row> BudgetRows(ChipReport r)
     {
         if (r.Budget is not { } b) return [];
-        string P(double x) => double.IsFinite(x) ? x.ToString("P3", Inv) : "-";
         var rows = new List<Row>
         {
             new("transistors", r.Counts.Sized ? r.Counts.Transistors.ToString("N0", Inv) : "-",
@@ -80,9 +79,9 @@ public sealed record ReportView(
             new("largest fan-in", $"{b.MaxFanIn.ToString("N0", Inv)} devices on one node in one layer"),
             new("worst node", $"node {b.Node} in layer {b.Layer}: {b.FanIn.ToString("N0", Inv)} devices, peak currents summing to {Format.Number(b.PeakCurrentSum)} over a slice of {Format.Number(b.Duration)}",
                 "model units; the node's capacitor integrates every device's error over the slice"),
-            new("budget, systematic", $"every device within {P(b.Systematic)} of its peak current",
+            new("budget, systematic", $"every device within {Format.Number(b.Systematic)} of its peak current",
                 $"keeps the worst node within the output tolerance {Format.Number(b.OutputTolerance)} when all devices err alike (e.g. an untrimmed mirror ratio)"),
-            new("budget, random", $"every device within {P(b.Random)} of its peak current",
+            new("budget, random", $"every device within {Format.Number(b.Random)} of its peak current",
                 "when the devices err independently (mismatch); kirchhoffhw tolerance measures it as the gain imperfection the network tolerates"),
         };
         if (b.SteepestInputKnee is { } knee)
