@@ -142,13 +142,19 @@ public class CalibrateTests
         Assert.That(output, Does.Match(@"argmax agreement 100\.0 ?%"), output + err);
     }
 
+    /// <summary>`flow --calibrate` on twomoon (3 random inputs, no verification) into <paramref name="dir"/>: the calibrated design it wrote.</summary>
+    private Design FlowCalibrated(string dir, int iterations, string voltageScale)
+    {
+        var (code, output, err) = CliRun.Run("flow", Twomoon, "--calibrate", "--calibrate-iterations", iterations.ToString(CultureInfo.InvariantCulture), "--no-verify",
+            "--random", "3", "--capacitance", "40p", "--time-unit", "100n", "--voltage-scale", voltageScale, "-o", P(dir));
+        Assert.That(code, Is.Zero, output + err);
+        return DesignYaml.Load(P($"{dir}/twomoon.calibrated.yaml"));
+    }
+
     [Test]
     public void When_FlowCalibrates_Expect_TheCalibratedDesignBesideTheDecksAndInTheReport()
     {
-        var (code, output, err) = CliRun.Run("flow", Twomoon, "--calibrate", "--calibrate-iterations", "2", "--no-verify", "--random", "3",
-            "--capacitance", "40p", "--time-unit", "100n", "--voltage-scale", "0.019", "-o", P("flow"));
-        Assert.That(code, Is.Zero, output + err);
-        var calibrated = DesignYaml.Load(P("flow/twomoon.calibrated.yaml"));
+        var calibrated = FlowCalibrated("flow", 2, "0.019");
         Assert.That(calibrated.Calibration!.Summary.Iterations, Is.LessThanOrEqualTo(2));
         Assert.That(File.ReadAllLines(P("flow/twomoon.ideal.cir")).Count(l => l.StartsWith("Itrim")), Is.EqualTo(calibrated.NodeTrims!.Count(t => t != 0)));
         Assert.That(File.ReadAllText(P("flow/report.md")), Does.Contain("## Calibration"));
@@ -157,10 +163,7 @@ public class CalibrateTests
     [Test]
     public void When_FlowCalibratesAtAnAutomaticScale_Expect_TheScaleChosenOnceBeforeTheCellsAreFitted()
     {
-        var (code, output, err) = CliRun.Run("flow", Twomoon, "--calibrate", "--calibrate-iterations", "1", "--no-verify", "--random", "3",
-            "--capacitance", "40p", "--time-unit", "100n", "--voltage-scale", "auto", "-o", P("flow-auto"));
-        Assert.That(code, Is.Zero, output + err);
-        var calibrated = DesignYaml.Load(P("flow-auto/twomoon.calibrated.yaml"));
+        var calibrated = FlowCalibrated("flow-auto", 1, "auto");
         // twomoon's states reach ~24 units: at the design's own 1 V per unit no cell could be fitted inside +-0.5 V rails.
         Assert.That(calibrated.Calibration!.Units.VoltageScale, Is.LessThan(0.5 / 20));
         Assert.That(calibrated.Units, Is.EqualTo(calibrated.Calibration.Units));
