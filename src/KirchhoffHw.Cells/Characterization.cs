@@ -220,6 +220,7 @@ internal static class CellTemplates
         ["nmos"] = tech.Models.Nmos,
         ["pmos"] = tech.Models.Pmos,
         ["length"] = Numbers.Format(tech.Cells.Length),
+        ["min_width"] = Numbers.Format(tech.MinWidth),
         ["unit_current"] = Numbers.Format(tech.Cells.UnitCurrent),
         ["nmos_width"] = Numbers.Format(tech.Cells.NmosWidth),
         ["pmos_width"] = Numbers.Format(tech.Cells.PmosWidth),

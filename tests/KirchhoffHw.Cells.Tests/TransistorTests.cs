@@ -45,6 +45,27 @@ public class TransistorTests
     }
 
     [Test]
+    public void When_DevicesNeedLessThanTheMinimumWidth_Expect_LongerChannelsAndADeckThatSimulates()
+    {
+        // tiny.yaml's conductances at 1 pF / 100 ns: the leaks need under a tenth of the unit cell, whose scaled widths
+        // fell below the technology's minimum and made ngspice abort; they now keep W/L with longer channels.
+        var design = KirchhoffHw.Import.DesignYaml.Load(Path.Combine(RepoPaths.Designs, "tiny.yaml")).With(units: new Units(1e-12, 1e-7, 0.28));
+        double[] input = [1.0, -0.5, 0.5];
+        var range = OperatingRange.Of(design, [input]);
+        var layer = design.Layers[0];
+        double narrowest = Enumerable.Range(0, layer.Edges.Count)
+            .Min(e => Shared.Library.Size(layer.Model, layer.ParametersOf(e), design.Units, Lowering.DeviceRange(layer, e, layer.ParametersOf(e), range.For(0)))
+                .Min(s => s.WidthScale * Math.Min(Shared.Tech.Cells.NmosWidth, Shared.Tech.Cells.PmosWidth)));
+        Assert.That(narrowest, Is.LessThan(Shared.Tech.MinWidth), "the case this test is about: a device scaled below the minimum width");
+
+        var report = Verify(design, Fidelity.Transistor, input);
+        var c = report.Cases[0];
+        Assert.That(c.Circuit, Is.Not.Null, c.Message);
+        TestContext.Out.WriteLine($"output error {c.Errors!.Output:G3}");
+        Assert.That(c.Errors.Output, Is.LessThan(0.1), "0.030 measured (2026-12-02): the longer channels keep the law near the fit");
+    }
+
+    [Test]
     public void When_NodesLeaveTheRails_Expect_VerifierFlagsIt()
     {
         // 0.5 V per model unit puts a 1.5-unit input at 0.75 V, beyond the 0.5 V rail
