@@ -21,19 +21,11 @@ public sealed record LayerBounds(double[] Lower, double[] Upper)
         if (!(width >= 0) || double.IsInfinity(width)) throw new ArgumentOutOfRangeException(nameof(width), "width must be finite and >= 0");
         var lower = (double[])layer.Theta.Clone();
         var upper = (double[])layer.Theta.Clone();
-        int n = layer.Edges.Count;
         foreach (int k in free.Distinct())
         {
             if (k < 0 || k >= layer.Model.ParameterCount)
                 throw new ArgumentOutOfRangeException(nameof(free), k, $"{layer.Model.Name} has parameters 0..{layer.Model.ParameterCount - 1}");
-            var row = layer.ParameterRow(k);
-            double rms = n == 0 ? 0 : Math.Sqrt(row.ToArray().Average(v => v * v));
-            for (int e = 0; e < n; e++)
-            {
-                double x = row[e], h = width * (Math.Abs(x) + rms);
-                lower[k * n + e] = x - h;
-                upper[k * n + e] = x + h;
-            }
+            layer.BoundAround(k, width, lower, upper);
         }
         return new LayerBounds(lower, upper);
     }

@@ -167,17 +167,7 @@ public static class PinLevelBounds
             var lower = (double[])layer.Theta.Clone();
             var upper = (double[])layer.Theta.Clone();
             int n = layer.Edges.Count;
-            foreach (int k in new[] { PinMacroModel.A, PinMacroModel.B, PinMacroModel.C })
-            {
-                var row = layer.ParameterRow(k);
-                double rms = n == 0 ? 0 : Math.Sqrt(row.ToArray().Average(v => v * v));
-                for (int e = 0; e < n; e++)
-                {
-                    double x = row[e], h = InputWidth * (Math.Abs(x) + rms);
-                    lower[k * n + e] = x - h;
-                    upper[k * n + e] = x + h;
-                }
-            }
+            foreach (int k in new[] { PinMacroModel.A, PinMacroModel.B, PinMacroModel.C }) layer.BoundAround(k, InputWidth, lower, upper);
             for (int j = 0; j < model.Parts.Count; j++)
             {
                 int ka = PinMacroModel.Amplitude(j);

@@ -38,4 +38,22 @@ public sealed class Layer
 
     /// <summary>A view of parameter row <paramref name="index"/> across all edges.</summary>
     public ReadOnlySpan<double> ParameterRow(int index) => Theta.AsSpan(index * Edges.Count, Edges.Count);
+
+    /// <summary>
+    /// Bounds parameter row <paramref name="index"/> of <paramref name="lower"/> and <paramref name="upper"/> (laid out like
+    /// <see cref="Theta"/>) at x0 +- <paramref name="width"/> (|x0| + the layer's RMS of that parameter): a bound that scales
+    /// with each device and with its layer, so a parameter trained to 0 can still move.
+    /// </summary>
+    public void BoundAround(int index, double width, double[] lower, double[] upper)
+    {
+        var row = ParameterRow(index);
+        int n = Edges.Count;
+        double rms = n == 0 ? 0 : Math.Sqrt(row.ToArray().Average(v => v * v));
+        for (int e = 0; e < n; e++)
+        {
+            double x = row[e], h = width * (Math.Abs(x) + rms);
+            lower[index * n + e] = x - h;
+            upper[index * n + e] = x + h;
+        }
+    }
 }

@@ -29,9 +29,8 @@ public sealed record FanInBudget(int Layer, int Node, int FanIn, double PeakCurr
     public static FanInBudget? Of(Design design, OperatingPoint op, double outputTolerance)
     {
         (int Layer, int Node, int FanIn, double Sum, double Duration)? worst = null;
-        double random = double.PositiveInfinity, steepest = 0;
+        double worstCharge = 0, random = double.PositiveInfinity, steepest = 0;
         int maxFanIn = 0;
-        bool affine = false;
         for (int l = 0; l < design.Layers.Count; l++)
         {
             var layer = design.Layers[l];
@@ -40,32 +39,32 @@ public sealed record FanInBudget(int Layer, int Node, int FanIn, double PeakCurr
             var squares = new double[design.NodeCount + 1];
             var fanIn = new int[design.NodeCount + 1];
             var p = new double[layer.Model.ParameterCount];
+            void Add(int node, double peak)
+            {
+                sum[node] += peak;
+                squares[node] += peak * peak;
+                fanIn[node]++;
+            }
             for (int e = 0; e < layer.Edges.Count; e++)
             {
-                foreach (var n in new[] { layer.Edges.Source[e], layer.Edges.Destination[e] })
-                {
-                    sum[n] += peaks[e];
-                    squares[n] += peaks[e] * peaks[e];
-                    fanIn[n]++;
-                }
+                Add(layer.Edges.Source[e], peaks[e]);
+                Add(layer.Edges.Destination[e], peaks[e]);
                 // A linear law has no knee: only a saturating or rectifying input must be resolved by the cell.
                 if (!layer.Model.HasAffineForm || layer.Model.Family == Model.Devices.DeviceFamily.Linear) continue;
                 for (int j = 0; j < p.Length; j++) p[j] = layer.Theta[j * layer.Edges.Count + e];
                 var f = layer.Model.Affine(p);
-                if (f.Amplitude == 0) continue;
-                affine = true;
-                steepest = Math.Max(steepest, Math.Max(Math.Abs(f.A), Math.Abs(f.B)));
+                if (f.Amplitude != 0) steepest = Math.Max(steepest, Math.Max(Math.Abs(f.A), Math.Abs(f.B)));
             }
             // Node 0 is ground: it has no capacitor to integrate anything.
             for (int n = 1; n <= design.NodeCount; n++)
             {
                 maxFanIn = Math.Max(maxFanIn, fanIn[n]);
-                if (sum[n] * layer.Duration > (worst?.Sum * worst?.Duration ?? 0)) worst = (l, n, fanIn[n], sum[n], layer.Duration);
+                if (sum[n] * layer.Duration > worstCharge) (worstCharge, worst) = (sum[n] * layer.Duration, (l, n, fanIn[n], sum[n], layer.Duration));
                 if (squares[n] > 0) random = Math.Min(random, outputTolerance / (layer.Duration * Math.Sqrt(squares[n])));
             }
         }
         if (worst is not { } w) return null;
         return new FanInBudget(w.Layer, w.Node, w.FanIn, w.Sum, w.Duration, outputTolerance, random, maxFanIn,
-            affine && steepest > 0 ? 1 / steepest : null);
+            steepest > 0 ? 1 / steepest : null);
     }
 }

@@ -9,9 +9,11 @@ namespace KirchhoffHw.Report;
 /// |node voltage| they reach, in model units.
 /// </summary>
 /// <param name="DevicePeaks">Per layer, per device: the largest |current| it carries on the grid (model units).</param>
-public sealed record OperatingPoint(IReadOnlyList<double> Times, IReadOnlyList<double[][]> States, double PeakModelCurrent, SolverOptions Options,
-    IReadOnlyList<double[]> DevicePeaks)
+public sealed record OperatingPoint(IReadOnlyList<double> Times, IReadOnlyList<double[][]> States, SolverOptions Options, IReadOnlyList<double[]> DevicePeaks)
 {
+    /// <summary>Largest |current| any device carries on the grid over every case, in model units: what sets every cell's bias.</summary>
+    public double PeakModelCurrent { get; } = DevicePeaks.SelectMany(d => d).DefaultIfEmpty(0).Max();
+
     /// <summary>Largest |node voltage| on the grid over every case, in model units.</summary>
     public double PeakModelVoltage => States.SelectMany(c => c).SelectMany(s => s).Select(Math.Abs).DefaultIfEmpty(0).Max();
 
@@ -53,7 +55,6 @@ public sealed record OperatingPoint(IReadOnlyList<double> Times, IReadOnlyList<d
                 }
             }
         }
-        double peak = peaks.SelectMany(d => d).DefaultIfEmpty(0).Max();
-        return new OperatingPoint(times, states, peak, reference.Options, peaks);
+        return new OperatingPoint(times, states, reference.Options, peaks);
     }
 }

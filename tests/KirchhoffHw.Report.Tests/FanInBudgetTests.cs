@@ -12,7 +12,7 @@ public class FanInBudgetTests
     {
         // tiny.yaml: 1->2, 2->3, 1->0, 3->0 over [0, 1]. Peaks 1, 2, 3, 4: node 1 carries 1+3, node 2 1+2, node 3 2+4.
         var design = DesignYaml.Load(Path.Combine(RepoPaths.Designs, "tiny.yaml"));
-        var op = new OperatingPoint([0.0, 1.0], [], 4, SolverOptions.Golden, [[1.0, 2.0, 3.0, 4.0]]);
+        var op = new OperatingPoint([0.0, 1.0], [], SolverOptions.Golden, [[1.0, 2.0, 3.0, 4.0]]);
         var b = FanInBudget.Of(design, op, 1e-3)!;
         Assert.That((b.Layer, b.Node, b.FanIn, b.MaxFanIn), Is.EqualTo((0, 3, 2, 2)));
         Assert.That(b.PeakCurrentSum, Is.EqualTo(6.0));
