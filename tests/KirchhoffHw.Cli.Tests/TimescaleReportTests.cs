@@ -73,7 +73,7 @@ public class TimescaleReportTests
         var m = Json(P("report/report.json")).GetProperty("measured_timescale");
         Assert.That(m.GetProperty("design_fingerprint").GetString(), Is.EqualTo(Fingerprint(Tiny)));
         var points = m.GetProperty("time_units").EnumerateArray().ToList();
-        Assert.That(points.Select(p => p.GetProperty("time_unit_s").GetDouble()), Is.EqualTo(new[] { 1e-7, 1e-6 }));
+        Assert.That(points.Select(p => p.GetProperty("time_unit_s").GetDouble()), Is.EqualTo(new[] { 1e-7, 1e-6 }).Within(1e-9).Percent);
         for (int i = 0; i < 2; i++)
         {
             // each point is its own verdict file's summary
@@ -93,6 +93,27 @@ public class TimescaleReportTests
         Assert.That(new FileInfo(P("report/" + plot.GetProperty("file").GetString())).Length, Is.GreaterThan(1000));
         Assert.That(File.ReadAllText(P("report/report.html")), Does.Contain("Timescale, measured").And.Contain("ts.t1.json"));
         Assert.That(File.ReadAllText(P("report/report.md")), Does.Contain("### Timescale, measured"));
+    }
+
+    [Test]
+    public void When_The_Flow_Is_Given_Time_Units_Expect_The_Sweep_Measured_Beside_The_Report_And_In_It()
+    {
+        var (code, output, err) = CliRun.Run("flow", Tiny, "--random", "1", "--seed", "3", "--fidelity", "macro", "--capacitance", "1p", "--time-unit", "1u",
+            "--voltage-scale", "0.05", "--time-units", "1u,100n", "--jobs", "1", "-o", P("flow"));
+        Assert.That(code, Is.AnyOf(0, 1), err + output);
+        Assert.That(output, Does.Contain("time: timescale 100 ns"));
+        var sweep = Json(P("flow/timescale.json"));
+        Assert.That(sweep.GetProperty("fidelity").GetString(), Does.StartWith("macro (ptm45hp"));
+        Assert.That(sweep.GetProperty("design_fingerprint").GetString(), Is.EqualTo(Fingerprint(Tiny)));
+        var m = Json(P("flow/report.json")).GetProperty("measured_timescale");
+        Assert.That(m.GetProperty("file").GetString(), Is.EqualTo("timescale.json"));
+        var points = m.GetProperty("time_units").EnumerateArray().ToList();
+        Assert.That(points.Select(p => p.GetProperty("verdict").GetString()), Is.EqualTo(new[] { "timescale.t0.json", "timescale.t1.json" }), "sorted, fastest first");
+        // at the flow's own time unit the sweep measures the circuit the flow verified: the same error
+        var own = Json(P("flow/verdict.macro.json")).GetProperty("summary").GetProperty("max_output_error").GetDouble();
+        Assert.That(points[1].GetProperty("time_unit_s").GetDouble(), Is.EqualTo(1e-6).Within(1e-9).Percent);
+        Assert.That(points[1].GetProperty("max_output_error").GetDouble(), Is.EqualTo(own).Within(1e-9).Percent);
+        Assert.That(Json(P("flow/timescale.t0.json")).GetProperty("units").GetProperty("time_unit_s").GetDouble(), Is.EqualTo(1e-7).Within(1e-9).Percent);
     }
 
     [Test]
@@ -121,7 +142,7 @@ public class TimescaleReportTests
         yield return new TestCaseData("other", "fingerprint", Array.Empty<string>(), "is a timescale sweep of design 'other', not of 'rc-ladder'").SetName("OtherDesignName");
         yield return new TestCaseData("rc-ladder", "0123456789abcdef", Array.Empty<string>(), "is a timescale sweep of another design named 'rc-ladder' (fingerprint 0123456789abcdef").SetName("OtherFingerprint");
         yield return new TestCaseData("rc-ladder", "fingerprint", new[] { "--capacitance", "2" }, "made at C = 1 F, voltage scale = 1 V, not at the report's C = 2 F").SetName("OtherCapacitance");
-        yield return new TestCaseData("rc-ladder", "fingerprint", new[] { "--voltage-scale", "0.5" }, "not at the report's C = 1 F, voltage scale = 0.5 V").SetName("OtherVoltageScale");
+        yield return new TestCaseData("rc-ladder", "fingerprint", new[] { "--voltage-scale", "0.5" }, "made at C = 1 F, voltage scale = 1 V, not at the report's C = 1 F, voltage scale = 0.5 V").SetName("OtherVoltageScale");
     }
 
     [TestCaseSource(nameof(Refusals))]

@@ -215,7 +215,7 @@ internal static class VerifyCommand
     }
 
     /// <summary>--time-units: positive times in SPICE notation, ascending, each once.</summary>
-    private static List<double> TimeUnits(string list)
+    public static List<double> TimeUnits(string list)
     {
         var taus = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(t => Numbers.ParseEngineering(t) is { } x && x > 0 && double.IsFinite(x) ? x
