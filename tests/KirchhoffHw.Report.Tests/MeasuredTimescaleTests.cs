@@ -114,7 +114,7 @@ public class MeasuredTimescaleTests
             var e = Assert.Throws<KirchhoffHwException>(() => back.Check(other, path));
             Assert.That(e!.Message, Does.Contain("another design named"));
             e = Assert.Throws<KirchhoffHwException>(() => back.Check(design.With(units: design.Units with { Capacitance = 2e-12 }), path));
-            Assert.That(e!.Message, Does.Contain("not at the report's C = 2e-12 F"));
+            Assert.That(e!.Message, Does.Contain("not at the report's C = 2E-12 F"));
         }
         finally { File.Delete(path); }
     }
