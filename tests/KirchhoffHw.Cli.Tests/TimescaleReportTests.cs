@@ -170,6 +170,15 @@ public class TimescaleReportTests
     }
 
     [Test]
+    public void When_The_Flow_Is_Asked_For_Time_Units_Without_Simulating_Expect_Exit2_Before_Any_Work()
+    {
+        var (code, _, err) = CliRun.Run("flow", Tiny, "--random", "1", "--no-verify", "--time-units", "1u", "-o", P("flow"));
+        Assert.That(code, Is.EqualTo(2), err);
+        Assert.That(err, Does.StartWith("error: <options>: --time-units measures the timescale by simulating"));
+        Assert.That(File.Exists(P("flow/report.json")), Is.False);
+    }
+
+    [Test]
     public void When_Two_Sweeps_Are_Given_Expect_Exit2()
     {
         var a = Sweep("a.json", "rc-ladder", Fingerprint(Tiny));

@@ -55,6 +55,8 @@ internal static class FlowCommand
             // the Slurm tasks rebuild the design from the command line, which does not carry a sweep's time unit
             if (slurm is not null && taus.Count > 0)
                 throw new KirchhoffHwException("<options>", "--time-units runs each time unit here: it cannot be combined with --scheduler slurm");
+            if (r.GetValue(noVerify) && taus.Count > 0)
+                throw new KirchhoffHwException("<options>", "--time-units measures the timescale by simulating: it cannot be combined with --no-verify");
             // A missing ngspice is the machine's state: said once, with the install hint, before any work (a Slurm
             // job's tasks find it on their nodes, and say so there).
             if (!r.GetValue(noVerify) && slurm is null) SimulatorCheck.Require(CoSimBackend.NgspiceShared.Simulators);
