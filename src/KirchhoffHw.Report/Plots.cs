@@ -187,6 +187,9 @@ public static class Plots
             var f = plt.Add.ScatterPoints(fails.Select(p => L(p.TimeUnit)).ToArray(), fails.Select(p => L(p.MaxOutputError!.Value)).ToArray());
             f.MarkerShape = MarkerShape.Cross; f.MarkerSize = 14; f.Color = Colors.Red; f.LegendText = "verdict failed";
         }
+        // drawn first, so that the lines of what was measured stay on top where they coincide with it
+        var now = plt.Add.VerticalLine(L(currentTimeUnit));
+        now.Color = Colors.Gray.WithAlpha(0.5); now.LegendText = "this report's time unit";
         // the estimate's buildable decades, over the measured range and a decade either side
         double lo = L(measured.Points.Min(p => p.TimeUnit)) - 1, hi = L(measured.Points.Max(p => p.TimeUnit)) + 1;
         bool first = true;
@@ -200,13 +203,12 @@ public static class Plots
         if (measured.FastestPassing is { } fastest)
         {
             var v = plt.Add.VerticalLine(L(fastest));
-            v.Color = Colors.Blue; v.LinePattern = LinePattern.Dashed; v.LegendText = $"fastest passing {Format.Quantity(fastest, "s")}";
+            v.Color = Colors.Blue; v.LinePattern = LinePattern.Dashed; v.LineWidth = 2; v.LegendText = $"fastest passing {Format.Quantity(fastest, "s")}";
         }
-        var now = plt.Add.VerticalLine(L(currentTimeUnit));
-        now.Color = Colors.Gray; now.LegendText = "this report's time unit";
         LogAxis(plt.Axes.Bottom);
         LogAxis(plt.Axes.Left);
-        plt.ShowLegend(Alignment.UpperRight);
+        // errors fall as the time unit grows, so the lower left is where the curves are not
+        plt.ShowLegend(Alignment.LowerLeft);
         string buildable = estimated.Count == 0 ? " No estimated sweep (no sized cells): which decades can be built is not shown."
             : first ? " No decade in this range can build every device by the estimated sweep." : "";
         return Render(plt, "timescale_measured", "Timescale, measured",

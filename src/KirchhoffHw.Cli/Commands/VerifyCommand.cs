@@ -218,7 +218,8 @@ internal static class VerifyCommand
     public static List<double> TimeUnits(string list)
     {
         var taus = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Select(t => Numbers.ParseEngineering(t) is { } x && x > 0 && double.IsFinite(x) ? x
+            // as typed: 100n is 1e-7, not the double 100 x 1e-9 rounds to, so sweeps and their printout show the time units listed
+            .Select(t => Numbers.ParseEngineering(t) is { } x && x > 0 && double.IsFinite(x) ? double.Parse(x.ToString("G15", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)
                 : throw new KirchhoffHwException("<options>", $"--time-units: '{Names.CommentText(t)}' is not a positive time (SPICE notation: 1n, 100n)"))
             .Distinct().Order().ToList();
         return taus.Count > 0 ? taus : throw new KirchhoffHwException("<options>", "--time-units lists no time unit");
