@@ -69,9 +69,18 @@ public sealed record CalibrationRecord(
     int TrainingCases,
     string Teacher)
 {
+    /// <summary>Where <see cref="Seconds"/> went; null when not measured.</summary>
+    public CalibrationTimes? Times { get; init; }
+
     /// <summary>True when the optimizer reached a minimum (vanishing projected gradient or a stalled loss).</summary>
     public bool Converged => Status is StopReason.Converged or StopReason.LossStalled;
 }
+
+/// <summary>
+/// Seconds by phase: the teacher's reference solves, the student's forward and backward passes on the training inputs
+/// (thread time summed over the parallel blocks), the wall time of the gradient evaluations, and the held-out solves.
+/// </summary>
+public sealed record CalibrationTimes(double Teacher, double Forward, double Backward, double Gradients, double HeldOut);
 
 /// <summary>The calibrated student (its parameters and node trims) and the record of how it was found.</summary>
 public sealed record CalibrationResult(Design Calibrated, CalibrationRecord Record);

@@ -28,6 +28,8 @@ public static class Calibrator
 
         var train = ReferenceSolver.Solve(teacher, problem.TrainingInputs, o.TeacherSolver, cancel: cancel);
         var heldTeacher = ReferenceSolver.Solve(teacher, problem.HeldOutInputs, o.TeacherSolver, cancel: cancel).Cases.Select(c => c.Output).ToArray();
+        double teacherSeconds = watch.Elapsed.TotalSeconds;
+        TimeSpan forward = default, backward = default, gradients = default, heldOutTime = default;
         var loss = new TeacherLoss(teacher, train, problem.Weights);
         var vars = new Variables(student, problem.Bounds, problem.Trims);
         var solver = o.StudentSolverFor(student);
@@ -37,8 +39,14 @@ public static class Calibrator
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         if (o.TimeBudget is { } b) budget.CancelAfter(b > watch.Elapsed ? b - watch.Elapsed : TimeSpan.Zero);
 
-        HeldOutError HeldOut(Design d) => HeldOutError.Of(teacher.Task, heldTeacher,
-            ReferenceSolver.Solve(d, problem.HeldOutInputs, solver, cancel: cancel).Cases.Select(c => c.Output).ToArray());
+        HeldOutError HeldOut(Design d)
+        {
+            long start = Stopwatch.GetTimestamp();
+            var error = HeldOutError.Of(teacher.Task, heldTeacher,
+                ReferenceSolver.Solve(d, problem.HeldOutInputs, solver, cancel: cancel).Cases.Select(c => c.Output).ToArray());
+            heldOutTime += Stopwatch.GetElapsedTime(start);
+            return error;
+        }
 
         var before = HeldOut(student);
         var z0 = new double[vars.Count];
@@ -59,6 +67,9 @@ public static class Calibrator
                 throw new ProjectedLbfgs.ObjectiveFailedException(e.Message, e);
             }
             evaluations++;
+            forward += r.ForwardTime;
+            backward += r.BackwardTime;
+            gradients += r.Elapsed;
             var trims = vars.Trims(z);
             double value = r.Loss;
             var trimGradient = (double[])r.TrimGradient.Clone();
@@ -102,7 +113,10 @@ public static class Calibrator
         var calibrated = vars.Design(bestZ);
         var after = HeldOut(calibrated);
         var record = new CalibrationRecord(status, Math.Max(0, losses.Count - 1), evaluations, losses, before, after, watch.Elapsed.TotalSeconds,
-            vars.FreeParameters, vars.TrimCount, vars.AtBounds(bestZ, parameters: true), vars.AtBounds(bestZ, parameters: false), problem.Weights, problem.Trims?.Cost ?? 0, problem.TrainingInputs.Count, teacher.Name);
+            vars.FreeParameters, vars.TrimCount, vars.AtBounds(bestZ, parameters: true), vars.AtBounds(bestZ, parameters: false), problem.Weights, problem.Trims?.Cost ?? 0, problem.TrainingInputs.Count, teacher.Name)
+        {
+            Times = new CalibrationTimes(teacherSeconds, forward.TotalSeconds, backward.TotalSeconds, gradients.TotalSeconds, heldOutTime.TotalSeconds),
+        };
         return new CalibrationResult(calibrated, record);
     }
 

@@ -99,7 +99,7 @@ public sealed class PinMacroModel : DeviceModel
 
     private static double Blend(double r, PinCurve first, PinCurve second, double y, double v, out double dy, out double dv, out double dr)
     {
-        double f1 = first.Evaluate(y, v, out var y1, out var v1), f2 = second.Evaluate(y, v, out var y2, out var v2);
+        PinCurve.EvaluateBoth(first, second, y, v, out var f1, out var y1, out var v1, out var f2, out var y2, out var v2);
         dy = (1 - r) * y1 + r * y2;
         dv = (1 - r) * v1 + r * v2;
         dr = f2 - f1;

@@ -118,6 +118,41 @@ public sealed class PinStudentModel : DeviceModel
         Chain(p, f, jacobian, qi, intoDestination);
     }
 
+    /// <summary>
+    /// The cell's batched reverse-mode product, chained onto the student's parameters: the calibration's backward pass
+    /// spends most of its time here, and the per-sample fallback would rebuild the cell's parameters and read every pin
+    /// table twice per sample.
+    /// </summary>
+    public override void PinAdjoint(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p,
+        ReadOnlySpan<double> weightOut, ReadOnlySpan<double> weightIn, Span<double> gradVs, Span<double> gradVd, Span<double> gradP)
+    {
+        int n = vs.Length, m = _cell.ParameterCount;
+        Span<double> q = stackalloc double[m];
+        var f = Inner(p, q);
+        double[]? rented = m * n > 2048 ? new double[m * n] : null;
+        Span<double> gq = rented is null ? stackalloc double[m * n] : rented;
+        gq.Clear();
+        _cell.PinAdjoint(vs, vd, q, weightOut, weightIn, gradVs, gradVd, gq);
+        Span<double> jacobian = stackalloc double[4 * _k];
+        Ideal.AffineJacobian(p[.._k], jacobian);
+        for (int b = 0; b < n; b++)
+        {
+            if (weightOut[b] == 0 && weightIn[b] == 0) continue;
+            double dAmplitude = 0;
+            for (int j = 0; j < _parts; j++)
+            {
+                double dAmp = gq[PinMacroModel.Amplitude(j) * n + b];
+                dAmplitude += dAmp * p[_k + 3 * j + 1];
+                gradP[(_k + 3 * j) * n + b] += gq[PinMacroModel.Gain(j) * n + b];
+                gradP[(_k + 3 * j + 1) * n + b] += dAmp * f.Amplitude;
+                gradP[(_k + 3 * j + 2) * n + b] += gq[PinMacroModel.Reversed(j) * n + b];
+            }
+            double da = gq[PinMacroModel.A * n + b], db = gq[PinMacroModel.B * n + b], dc = gq[PinMacroModel.C * n + b];
+            for (int i = 0; i < _k; i++)
+                gradP[i * n + b] += da * jacobian[i] + db * jacobian[_k + i] + dc * jacobian[2 * _k + i] + dAmplitude * jacobian[3 * _k + i];
+        }
+    }
+
     /// <summary>d(pin current)/d(student parameters) from d(pin current)/d(cell parameters) <paramref name="dq"/>.</summary>
     private void Chain(ReadOnlySpan<double> p, AffineForm f, ReadOnlySpan<double> jacobian, ReadOnlySpan<double> dq, Span<double> dp)
     {

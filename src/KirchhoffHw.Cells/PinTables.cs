@@ -80,6 +80,33 @@ public sealed class PinCurve
         return value;
     }
 
+    /// <summary>
+    /// Two curves at the same (y, v) with their partial derivatives, each exactly as <see cref="Evaluate(double, double, out double, out double)"/>
+    /// gives it; a part's two pins share their grids, and then the voltage weights and the grid interval are found once.
+    /// </summary>
+    public static void EvaluateBoth(PinCurve first, PinCurve second, double y, double v,
+        out double f1, out double dy1, out double dv1, out double f2, out double dy2, out double dv2)
+    {
+        if (!ReferenceEquals(first.Volts, second.Volts) || !ReferenceEquals(first.Y, second.Y) || first.RailLow != second.RailLow || first.RailHigh != second.RailHigh)
+        {
+            f1 = first.Evaluate(y, v, out dy1, out dv1);
+            f2 = second.Evaluate(y, v, out dy2, out dv2);
+            return;
+        }
+        Span<double> w = stackalloc double[first.Volts.Length];
+        Span<double> dw = stackalloc double[first.Volts.Length];
+        first.VoltWeights(v, w, dw);
+        var (i, t, flat) = first.Locate(y);
+        f1 = 0; dy1 = 0; dv1 = 0; f2 = 0; dy2 = 0; dv2 = 0;
+        for (int k = 0; k < w.Length; k++)
+        {
+            if (w[k] == 0 && dw[k] == 0) continue;
+            double r1 = first.Row(k, i, t, flat, out double r1dy), r2 = second.Row(k, i, t, flat, out double r2dy);
+            f1 += w[k] * r1; dy1 += w[k] * r1dy; dv1 += dw[k] * r1;
+            f2 += w[k] * r2; dy2 += w[k] * r2dy; dv2 += dw[k] * r2;
+        }
+    }
+
     /// <summary>Current per unit bias at (y, v).</summary>
     public double Evaluate(double y, double v)
     {

@@ -56,19 +56,25 @@ public static class Sensitivities
         var trim = new double[n][];
         var blockTheta = new double[blocks][][];
         var blockStats = new SensitivityStats[blocks];
+        var forwardTicks = new long[blocks];
+        var backwardTicks = new long[blocks];
         try
         {
             Parallel.For(0, blocks, new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = so.MaxDegreeOfParallelism }, bi =>
             {
                 int first = bi * blockCases, count = Math.Min(blockCases, n - first);
                 var block = new Block(design, rhs, options, so, first, count);
+                long start = Stopwatch.GetTimestamp();
                 block.Forward(inputs, cancel);
+                forwardTicks[bi] = Stopwatch.GetTimestamp() - start;
                 for (int i = 0; i < count; i++)
                 {
                     cases[first + i] = block.Result(i);
                     caseLoss[first + i] = loss(first + i, cases[first + i], block.Seeds[i]);
                 }
+                start = Stopwatch.GetTimestamp();
                 block.Backward(cancel);
+                backwardTicks[bi] = Stopwatch.GetTimestamp() - start;
                 for (int i = 0; i < count; i++)
                 {
                     initial[first + i] = block.Lambda[i];
@@ -98,7 +104,11 @@ public static class Sensitivities
         var stats = blockStats.Aggregate(new SensitivityStats(0, 0, 0, 0, 0, blockStats.Length == 0 ? 0 : blockStats[0].Width),
             (a, b) => new SensitivityStats(a.ForwardBatchedRhs + b.ForwardBatchedRhs, a.RecomputeBatchedRhs + b.RecomputeBatchedRhs,
                 a.AdjointBatchedCalls + b.AdjointBatchedCalls, a.AcceptedSteps + b.AcceptedSteps, a.CheckpointStates + b.CheckpointStates, Math.Max(a.Width, b.Width)));
-        return new SensitivityResult(total, caseLoss, cases, initial, inputGradients, theta, trimTotal, stats, watch.Elapsed);
+        return new SensitivityResult(total, caseLoss, cases, initial, inputGradients, theta, trimTotal, stats, watch.Elapsed)
+        {
+            ForwardTime = Stopwatch.GetElapsedTime(0, forwardTicks.Sum()),
+            BackwardTime = Stopwatch.GetElapsedTime(0, backwardTicks.Sum()),
+        };
     }
 
     /// <summary>dLoss/d(input) from dLoss/d(initial state) through the input map (a repeated input gathers every node it fills).</summary>

@@ -64,4 +64,10 @@ public sealed record SensitivityResult(
     IReadOnlyList<double[]> ThetaGradients,
     double[] TrimGradient,
     SensitivityStats Stats,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>Time in the forward pass, summed over the blocks (thread time, so it can exceed <see cref="Elapsed"/>).</summary>
+    public TimeSpan ForwardTime { get; init; }
+    /// <summary>Time in the backward pass (re-run stretches and reverse-mode products), summed over the blocks.</summary>
+    public TimeSpan BackwardTime { get; init; }
+}

@@ -114,4 +114,37 @@ public class CellStudentModelTests
             }
         }
     }
+
+    [TestCaseSource(nameof(Models))]
+    public void When_PinStudentAdjointIsBatched_Expect_TheWeightedPerSampleGradients(DeviceModel model)
+    {
+        // the calibration's backward pass runs this kernel; each sample must get w_out dI_out + w_in dI_in exactly as
+        // the scalar pin gradients give it, a sample with both weights zero nothing, and the sums must add to what is there
+        var (student, p, _, _) = BuildPins(model, Parameters(model));
+        var random = new Random(11);
+        const int n = 19;
+        var vs = Enumerable.Range(0, n).Select(_ => 3 * random.NextDouble() - 1.5).ToArray();
+        var vd = Enumerable.Range(0, n).Select(_ => 3 * random.NextDouble() - 1.5).ToArray();
+        var wo = Enumerable.Range(0, n).Select(b => b % 5 == 0 ? 0 : random.NextDouble() - 0.5).ToArray();
+        var wi = Enumerable.Range(0, n).Select(b => b % 5 == 0 ? 0 : random.NextDouble() - 0.5).ToArray();
+        var gs = Enumerable.Repeat(0.25, n).ToArray();
+        var gd = Enumerable.Repeat(-0.5, n).ToArray();
+        var gp = Enumerable.Repeat(1.0, p.Length * n).ToArray();
+        student.PinAdjoint(vs, vd, p, wo, wi, gs, gd, gp);
+        var dOut = new double[p.Length];
+        var dIn = new double[p.Length];
+        for (int b = 0; b < n; b++)
+        {
+            var g = student.PinGradient(vs[b], vd[b], p);
+            double es = 0.25 + wo[b] * g.SrcDVs + wi[b] * g.DstDVs, ed = -0.5 + wo[b] * g.SrcDVd + wi[b] * g.DstDVd;
+            Assert.That(gs[b], Is.EqualTo(es).Within(1e-12 * (1 + Math.Abs(es))), $"vs of sample {b}");
+            Assert.That(gd[b], Is.EqualTo(ed).Within(1e-12 * (1 + Math.Abs(ed))), $"vd of sample {b}");
+            student.PinParameterGradient(vs[b], vd[b], p, dOut, dIn);
+            for (int k = 0; k < p.Length; k++)
+            {
+                double expected = 1 + wo[b] * dOut[k] + wi[b] * dIn[k];
+                Assert.That(gp[k * n + b], Is.EqualTo(expected).Within(1e-12 * (1 + Math.Abs(expected))), $"{student.ParameterNames[k]} of sample {b}");
+            }
+        }
+    }
 }

@@ -80,6 +80,8 @@ internal static class CalibrateCommand
             w.WriteLine($"inputs      {origin}: {train.Length} training, {held.Length} held out");
             w.WriteLine($"free        {rec.FreeParameters} parameters ({rec.ParametersAtBounds} ending on a bound), {rec.Trims} node trims ({rec.TrimsAtBounds} on a bound)");
             w.WriteLine($"loss        {F(rec.Loss[0])} -> {F(rec.Loss[^1])} in {rec.Iterations} iterations ({rec.Evaluations} evaluations, {rec.Seconds:F1} s)");
+            if (rec.Times is { } t)
+                w.WriteLine($"time        teacher {t.Teacher:F1} s, gradients {t.Gradients:F1} s (forward {t.Forward:F1} s, backward {t.Backward:F1} s, summed over threads), held-out solves {t.HeldOut:F1} s");
             w.WriteLine($"held out    before: {rec.Before}");
             w.WriteLine($"            after:  {rec.After}");
             w.WriteLine($"status      {note.Summary.Status}{(rec.Converged ? "" : rec.Status == StopReason.MaxIterations ? " (not converged: raise --iterations to go further)" : " (not converged)")}");
