@@ -94,14 +94,22 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
 
     private static Plan Build(Design design)
     {
-        // the output pins' capacitance grows with the currents: iterate to the smallest boost that leaves every node its
-        // explicit share (a fixed point while the pins alone take less than the rest of the node)
-        double c = design.Units.Capacitance, boost = 1;
+        // the drivers' capacitance is fixed by the weights, the output pins' grows with the currents: per node the boost
+        // m must satisfy (1 - share) m C >= D + m p (p = pin capacitance per unit of boost). Iterated because clamped
+        // biases and the stages' smallest scale make p depend on m; when the pins alone take a node's share, no boost
+        // helps and the deck keeps the design's currents (the node is then listed in Overloaded)
+        double room = (1 - ExplicitShare) * design.Units.Capacitance, boost = 1;
         var plan = Build(design, boost);
-        for (int i = 0; i < 50; i++)
+        for (int i = 0; i < 20; i++)
         {
-            var cells = CellCapacitance(design, plan);
-            double want = Math.Max(1, Enumerable.Range(1, design.NodeCount).Max(n => cells[n]) / ((1 - ExplicitShare) * c));
+            var (drivers, pins) = CellCapacitance(design, plan);
+            double want = 1;
+            for (int n = 1; n <= design.NodeCount; n++)
+            {
+                double perBoost = pins[n] / boost;
+                if (perBoost >= room) return Build(design, 1);
+                want = Math.Max(want, drivers[n] / (room - perBoost));
+            }
             if (Math.Abs(want - boost) <= 1e-9 * want) break;
             boost = want;
             plan = Build(design, boost);
@@ -109,18 +117,18 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
         return plan;
     }
 
-    /// <summary>Each node's own capacitance in the cells (F, index = node): its driver's input and its output stages' pins.</summary>
-    private static double[] CellCapacitance(Design design, Plan plan)
+    /// <summary>Each node's own capacitance in the cells (F, index = node): its driver's input, and its output stages' pins.</summary>
+    private static (double[] Drivers, double[] Pins) CellCapacitance(Design design, Plan plan)
     {
-        var par = new double[design.NodeCount + 1];
+        var pins = new double[design.NodeCount + 1];
         foreach (var ((i, j), loads) in plan.PairLoad)
         {
             double k = StageScale(loads);
-            par[i] += Fig.PinCapacitance * k;
-            par[j] += Fig.PinCapacitance * k;
+            pins[i] += Fig.PinCapacitance * k;
+            pins[j] += Fig.PinCapacitance * k;
         }
-        for (int n = 0; n <= design.NodeCount; n++) par[n] += Fig.DriverCapacitance * DriverScale(plan, n);
-        return par;
+        var drivers = Enumerable.Range(0, design.NodeCount + 1).Select(n => Fig.DriverCapacitance * DriverScale(plan, n)).ToArray();
+        return (drivers, pins);
     }
 
     private static Plan Build(Design design, double boost)
@@ -193,13 +201,13 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
     public IReadOnlyList<double>? NodeCapacitors(Design design)
     {
         var plan = Build(design);
-        var cells = CellCapacitance(design, plan);
+        var (drivers, pins) = CellCapacitance(design, plan);
         double c = design.Units.Capacitance * plan.Boost;
         var caps = new double[design.NodeCount];
         var over = new List<int>();
         for (int n = 1; n <= design.NodeCount; n++)
         {
-            caps[n - 1] = c - cells[n];
+            caps[n - 1] = c - drivers[n] - pins[n];
             if (caps[n - 1] < 0.01 * c) { over.Add(n); caps[n - 1] = 0.01 * c; }
         }
         Overloaded = over;
