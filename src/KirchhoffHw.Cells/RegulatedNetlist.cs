@@ -221,7 +221,26 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
     private static double DriverScale(Plan plan, int node) =>
         node == 0 ? Math.Max(1, plan.Copies.Sum() / 20) : Math.Max(1, plan.Copies[node] / 20);
 
-    public void Write(Design design, IReadOnlyList<double> initialState, TextWriter output)
+    public void Write(Design design, IReadOnlyList<double> initialState, TextWriter output) => Render(design, initialState, output, null);
+
+    /// <summary>What the v2 cells are called in reports: the family whose transistors <see cref="Count"/> counts.</summary>
+    public static string Family => $"v2 regulated cells (unit {Unit.Name}: per device its weight copies, input stage and core or rectifier; per node a driver; per node pair an output stage)";
+
+    /// <summary>
+    /// The MOS transistors of the deck <see cref="Write"/> writes for <paramref name="design"/>, counted by writing it:
+    /// the devices' lines are counted as they are made (not kept), the rest of the deck is rendered and its M lines
+    /// counted with every subcircuit instance expanded.
+    /// </summary>
+    public DeckCount Count(Design design)
+    {
+        var tally = new long[1];
+        using var rest = new MosCounter();
+        Render(design, new double[design.NodeCount], rest, tally);
+        return new DeckCount(Family, tally[0], rest.Transistors);
+    }
+
+    /// <param name="tally">Null: write the deck. Otherwise the devices' M lines are counted into tally[0] instead of written.</param>
+    private void Render(Design design, IReadOnlyList<double> initialState, TextWriter output, long[]? tally)
     {
         var plan = Build(design);
         var units = design.Units;
@@ -233,8 +252,11 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
         string F(double x) => Numbers.Format(x);
         string Line(int node, string kind) => kind + "_" + Numbers.Format(node);
         var mos = new List<string>();
-        void M(string name, string d, string g, string s, string b, bool nmos, double w, double l) =>
-            mos.Add($"M{name} {d} {g} {s} {b} {(nmos ? N : P)} w={F(w)} l={F(l)}");
+        void M(string name, string d, string g, string s, string b, bool nmos, double w, double l)
+        {
+            if (tally is not null) tally[0]++;
+            else mos.Add($"M{name} {d} {g} {s} {b} {(nmos ? N : P)} w={F(w)} l={F(l)}");
+        }
 
         var comments = new List<string>();
         foreach (var dev in plan.Devices)
@@ -248,7 +270,7 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
             string d1 = $"d1_{Numbers.Format(i)}_{Numbers.Format(j)}", d2 = $"d2_{Numbers.Format(i)}_{Numbers.Format(j)}";
             var f = layer.Model.Affine(layer.ParametersOf(dev.Edge));
             if ((f.Amplitude > 0) != forward) (d1, d2) = (d2, d1);
-            mos.Add($"* device {name}: {dev.Kind}, {Names.Node(s)} -> {Names.Node(d)}" + (dev.Problem is null ? "" : " (" + Names.CommentText(dev.Problem) + ")"));
+            if (tally is null) mos.Add($"* device {name}: {dev.Kind}, {Names.Node(s)} -> {Names.Node(d)}" + (dev.Problem is null ? "" : " (" + Names.CommentText(dev.Problem) + ")"));
             double wc = input.CopyWidth, lc = input.CopyLength;
             var inputs = new List<(int Node, double Ratio, string Tag)>();
             if (s != 0 && dev.SourceRatio != 0) inputs.Add((s, dev.SourceRatio, "s"));

@@ -57,6 +57,12 @@ public sealed record FlowPlan
 
     /// <summary>`--voltage-scale auto`: the margin inside the technology's rails the voltage scale is chosen for; null = the design's voltage scale as given.</summary>
     public double? AutoVoltageMargin { get; init; }
+
+    /// <summary>
+    /// The timescale, measured: the highest of <see cref="Fidelities"/> verified again at each of these time units
+    /// (capacitance and voltage scale held), as `verify --time-units` does, and put in the report. Empty = none.
+    /// </summary>
+    public IReadOnlyList<double> TimeUnits { get; init; } = [];
 }
 
 /// <summary>What a run of the flow left behind: the report, every file written and how long each stage took.</summary>
@@ -173,6 +179,47 @@ public static class FlowRunner
             Done(stage);
         }
 
+        MeasuredTimescale? measured = null;
+        if (plan.TimeUnits.Count > 0 && plan.Verify && plan.Inputs.Count > 0)
+        {
+            var fidelity = fidelities.Max();
+            var points = new List<TimescalePoint>();
+            CircuitFidelity built = CircuitFidelity.Ideal;
+            var taus = plan.TimeUnits.Distinct().Order().ToList();
+            for (int i = 0; i < taus.Count; i++)
+            {
+                // each time unit is a circuit of its own: its reference (in its units), its cells sized for its currents, its deck's tolerances
+                var units = design.Units with { TimeUnit = taus[i] };
+                var (designAt, targetAt) = (design.With(units: units), target.With(units: target.Units with { TimeUnit = taus[i] }));
+                string stage = $"timescale {Format.Quantity(taus[i], "s")}";
+                progress?.Invoke(new(stage, 0, plan.Inputs.Count));
+                var referenceAt = ReferenceRun.Solve(targetAt, plan.Inputs, plan.VerifyOptions.Reference, TimesOf(designAt, plan.VerifyOptions, sized), plan.Solver, cancel);
+                var low = cells.Lower(designAt, fidelity, referenceAt).Lowered;
+                built = low.Built;
+                var verdictPath = Path.Combine(out_, $"timescale.t{i}.json");
+                var request = new VerifyRequest
+                {
+                    Design = targetAt,
+                    Circuit = low,
+                    Reference = referenceAt,
+                    Options = verifyOptions with { Spice = AccuracyRule.Apply(verifyOptions.Spice, referenceAt, verifyOptions.RuleFor(design.Task)) },
+                    Source = plan.Source,
+                    VerdictPath = verdictPath,
+                    Technology = cells.Technology,
+                };
+                var result = new VerifyStage(plan.Backend, new LocalCaseRunner(plan.Jobs)).Run(request,
+                    new Sync(p => progress?.Invoke(new(stage, p.Done, p.Total, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}" : null))), cancel);
+                files.Add(verdictPath);
+                points.Add(TimescaleSweep.Point(taus[i], verdictPath, result));
+                Done(stage);
+            }
+            var sweep = new TimescaleSweep(design.Name, design.Fingerprint(), built, design.Units.Capacitance, design.Units.VoltageScale, points);
+            var sweepPath = Path.Combine(out_, "timescale.json");
+            sweep.Save(sweepPath);
+            files.Add(sweepPath);
+            measured = new MeasuredTimescale(sweep, Path.GetFileName(sweepPath));
+        }
+
         progress?.Invoke(new("report", 0, 1, "estimates, digital comparison, plots"));
         var report = ReportStage.Build(new ReportPlan
         {
@@ -187,6 +234,7 @@ public static class FlowRunner
             DigitalTolerance = plan.DigitalTolerance,
             Solver = plan.Solver,
             Generated = plan.Generated,
+            Timescale = measured,
         }, cancel);
         files.AddRange(ReportStage.Write(report, out_));
         progress?.Invoke(new("report", 1, 1));

@@ -1,3 +1,4 @@
+using KirchhoffHw.Cells;
 using KirchhoffHw.Model;
 using KirchhoffHw.Reference;
 using KirchhoffHw.Report;
@@ -29,6 +30,15 @@ public sealed record ReportPlan
 
     /// <summary>How the design's voltage scale was chosen, when `--voltage-scale auto` chose it.</summary>
     public Model.VoltageScaleChoice? VoltageScale { get; init; }
+
+    /// <summary>The timescale measured by `verify --time-units`, already checked against <see cref="Design"/>; null when none.</summary>
+    public MeasuredTimescale? Timescale { get; init; }
+
+    /// <summary>
+    /// True when the report is of a transistor circuit: a verification (run or not) or the measured timescale is at
+    /// transistor fidelity. Its transistor count is then the deck's own.
+    /// </summary>
+    public bool OfTransistors => Verification.Any(v => v.Fidelity.Kind == Fidelity.Transistor) || Timescale?.Sweep.Fidelity.Kind == Fidelity.Transistor;
 }
 
 /// <summary>The report stage: the digital comparison's solve, the cells' figures (sized or counted), the report built and written.</summary>
@@ -44,8 +54,20 @@ public static class ReportStage
         var request = plan.SizeCells
             ? TechnologyInputs.Request(design, plan.Source, tech, plan.Cells.Library, plan.Cells.Map(plan.Reference), plan.Reference, digital, plan.Repro)
             : TechnologyInputs.Unsized(design, plan.Source, tech, plan.Reference, digital, plan.Repro);
-        return ReportBuilder.Build(request with { Verification = plan.Verification, Generated = plan.Generated, VoltageScale = plan.VoltageScale });
+        return ReportBuilder.Build(request with
+        {
+            Verification = plan.Verification, Generated = plan.Generated, VoltageScale = plan.VoltageScale, Timescale = plan.Timescale,
+            Deck = plan.SizeCells && plan.OfTransistors ? DeckTransistors(design, tech) : null,
+        });
     }
+
+    /// <summary>
+    /// The MOS transistors of the transistor deck the project writes for <paramref name="design"/>, counted by its own
+    /// writer; null where the deck is of the per-device cells (<see cref="TransistorNetlist"/>), whose count the cell
+    /// figures already give.
+    /// </summary>
+    public static DeckCount? DeckTransistors(Design design, Technology tech) =>
+        RegulatedNetlist.Builds(design) ? new RegulatedNetlist(tech).Count(design) : null;
 
     /// <summary>report.json, report.md, report.html and plots/ into <paramref name="directory"/>; returns the files written.</summary>
     public static IReadOnlyList<string> Write(ChipReport report, string directory) => ReportWriter.Write(report, directory);

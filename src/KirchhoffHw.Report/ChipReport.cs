@@ -31,6 +31,9 @@ public sealed record RangeCheck(string Of, double MaxNodeVolts, double AllowedSw
     public const string Reference = "reference";
 }
 
+/// <summary>A timescale sweep from `verify --time-units` as a report shows it: the sweep, checked against the report's design, and the file it came from.</summary>
+public sealed record MeasuredTimescale(TimescaleSweep Sweep, string File);
+
 /// <summary>A chip-level report: counts, estimates with their formulas, the timescale sweep, the digital comparison, verification and plots.</summary>
 public sealed record ChipReport(
     string Design,
@@ -63,6 +66,9 @@ public sealed record ChipReport(
 
     /// <summary>How accurate each cell must be, from the node where the most device current meets; null without devices.</summary>
     public FanInBudget? Budget { get; init; }
+
+    /// <summary>The timescale measured by `verify --time-units` (<see cref="MeasuredTimescale"/>); null when none was given.</summary>
+    public MeasuredTimescale? Timescale { get; init; }
 
     /// <summary>An estimate's value; only estimates the report has (without sized cells some are left out).</summary>
     public double this[EstimateKey key] => Estimates.First(e => e.Key == key).Value;

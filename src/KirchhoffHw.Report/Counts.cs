@@ -29,7 +29,23 @@ public sealed record DesignCounts(
     public long PrechargeSwitches => (long)Nodes * PrechargeSwitchesPerNode;
     public long PrechargeTransistors => PrechargeSwitches * TransistorsPerPrechargeSwitch;
     public long Switches => DeviceSwitches + PrechargeSwitches;
-    public long Transistors => DeviceTransistors + PrechargeTransistors;
+
+    /// <summary>
+    /// The transistor deck's own count when the report is of a transistor circuit whose deck was counted (<see cref="Deck"/>);
+    /// otherwise the cell figures' (<see cref="EstimatedTransistors"/>).
+    /// </summary>
+    public long Transistors => Deck?.Transistors ?? EstimatedTransistors;
+
+    /// <summary>Device cells of the cell figures (<see cref="CellOrigin"/>) plus precharge switches: what the area and power estimates are made of.</summary>
+    public long EstimatedTransistors => DeviceTransistors + PrechargeTransistors;
+
+    /// <summary>The MOS transistors of the transistor deck the project writes for this design, counted from the deck's writer; null when not counted.</summary>
+    public Cells.DeckCount? Deck { get; init; }
+
+    /// <summary>Which cells <see cref="Transistors"/> counts.</summary>
+    public string TransistorOrigin => Deck is { } d
+        ? $"the transistor deck as written: {d.Family}"
+        : $"cell figures ({CellOrigin}) plus precharge switches";
     /// <summary>Devices outside the bias range; null when the cells are not sized.</summary>
     public long? OutOfRange => Sized ? Layers.Sum(l => l.Costs.OutOfRange ?? 0) : null;
 

@@ -148,6 +148,75 @@ public static class Plots
         return Render(plt, $"samples_{fidelity}", $"Generated samples ({report.Fidelity})", "Each case's output pair: grey discs from the reference, blue crosses from the circuit.");
     }
 
+    /// <summary>
+    /// The timescale, measured: each time unit's largest output error and mean per-sample error (log-log) against the
+    /// tolerance, with the decades the estimated sweep can build every device at and the fastest passing time unit.
+    /// Null when no time unit has an error to draw.
+    /// </summary>
+    public static PlotImage? MeasuredTimescale(TimescaleSweep measured, IReadOnlyList<SweepPoint> estimated, double currentTimeUnit)
+    {
+        static double L(double v) => Math.Log10(v);
+        var max = measured.Points.Where(p => p.MaxOutputError > 0).ToList();
+        var mean = measured.Points.Where(p => p.MeanSampleError > 0).ToList();
+        if (max.Count == 0 && mean.Count == 0) return null;
+        var plt = New($"Timescale, measured ({measured.Fidelity}): error against time unit", "time unit (s)", "error (model units)");
+        if (max.Count > 0)
+        {
+            var m = plt.Add.Scatter(max.Select(p => L(p.TimeUnit)).ToArray(), max.Select(p => L(p.MaxOutputError!.Value)).ToArray());
+            m.LegendText = "largest output error"; m.LineWidth = 2; m.MarkerSize = 7;
+        }
+        if (mean.Count > 0)
+        {
+            var m = plt.Add.Scatter(mean.Select(p => L(p.TimeUnit)).ToArray(), mean.Select(p => L(p.MeanSampleError!.Value)).ToArray());
+            m.LegendText = "mean per-sample error"; m.LineWidth = 2; m.MarkerSize = 7;
+        }
+        var tolerances = measured.Points.Where(p => p.Tolerance > 0).ToList();
+        if (tolerances.Select(p => p.Tolerance).Distinct().Count() == 1)
+        {
+            var t = plt.Add.HorizontalLine(L(tolerances[0].Tolerance!.Value));
+            t.Color = Colors.Red; t.LinePattern = LinePattern.Dashed; t.LegendText = $"tolerance {Format.Number(tolerances[0].Tolerance!.Value)}";
+        }
+        else if (tolerances.Count > 0)
+        {
+            var t = plt.Add.Scatter(tolerances.Select(p => L(p.TimeUnit)).ToArray(), tolerances.Select(p => L(p.Tolerance!.Value)).ToArray());
+            t.Color = Colors.Red; t.LinePattern = LinePattern.Dashed; t.MarkerSize = 0; t.LegendText = "tolerance";
+        }
+        var fails = max.Where(p => p.Pass == false).ToList();
+        if (fails.Count > 0)
+        {
+            var f = plt.Add.ScatterPoints(fails.Select(p => L(p.TimeUnit)).ToArray(), fails.Select(p => L(p.MaxOutputError!.Value)).ToArray());
+            f.MarkerShape = MarkerShape.Cross; f.MarkerSize = 14; f.Color = Colors.Red; f.LegendText = "verdict failed";
+        }
+        // drawn first, so that the lines of what was measured stay on top where they coincide with it
+        var now = plt.Add.VerticalLine(L(currentTimeUnit));
+        now.Color = Colors.Gray.WithAlpha(0.5); now.LegendText = "this report's time unit";
+        // the estimate's buildable decades, over the measured range and a decade either side
+        double lo = L(measured.Points.Min(p => p.TimeUnit)) - 1, hi = L(measured.Points.Max(p => p.TimeUnit)) + 1;
+        bool first = true;
+        foreach (var p in estimated.Where(p => p.Feasible && L(p.TimeUnit) >= lo - 1e-9 && L(p.TimeUnit) <= hi + 1e-9))
+        {
+            var v = plt.Add.VerticalLine(L(p.TimeUnit));
+            v.Color = Colors.Green.WithAlpha(0.6); v.LinePattern = LinePattern.Dotted; v.LineWidth = 2;
+            if (first) v.LegendText = "every device buildable (estimated sweep)";
+            first = false;
+        }
+        if (measured.FastestPassing is { } fastest)
+        {
+            var v = plt.Add.VerticalLine(L(fastest));
+            v.Color = Colors.Blue; v.LinePattern = LinePattern.Dashed; v.LineWidth = 2; v.LegendText = $"fastest passing {Format.Quantity(fastest, "s")}";
+        }
+        LogAxis(plt.Axes.Bottom);
+        LogAxis(plt.Axes.Left);
+        // errors fall as the time unit grows, so the lower left is where the curves are not
+        plt.ShowLegend(Alignment.LowerLeft);
+        string buildable = estimated.Count == 0 ? " No estimated sweep (no sized cells): which decades can be built is not shown."
+            : first ? " No decade in this range can build every device by the estimated sweep." : "";
+        return Render(plt, "timescale_measured", "Timescale, measured",
+            $"Each time unit verified at {measured.Fidelity} fidelity (capacitance and voltage scale held): the largest output error and the mean per-sample " +
+            "error over its cases (log-log), against the verdict's output tolerance (red, dashed); red crosses: verdicts that failed. Green dotted lines: the " +
+            "decades at which the estimated timescale sweep builds every device; blue: the fastest time unit whose verdict passed." + buildable);
+    }
+
     /// <summary>Device current against the time unit, with the technology's bias range; and power and energy.</summary>
     public static IEnumerable<PlotImage> Sweep(IReadOnlyList<SweepPoint> sweep, EstimateInputs x, double currentTimeUnit)
     {

@@ -39,6 +39,12 @@ public sealed record ReportRequest
     public string CellNote { get; init; } = "";
     public IReadOnlyList<PlotImage> CellPlots { get; init; } = [];
 
+    /// <summary>The transistor deck's own count (a report of a transistor circuit); null = the cell figures' count.</summary>
+    public Cells.DeckCount? Deck { get; init; }
+
+    /// <summary>The timescale measured by `verify --time-units`, checked against the design; null when none was given.</summary>
+    public MeasuredTimescale? Timescale { get; init; }
+
     /// <summary>The only part of a report allowed to differ between two runs of the same command.</summary>
     public DateTimeOffset Generated { get; init; } = DateTimeOffset.UtcNow;
 }
@@ -53,7 +59,7 @@ public static class ReportBuilder
             throw new KirchhoffHwException(problems.Select(p => new Diagnostic(new SourceLocation(q.Inputs.TechSource.Length > 0 ? q.Inputs.TechSource : "<estimate inputs>"), p)).ToList());
         var op = OperatingPoint.Of(q.Reference);
         var cells = q.Cells?.Invoke(op.PeakModelCurrent) ?? new UniformCells(q.Inputs, op.PeakModelCurrent);
-        var counts = DesignCounts.Of(design, cells, q.Inputs);
+        var counts = DesignCounts.Of(design, cells, q.Inputs) with { Deck = q.Deck };
         var estimates = ChipEstimator.Compute(counts, design.Units, q.Inputs);
         var sweep = ChipEstimator.Sweep(design, cells, q.Inputs);
         var digital = DigitalComparison.Compute(design, q.Digital, q.Inputs.Digital);
@@ -77,6 +83,7 @@ public static class ReportBuilder
             if (Plots.Samples(run.Result!, run.Fidelity.Key) is { } s) plots.Add(s);
         }
         if (sweep.Count > 0) plots.AddRange(Plots.Sweep(sweep, q.Inputs, design.Units.TimeUnit));
+        if (q.Timescale is { } measured && Plots.MeasuredTimescale(measured.Sweep, sweep, design.Units.TimeUnit) is { } mt) plots.Add(mt);
         plots.AddRange(q.CellPlots);
         if (design.Calibration is { } note && Plots.CalibrationLoss(note) is { } loss) plots.Add(loss);
 
@@ -98,6 +105,8 @@ public static class ReportBuilder
         if (byKey.TryGetValue(EstimateKey.EnergyPerInference, out var energy))
             headlines.Add(new("digital_energy_ratio", "GPU energy / chip energy", digital.EnergyPerInference / energy.Value, ""));
         headlines.Add(new("node_swing_v", "Largest node swing (reference)", ranges[0].MaxNodeVolts, "V"));
+        if (q.Timescale?.Sweep.FastestPassing is { } fastest)
+            headlines.Add(new("fastest_passing_time_unit_s", $"Fastest passing time unit (measured, {q.Timescale.Sweep.Fidelity.Key})", fastest, "s"));
         foreach (var run in q.Verification.Where(v => v.Result is not null))
             headlines.Add(new($"passed_{run.Fidelity.Key}", $"Cases passed ({run.Fidelity.Key})", run.Result!.Cases.Count(c => c.Pass), $"of {run.Result.Cases.Count}"));
 
@@ -106,6 +115,7 @@ public static class ReportBuilder
             estimates, counts.OutOfRange is { } outside ? outside == 0 : null, sweep, digital, q.Verification, ranges, q.CellFits, q.CellNote, plots, q.Repro, headlines, chip, q.VoltageScale)
         {
             Calibration = design.Calibration,
+            Timescale = q.Timescale,
             Budget = FanInBudget.Of(design, op, q.Verification.FirstOrDefault(v => v.Result is not null)?.Result!.Tolerance ?? VerifyOptions.Default.ToleranceFor(design.Task)),
         };
     }

@@ -54,6 +54,18 @@ public static class ReportJson
         w.WriteNumber("transistors_per_precharge_switch", c.TransistorsPerPrechargeSwitch);
         w.WriteNumber("switches", c.Switches);
         w.WriteNumber("transistors", c.Transistors);
+        w.WriteString("transistor_origin", c.TransistorOrigin);
+        w.WriteNumber("estimated_transistors", c.EstimatedTransistors);
+        if (c.Deck is { } deck)
+        {
+            w.WriteStartObject("deck");
+            w.WriteString("family", deck.Family);
+            w.WriteNumber("transistors", deck.Transistors);
+            w.WriteNumber("device_transistors", deck.DeviceTransistors);
+            w.WriteNumber("shared_transistors", deck.SharedTransistors);
+            w.WriteEndObject();
+        }
+        else w.WriteNull("deck");
         NumOrNull(w, "out_of_range", c.OutOfRange);
         w.WriteString("cell_origin", c.CellOrigin);
         w.WriteStartArray("layers");
@@ -134,6 +146,7 @@ public static class ReportJson
         }
         w.WriteEndArray();
         w.WriteString("sweep_note", ChipEstimator.SweepVerdict(r.Sweep));
+        WriteMeasured(w, r);
 
         var d = r.Digital;
         w.WriteStartObject("digital");
@@ -244,6 +257,39 @@ public static class ReportJson
         }
         w.WriteEndArray();
         w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void WriteMeasured(Utf8JsonWriter w, ChipReport r)
+    {
+        if (r.Timescale is not { } m)
+        {
+            w.WriteNull("measured_timescale");
+            return;
+        }
+        var t = m.Sweep;
+        w.WriteStartObject("measured_timescale");
+        w.WriteString("file", m.File);
+        w.WriteString("fidelity", t.Fidelity.ToString());
+        w.WriteString("design_fingerprint", t.DesignFingerprint);
+        w.WriteNumber("capacitance_f", t.Capacitance);
+        w.WriteNumber("voltage_scale_v", t.VoltageScale);
+        Num(w, "fastest_passing_time_unit_s", t.FastestPassing);
+        w.WriteStartArray("time_units");
+        foreach (var p in t.Points)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("time_unit_s", p.TimeUnit);
+            w.WriteString("verdict", p.Verdict);
+            Num(w, "max_output_error", p.MaxOutputError); Num(w, "rms_output_error", p.RmsOutputError); Num(w, "mean_sample_error", p.MeanSampleError);
+            Num(w, "tolerance", p.Tolerance);
+            if (p.Simulated is { } sim) w.WriteNumber("simulated", sim); else w.WriteNull("simulated");
+            if (p.Cases is { } cases) w.WriteNumber("cases", cases); else w.WriteNull("cases");
+            if (p.Pass is { } pass) w.WriteBoolean("pass", pass); else w.WriteNull("pass");
+            if (ReportView.Buildable(r.Sweep, p.TimeUnit) is { } b) w.WriteBoolean("buildable_estimate", b); else w.WriteNull("buildable_estimate");
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
         w.WriteEndObject();
     }
 

@@ -15,6 +15,7 @@ public sealed record SweepView(string TimeUnit, string Current, string Asked, st
 public sealed record DigitalLayerView(string Index, string Model, string Devices, string OpsPerDevice, string Evaluations, string OpsPerEvaluation);
 public sealed record CaseView(string Index, string Status, string Verdict, bool Passed, string Initial, string Boundary, string Sample, string Output, string Node, string Current, string Settle, string Failures);
 public sealed record RunView(string Fidelity, string Status, string StatusClass, string Reason, IReadOnlyList<Row> Summary, IReadOnlyList<CaseView> Cases, IReadOnlyList<string> Failures, bool Ran);
+public sealed record TimescaleView(string TimeUnit, string MaxOutputError, string RmsOutputError, string MeanSampleError, string Tolerance, string Cases, string Verdict, bool Passed, string Buildable, string File, bool IsFastest);
 public sealed record PlotView(string Key, string Title, string Caption, string File, string DataUri, int Width, int Height);
 
 public sealed record ReportView(
@@ -44,6 +45,38 @@ public sealed record ReportView(
     IReadOnlyList<string> InputVectors)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>The timescale measured by `verify --time-units`, one row per time unit; empty when none was given.</summary>
+    public IReadOnlyList<TimescaleView> Timescale { get; init; } = [];
+
+    /// <summary>What the measured timescale shows, in a sentence; empty when none was given.</summary>
+    public string TimescaleNote { get; init; } = "";
+
+    /// <summary>Whether the estimated sweep builds every device at <paramref name="timeUnit"/>; null when the sweep has no such decade.</summary>
+    public static bool? Buildable(IReadOnlyList<SweepPoint> sweep, double timeUnit) =>
+        sweep.FirstOrDefault(p => Math.Abs(Math.Log10(p.TimeUnit) - Math.Log10(timeUnit)) < 1e-9)?.Feasible;
+
+    public static IReadOnlyList<TimescaleView> TimescaleRows(ChipReport r)
+    {
+        if (r.Timescale is not { } m) return [];
+        string F(double? d) => d is { } x ? Format.Number(x) : "-";
+        double? fastest = m.Sweep.FastestPassing;
+        return m.Sweep.Points.Select(p => new TimescaleView(Format.Quantity(p.TimeUnit, "s"), F(p.MaxOutputError), F(p.RmsOutputError), F(p.MeanSampleError), F(p.Tolerance),
+            p.Cases is { } c ? $"{p.Simulated ?? 0} of {c} simulated" : "-",
+            p.Pass switch { true => "pass", false => "FAIL", null => "not co-simulated" }, p.Pass == true,
+            Buildable(r.Sweep, p.TimeUnit) switch { true => "yes", false => "no", null => "-" }, p.Verdict, p.TimeUnit == fastest)).ToList();
+    }
+
+    public static string TimescaleText(ChipReport r)
+    {
+        if (r.Timescale is not { } m) return "";
+        var t = m.Sweep;
+        string fastest = t.FastestPassing is { } f ? $"The fastest time unit whose verdict passes is {Format.Quantity(f, "s")}."
+            : "No time unit's verdict passes.";
+        return $"Measured by `verify --time-units` ({m.File}): the design verified at {t.Fidelity} fidelity at {t.Points.Count} time units, " +
+            $"C = {Format.Quantity(t.Capacitance, "F")} and V_s = {Format.Quantity(t.VoltageScale, "V")} held (the report's own). {fastest} " +
+            "\"buildable\" is the estimated sweep's verdict at that decade (every device's cell within the sizing's limits; - where the sweep has no such decade or no cells were sized).";
+    }
 
     /// <summary>A calibrated design's calibration: what it was calibrated for and against, and the held-out error before and after.</summary>
     public IReadOnlyList<Row> Calibration { get; init; } = [];
@@ -75,7 +108,8 @@ public sealed record ReportView(
         var rows = new List<Row>
         {
             new("transistors", r.Counts.Sized ? r.Counts.Transistors.ToString("N0", Inv) : "-",
-                $"{r.Counts.Devices.ToString("N0", Inv)} device cells and {r.Counts.Nodes.ToString("N0", Inv)} nodes' precharge switches"),
+                r.Counts.Deck is not null ? r.Counts.TransistorOrigin
+                    : $"{r.Counts.Devices.ToString("N0", Inv)} device cells and {r.Counts.Nodes.ToString("N0", Inv)} nodes' precharge switches"),
             new("largest fan-in", $"{b.MaxFanIn.ToString("N0", Inv)} devices on one node in one layer"),
             new("worst node", $"node {b.Node} in layer {b.Layer}: {b.FanIn.ToString("N0", Inv)} devices, peak currents summing to {Format.Number(b.PeakCurrentSum)} over a slice of {Format.Number(b.Duration)}",
                 "model units; the node's capacitor integrates every device's error over the slice"),
@@ -111,7 +145,12 @@ public sealed record ReportView(
                 new("phase switches", Format.Count(counts.DeviceSwitches), "inside the cells (counted in their transistors): sum of N_m x S_m"),
                 new("precharge switches", Format.Count(counts.PrechargeSwitches), $"{counts.PrechargeSwitchesPerNode} per node, {counts.TransistorsPerPrechargeSwitch} transistors each"),
                 new("switches", Format.Count(counts.Switches)),
-                new("transistors", Format.Count(counts.Transistors), "device cells + precharge switches"),
+                new("transistors", Format.Count(counts.Transistors), counts.Deck is { } deck
+                    ? $"counted in the transistor deck as written ({deck.Family}): {Format.Count(deck.DeviceTransistors)} in the devices' cells, " +
+                      $"{Format.Count(deck.SharedTransistors)} in drivers, output stages, bias generators and precharge switches"
+                    : "device cells + precharge switches"),
+                ..(counts.Deck is null ? Array.Empty<Row>() : [new Row("transistors, cell figures", Format.Count(counts.EstimatedTransistors),
+                    "the per-device cells of the cell figures (above and per layer) plus precharge switches: what the cell area, supply current and power estimates are sized from")]),
                 new("cell figures", counts.CellOrigin),
             ],
             counts.Layers.Select(l => new LayerView(l.Index.ToString(Inv), l.Model, Format.Count(l.Devices),
@@ -183,6 +222,8 @@ public sealed record ReportView(
             r.Repro.Inputs.Select(v => "[" + string.Join(", ", v.Select(Format.Raw)) + "]").ToList())
         {
             Calibration = CalibrationRows(r.Calibration),
+            Timescale = TimescaleRows(r),
+            TimescaleNote = TimescaleText(r),
             Budget = BudgetRows(r),
         };
     }

@@ -29,6 +29,12 @@ internal static class FlowCommand
         var scheduler = new SchedulerOptions();
         var calibrate = new Option<bool>("--calibrate") { Description = "Calibrate the trained network to --tech's cells first (as `calibrate` does, 128 training draws from --seed, the flow's inputs held out); generate, verify and report the calibrated design against the trained network." };
         var calibrateIterations = new Option<int>("--calibrate-iterations") { Description = "Most optimizer iterations of --calibrate.", DefaultValueFactory = _ => Calibration.LbfgsOptions.Default.MaxIterations };
+        var timeUnits = new Option<string?>("--time-units")
+        {
+            Description = "Timescale, measured: verify the highest --fidelity again at each of these comma-separated time units (e.g. 10n,100n,1u; " +
+                "capacitance and voltage scale kept), verdicts timescale.t<i>.json and the sweep timescale.json beside the report, which plots the error " +
+                "at each time unit beside the estimated sweep and names the fastest passing one.",
+        }.ParsedBy(text => VerifyCommand.TimeUnits(text!));
         var command = new Command("flow", "The whole pipeline in one run: import, generate (ngspice deck per fidelity and Verilog-AMS), verify\n" +
             "each fidelity by co-simulation, and write the chip report (report.html, report.md, report.json).\n" +
             $"Without --inputs or --random, {DefaultCases} random inputs are drawn with --seed. Exit code 0 = pass, 1 = a verification failed\n" +
@@ -37,7 +43,7 @@ internal static class FlowCommand
         units.AddTo(command);
         deck.AddTo(command);
         tolerance.AddTo(command);
-        foreach (var o in new Option[] { tech, output, fidelity.Option, noVerify, jobs, calibrate, calibrateIterations }) command.Options.Add(o);
+        foreach (var o in new Option[] { tech, output, fidelity.Option, noVerify, jobs, calibrate, calibrateIterations, timeUnits }) command.Options.Add(o);
         scheduler.AddTo(command);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
@@ -45,6 +51,12 @@ internal static class FlowCommand
         int Execute(ParseResult r, CancellationToken cancel)
         {
             var slurm = scheduler.Settings(r);
+            var taus = r.GetValue(timeUnits) is { } list ? VerifyCommand.TimeUnits(list) : [];
+            // the Slurm tasks rebuild the design from the command line, which does not carry a sweep's time unit
+            if (slurm is not null && taus.Count > 0)
+                throw new KirchhoffHwException("<options>", "--time-units runs each time unit here: it cannot be combined with --scheduler slurm");
+            if (r.GetValue(noVerify) && taus.Count > 0)
+                throw new KirchhoffHwException("<options>", "--time-units measures the timescale by simulating: it cannot be combined with --no-verify");
             // A missing ngspice is the machine's state: said once, with the install hint, before any work (a Slurm
             // job's tasks find it on their nodes, and say so there).
             if (!r.GetValue(noVerify) && slurm is null) SimulatorCheck.Require(CoSimBackend.NgspiceShared.Simulators);
@@ -80,6 +92,7 @@ internal static class FlowCommand
                 Backend = CoSimBackend.NgspiceShared,
                 Jobs = r.GetValue(jobs),
                 DigitalTolerance = imported.Tolerance ?? 1e-3,
+                TimeUnits = taus,
             };
             var stages = new StageProgress(console);
             var result = stages.Run(p => FlowRunner.Run(slurm is null ? plan : plan with

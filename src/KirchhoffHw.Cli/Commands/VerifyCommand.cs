@@ -65,50 +65,28 @@ internal static class VerifyCommand
             var sweepPath = r.GetValue(output)!;
             var stem = Path.ChangeExtension(sweepPath, null);
             var rows = new List<(double Tau, string Path, VerifyReport? Report)>();
+            (Design Design, CircuitFidelity Built)? made = null;
             for (int i = 0; i < taus.Count; i++)
             {
                 var p = $"{stem}.t{i}.json";
                 console.Out.WriteLine($"timescale   time unit {Numbers.Format(taus[i])} s -> {p}");
-                rows.Add((taus[i], p, ExecuteAt(r, taus[i], p, cancel).Report));
+                var run = ExecuteAt(r, taus[i], p, cancel);
+                made ??= (run.Design, run.Built);
+                rows.Add((taus[i], p, run.Report));
             }
-            double? fastest = rows.FirstOrDefault(x => x.Report?.Pass == true).Report is null ? null : rows.First(x => x.Report?.Pass == true).Tau;
-            AtomicFile.Write(sweepPath, stream =>
-            {
-                using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-                w.WriteStartObject();
-                w.WriteStartArray("time_units");
-                foreach (var (tau, p, rep) in rows)
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("time_unit_s", tau);
-                    w.WriteString("verdict", Path.GetFileName(p));
-                    if (rep is not null)
-                    {
-                        W(w, "max_output_error", rep.Summary.MaxOutputError);
-                        W(w, "rms_output_error", rep.Summary.RmsOutputError);
-                        W(w, "mean_sample_error", rep.Summary.MeanSampleError);
-                        w.WriteNumber("tolerance", rep.Tolerance);
-                        w.WriteNumber("simulated", rep.Summary.Simulated); w.WriteNumber("cases", rep.Summary.Cases);
-                        w.WriteBoolean("pass", rep.Pass);
-                    }
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                if (fastest is { } f) w.WriteNumber("fastest_passing_time_unit_s", f); else w.WriteNull("fastest_passing_time_unit_s");
-                w.WriteEndObject();
-            });
+            // every time unit was run at the same capacitance and voltage scale (auto lands on the same one: it follows the states, not tau)
+            var (design, built) = made!.Value;
+            var sweep = new TimescaleSweep(design.Name, design.Fingerprint(), built, design.Units.Capacitance, design.Units.VoltageScale,
+                rows.Select(x => TimescaleSweep.Point(x.Tau, x.Path, x.Report)).ToList());
+            sweep.Save(sweepPath);
+            double? fastest = sweep.FastestPassing;
             foreach (var (tau, _, rep) in rows)
                 console.Out.WriteLine($"timescale   {Numbers.Format(tau)} s: output max {rep?.Summary.MaxOutputError:G4}, rms {rep?.Summary.RmsOutputError:G4}: {(rep?.Pass == true ? "pass" : "FAIL")}");
             console.Out.WriteLine($"timescale   fastest passing time unit: {(fastest is { } ff ? Numbers.Format(ff) + " s" : "none")}  ({sweepPath})");
             return fastest is null ? App.ExitFailed : App.ExitOk;
-
-            static void W(Utf8JsonWriter w, string name, double? x)
-            {
-                if (x is { } v && double.IsFinite(v)) w.WriteNumber(name, v); else w.WriteNull(name);
-            }
         }
 
-        (int Exit, VerifyReport? Report) ExecuteAt(ParseResult r, double? tau, string path, CancellationToken cancel)
+        (int Exit, VerifyReport? Report, Design Design, CircuitFidelity Built) ExecuteAt(ParseResult r, double? tau, string path, CancellationToken cancel)
         {
             var simulator = backend.Get(r);
             var fidelity = cells.Fidelity.Get(r);
@@ -177,7 +155,7 @@ internal static class VerifyCommand
             {
                 var verdict = VerifyStage.RunSoftware(request, ReferenceEquals(target, design) ? origin : $"{origin} ({source})", cancel: cancel);
                 Software(console, design, lowered.Built, verdict, path);
-                return (verdict.Pass ? App.ExitOk : App.ExitFailed, null);
+                return (verdict.Pass ? App.ExitOk : App.ExitFailed, null, design, lowered.Built);
             }
             var reporter = new ProgressReporter(console, "verify", vectors.Length);
             var report = reporter.Run(progress =>
@@ -189,7 +167,7 @@ internal static class VerifyCommand
                     new FlowRunner.Sync(p => progress(p.Done, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}" : null)), cancel);
             });
             Summary(console, report, origin, path);
-            return (report.Pass ? App.ExitOk : App.ExitFailed, report);
+            return (report.Pass ? App.ExitOk : App.ExitFailed, report, design, lowered.Built);
         }
     }
 
@@ -237,10 +215,11 @@ internal static class VerifyCommand
     }
 
     /// <summary>--time-units: positive times in SPICE notation, ascending, each once.</summary>
-    private static List<double> TimeUnits(string list)
+    public static List<double> TimeUnits(string list)
     {
         var taus = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Select(t => Numbers.ParseEngineering(t) is { } x && x > 0 && double.IsFinite(x) ? x
+            // as typed: 100n is 1e-7, not the double 100 x 1e-9 rounds to, so sweeps and their printout show the time units listed
+            .Select(t => Numbers.ParseEngineering(t) is { } x && x > 0 && double.IsFinite(x) ? double.Parse(x.ToString("G15", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)
                 : throw new KirchhoffHwException("<options>", $"--time-units: '{Names.CommentText(t)}' is not a positive time (SPICE notation: 1n, 100n)"))
             .Distinct().Order().ToList();
         return taus.Count > 0 ? taus : throw new KirchhoffHwException("<options>", "--time-units lists no time unit");
