@@ -200,6 +200,7 @@ public sealed class PhysicalMapping
         w.WriteNumber("copy_width_m", input.CopyWidth); w.WriteNumber("copy_length_m", input.CopyLength);
         w.WriteNumber("driver_kappa_per_v", RegulatedFamily.Characterized.Kappa);
         w.WriteNumber("line_current_a", RegulatedFamily.Characterized.LineCurrent);
+        w.WriteNumber("capacitance_boost", RegulatedNetlist.CapacitanceBoost(_design));
         w.WriteStartArray("devices");
         foreach (var d in new RegulatedNetlist(_library.Tech).Map(_design))
         {

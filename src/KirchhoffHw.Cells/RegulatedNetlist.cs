@@ -65,7 +65,8 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
     public static bool Builds(Design design) =>
         design.Layers.All(l => l.Model.HasAffineForm && l.Model.Family is DeviceFamily.Tanh or DeviceFamily.Relu or DeviceFamily.LeakyRelu);
 
-    private sealed record Plan(List<RegulatedDevice> Devices, Dictionary<(int, int), double[]> PairLoad, double[] Copies);
+    /// <param name="Boost">Factor on every current and node capacitance (<see cref="CapacitanceBoost"/>).</param>
+    private sealed record Plan(List<RegulatedDevice> Devices, Dictionary<(int, int), double[]> PairLoad, double[] Copies, double Boost);
 
     private static UnitCell Unit => RegulatedFamily.Deck;
     private static UnitFigures Fig => RegulatedFamily.Characterized;
@@ -74,10 +75,66 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
     /// <summary>The devices as built: ratios, biases and problems (the per-device mapping export).</summary>
     public IReadOnlyList<RegulatedDevice> Map(Design design) => Build(design).Devices;
 
+    /// <summary>
+    /// Share of every node's capacitance that stays an explicit capacitor when the cells' own capacitance is large:
+    /// the drivers' input capacitance is an estimate at one operating point (within 5 % of a node's measured
+    /// charge over +-0.4 V) and varies with the node voltage; this much linear capacitor bounds what that costs.
+    /// </summary>
+    public const double ExplicitShare = 0.1;
+
+    /// <summary>
+    /// The factor by which the deck multiplies every device current and every node's capacitance (1 when the cells fit).
+    /// A node's drivers and output pins have their own capacitance (the driver's input pairs grow with the node's
+    /// fan-out); when it exceeds what the design's node capacitance leaves room for, the node would charge more slowly
+    /// than the design's time unit (a node of twice the capacitance moves half as far). Scaling every current and every
+    /// node capacitance by the same factor keeps each node's dv/dt = I / C, so the deck computes the design at its time
+    /// unit and voltage scale at this factor's power; the drivers' capacitance does not grow with the currents.
+    /// </summary>
+    public static double CapacitanceBoost(Design design) => Build(design).Boost;
+
     private static Plan Build(Design design)
     {
+        // the drivers' capacitance is fixed by the weights, the output pins' grows with the currents: per node the boost
+        // m must satisfy (1 - share) m C >= D + m p (p = pin capacitance per unit of boost). Iterated because clamped
+        // biases and the stages' smallest scale make p depend on m; when the pins alone take a node's share, no boost
+        // helps and the deck keeps the design's currents (the node is then listed in Overloaded)
+        double room = (1 - ExplicitShare) * design.Units.Capacitance, boost = 1;
+        var plan = Build(design, boost);
+        for (int i = 0; i < 20; i++)
+        {
+            var (drivers, pins) = CellCapacitance(design, plan);
+            double want = 1;
+            for (int n = 1; n <= design.NodeCount; n++)
+            {
+                double perBoost = pins[n] / boost;
+                if (perBoost >= room) return Build(design, 1);
+                want = Math.Max(want, drivers[n] / (room - perBoost));
+            }
+            if (Math.Abs(want - boost) <= 1e-9 * want) break;
+            boost = want;
+            plan = Build(design, boost);
+        }
+        return plan;
+    }
+
+    /// <summary>Each node's own capacitance in the cells (F, index = node): its driver's input, and its output stages' pins.</summary>
+    private static (double[] Drivers, double[] Pins) CellCapacitance(Design design, Plan plan)
+    {
+        var pins = new double[design.NodeCount + 1];
+        foreach (var ((i, j), loads) in plan.PairLoad)
+        {
+            double k = StageScale(loads);
+            pins[i] += Fig.PinCapacitance * k;
+            pins[j] += Fig.PinCapacitance * k;
+        }
+        var drivers = Enumerable.Range(0, design.NodeCount + 1).Select(n => Fig.DriverCapacitance * DriverScale(plan, n)).ToArray();
+        return (drivers, pins);
+    }
+
+    private static Plan Build(Design design, double boost)
+    {
         var u = design.Units;
-        double vscale = u.VoltageScale, iscale = u.CurrentScale;
+        double vscale = u.VoltageScale, iscale = u.CurrentScale * boost;
         double beta = In.StandingCurrent / Fig.LineCurrent, gamma = Fig.Kappa * Fig.S / Fig.LineCurrent;
         var devices = new List<RegulatedDevice>();
         var pairLoad = new Dictionary<(int, int), double[]>();
@@ -131,34 +188,33 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
                 copies[d] += Math.Abs(rb) * sides;
             }
         }
-        return new Plan(devices, pairLoad, copies);
+        return new Plan(devices, pairLoad, copies, boost);
     }
 
     /// <summary>Output-stage width scale of a node pair: its largest per-layer load in unit biases (at least 0.1).</summary>
     private static double StageScale(double[] loads) => Math.Max(loads.Max() / Unit.Bias, 0.1);
 
+    /// <summary>
+    /// Each node's capacitor: the design's capacitance times the boost, less the cells' own. Only when the output pins
+    /// alone outgrow the node (no boost converges) is a node left with 1 % of it, and listed in <see cref="Overloaded"/>.
+    /// </summary>
     public IReadOnlyList<double>? NodeCapacitors(Design design)
     {
         var plan = Build(design);
-        var par = new double[design.NodeCount + 1];
-        foreach (var ((i, j), loads) in plan.PairLoad)
-        {
-            double k = StageScale(loads);
-            par[i] += Fig.PinCapacitance * k;
-            par[j] += Fig.PinCapacitance * k;
-        }
+        var (drivers, pins) = CellCapacitance(design, plan);
+        double c = design.Units.Capacitance * plan.Boost;
         var caps = new double[design.NodeCount];
         var over = new List<int>();
         for (int n = 1; n <= design.NodeCount; n++)
         {
-            caps[n - 1] = design.Units.Capacitance - par[n] - Fig.DriverCapacitance * DriverScale(plan, n);
-            if (caps[n - 1] < 0.01 * design.Units.Capacitance) { over.Add(n); caps[n - 1] = 0.01 * design.Units.Capacitance; }
+            caps[n - 1] = c - drivers[n] - pins[n];
+            if (caps[n - 1] < 0.01 * c) { over.Add(n); caps[n - 1] = 0.01 * c; }
         }
         Overloaded = over;
         return caps;
     }
 
-    /// <summary>Nodes whose cells' own capacitance exceeds the design's node capacitance (set by <see cref="NodeCapacitors"/>).</summary>
+    /// <summary>Nodes whose cells' own capacitance exceeds the boosted node capacitance (set by <see cref="NodeCapacitors"/>).</summary>
     public IReadOnlyList<int> Overloaded { get; private set; } = [];
 
     /// <summary>A driver's width scale: one unit drives copies summing to 20 unit ratios; node 0's drives every cancellation copy.</summary>

@@ -167,6 +167,34 @@ public partial class RegulatedDeckTests
     }
 
     [Test]
+    public void When_DriversOutweighTheNodeCapacitance_Expect_NodesPastTenthOfAVoltMoveAtTheLawsRate()
+    {
+        // 10 saturated devices per node at 1 pF / 100 ns, 20 mV per unit: each moves its node by 10 units (0.2 V) per
+        // time unit. Their steep weights (150 per volt) make each node's driver about 1.6 pF of input capacitance, so a
+        // deck that left the nodes at the cells' own capacitance would move them at ~0.6 of the law's rate
+        var design = Designs.Drift(new Units(1e-12, 100e-9, 0.02), 10);
+        double boost = RegulatedNetlist.CapacitanceBoost(design);
+        double[] input = [4, -4];
+        var report = Verify(design, [input]);
+        var c = report.Cases[0];
+        Assert.That(c.Circuit, Is.Not.Null, c.Message);
+        var end = c.Circuit!.Boundaries[^1].State;
+        var reference = ReferenceEnd(design, input);
+        for (int k = 0; k < 2; k++)
+        {
+            double moved = end[k] - input[k], want = reference[k] - input[k];
+            TestContext.Out.WriteLine($"node {k + 1}: {input[k]} -> deck {end[k]:F3} ({end[k] * 0.02:F3} V), law {reference[k]:F3}; moved {moved / want:P1} of the law's travel (boost {boost:F3})");
+            Assert.That(Math.Abs(end[k]) * design.Units.VoltageScale, Is.GreaterThan(0.15), "the node ends well past 0.1 V");
+            Assert.That(moved / want, Is.EqualTo(1).Within(0.05), "the node charges at the law's rate: its capacitance and the cells' currents as the design's units say");
+        }
+        Assert.That(boost, Is.GreaterThan(1.2), "the drivers' capacitance exceeds the design's node capacitance, so the deck scales its currents");
+    }
+
+    /// <summary>The software reference's state at the end of the last layer.</summary>
+    private static double[] ReferenceEnd(Design design, double[] input) =>
+        ReferenceSolver.Solve(design, [input], SolverOptions.Dopri5(1e-9)).Cases[0].Boundaries[^1].State;
+
+    [Test]
     public void When_SimulationForcedToFail_Expect_VerdictNamesNodeAndCellAndRunGoesOn()
     {
         var design = Designs.ThreeTanh(new Units(1e-12, 100e-9, 0.02));
