@@ -150,6 +150,24 @@ public static class FlowRunner
         progress?.Invoke(new("generate", ++step, steps, "verilog-ams"));
         Done("generate");
 
+        // As `verify --fidelity` does: the lowered circuit against the ideal reference, rails checked for MOS cells.
+        VerifyReport Verify(string stage, Design target, Lowered low, ReferenceRun reference, Generate.SpiceOptions spice, string verdictPath,
+            Func<VerifyRequest, ICaseRunner>? runner)
+        {
+            var request = new VerifyRequest
+            {
+                Design = target,
+                Circuit = low,
+                Reference = reference,
+                Options = verifyOptions with { Spice = spice },
+                Source = plan.Source,
+                VerdictPath = verdictPath,
+                Technology = cells.Technology,
+            };
+            return new VerifyStage(plan.Backend, runner?.Invoke(request) ?? new LocalCaseRunner(plan.Jobs)).Run(request,
+                new Sync(p => progress?.Invoke(new(stage, p.Done, p.Total, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}" : null))), cancel);
+        }
+
         var runs = new List<VerificationRun>();
         foreach (var (fidelity, low) in lowered)
         {
@@ -161,19 +179,7 @@ public static class FlowRunner
             string stage = $"verify {low.Built.Key}";
             progress?.Invoke(new(stage, 0, plan.Inputs.Count));
             var verdictPath = Path.Combine(out_, $"verdict.{low.Built.Key}.json");
-            // As `verify --fidelity` does: the lowered circuit against the ideal reference, rails checked for MOS cells.
-            var request = new VerifyRequest
-            {
-                Design = target,
-                Circuit = low,
-                Reference = reference,
-                Options = verifyOptions with { Spice = spice },
-                Source = plan.Source,
-                VerdictPath = verdictPath,
-                Technology = cells.Technology,
-            };
-            var verify = new VerifyStage(plan.Backend, plan.Runner?.Invoke(request) ?? new LocalCaseRunner(plan.Jobs));
-            var result = verify.Run(request, new Sync(p => progress?.Invoke(new(stage, p.Done, p.Total, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}" : null))), cancel);
+            var result = Verify(stage, target, low, reference, spice, verdictPath, plan.Runner);
             files.Add(verdictPath);
             runs.Add(new VerificationRun(low.Built, result, VerdictFile: Path.GetFileName(verdictPath)));
             Done(stage);
@@ -197,18 +203,7 @@ public static class FlowRunner
                 var low = cells.Lower(designAt, fidelity, referenceAt).Lowered;
                 built = low.Built;
                 var verdictPath = Path.Combine(out_, $"timescale.t{i}.json");
-                var request = new VerifyRequest
-                {
-                    Design = targetAt,
-                    Circuit = low,
-                    Reference = referenceAt,
-                    Options = verifyOptions with { Spice = AccuracyRule.Apply(verifyOptions.Spice, referenceAt, verifyOptions.RuleFor(design.Task)) },
-                    Source = plan.Source,
-                    VerdictPath = verdictPath,
-                    Technology = cells.Technology,
-                };
-                var result = new VerifyStage(plan.Backend, new LocalCaseRunner(plan.Jobs)).Run(request,
-                    new Sync(p => progress?.Invoke(new(stage, p.Done, p.Total, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}" : null))), cancel);
+                var result = Verify(stage, targetAt, low, referenceAt, AccuracyRule.Apply(verifyOptions.Spice, referenceAt, verifyOptions.RuleFor(design.Task)), verdictPath, null);
                 files.Add(verdictPath);
                 points.Add(TimescaleSweep.Point(taus[i], verdictPath, result));
                 Done(stage);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using KirchhoffHw.Model;
+using KirchhoffHw.Generate.Formatting;
 using KirchhoffHw.Model.IO;
 
 namespace KirchhoffHw.Verify;
@@ -46,10 +47,10 @@ public sealed record TimescaleSweep(string Design, string DesignFingerprint, Cir
             w.WriteString("verdict", p.Verdict);
             if (p.Pass is not null)
             {
-                Num(w, "max_output_error", p.MaxOutputError);
-                Num(w, "rms_output_error", p.RmsOutputError);
-                Num(w, "mean_sample_error", p.MeanSampleError);
-                Num(w, "tolerance", p.Tolerance);
+                VerdictJson.Number(w, "max_output_error", p.MaxOutputError);
+                VerdictJson.Number(w, "rms_output_error", p.RmsOutputError);
+                VerdictJson.Number(w, "mean_sample_error", p.MeanSampleError);
+                VerdictJson.Number(w, "tolerance", p.Tolerance);
                 w.WriteNumber("simulated", p.Simulated ?? 0); w.WriteNumber("cases", p.Cases ?? 0);
                 w.WriteBoolean("pass", p.Pass.Value);
             }
@@ -59,11 +60,6 @@ public sealed record TimescaleSweep(string Design, string DesignFingerprint, Cir
         if (FastestPassing is { } f) w.WriteNumber("fastest_passing_time_unit_s", f); else w.WriteNull("fastest_passing_time_unit_s");
         w.WriteEndObject();
     });
-
-    private static void Num(Utf8JsonWriter w, string name, double? x)
-    {
-        if (x is { } v && double.IsFinite(v)) w.WriteNumber(name, v); else w.WriteNull(name);
-    }
 
     /// <summary>True when the JSON document has a sweep's shape (an object with a `time_units` array), as opposed to a verdict's.</summary>
     public static bool IsSweep(JsonElement root) =>
@@ -111,7 +107,7 @@ public sealed record TimescaleSweep(string Design, string DesignFingerprint, Cir
             throw Bad("it names no design fingerprint (written by an older version): run `verify --time-units` again");
         var fidelityText = Str(e, "fidelity");
         var fidelity = CircuitFidelity.Parse(fidelityText)
-            ?? throw Bad($"fidelity '{Generate.Formatting.Names.CommentText(fidelityText)}' is not ideal, macro (tech, corner) or transistor (tech, corner)");
+            ?? throw Bad($"fidelity '{Names.CommentText(fidelityText)}' is not ideal, macro (tech, corner) or transistor (tech, corner)");
         var points = new List<TimescalePoint>();
         int i = 0;
         foreach (var p in e.GetProperty("time_units").EnumerateArray())
@@ -133,9 +129,9 @@ public sealed record TimescaleSweep(string Design, string DesignFingerprint, Cir
     public void Check(Design design, string path)
     {
         if (Design != design.Name)
-            throw new KirchhoffHwException(path, $"is a timescale sweep of design '{Generate.Formatting.Names.CommentText(Design)}', not of '{Generate.Formatting.Names.CommentText(design.Name)}'");
+            throw new KirchhoffHwException(path, $"is a timescale sweep of design '{Names.CommentText(Design)}', not of '{Names.CommentText(design.Name)}'");
         if (DesignFingerprint != design.Fingerprint())
-            throw new KirchhoffHwException(path, $"is a timescale sweep of another design named '{Generate.Formatting.Names.CommentText(Design)}' (fingerprint {Generate.Formatting.Names.CommentText(DesignFingerprint)}, the report's design is {design.Fingerprint()})");
+            throw new KirchhoffHwException(path, $"is a timescale sweep of another design named '{Names.CommentText(Design)}' (fingerprint {Names.CommentText(DesignFingerprint)}, the report's design is {design.Fingerprint()})");
         if (Capacitance != design.Units.Capacitance || VoltageScale != design.Units.VoltageScale)
             throw new KirchhoffHwException(path, $"made at C = {Capacitance:G4} F, voltage scale = {VoltageScale:G4} V, not at the report's C = {design.Units.Capacitance:G4} F, voltage scale = {design.Units.VoltageScale:G4} V");
     }

@@ -270,7 +270,7 @@ public static class VerdictJson
     }
 
     // JSON has no NaN or infinity: an undefined figure is null.
-    private static void Number(Utf8JsonWriter w, string name, double? value)
+    internal static void Number(Utf8JsonWriter w, string name, double? value)
     {
         if (value is { } v && double.IsFinite(v)) w.WriteNumber(name, v);
         else w.WriteNull(name);
