@@ -29,9 +29,21 @@ public sealed class CellLibrary
     /// <summary>Largest |u| the tanh fits cover: tanh(3) is within 0.5 % of its saturation.</summary>
     public const double TanhRange = 3.0;
 
-    private CellLibrary(Technology tech, IReadOnlyDictionary<CellTopology, Characterization> chars, Dictionary<(CellTopology, Operation), PartFit> fits)
+    private readonly string? _cacheDir;
+    private readonly Lazy<RegulatedPinLaw> _regulated;
+
+    /// <summary>
+    /// The v2 cells' pin law (<see cref="RegulatedPinLaw"/>), measured on first use (its DC bench in ngspice, cached beside
+    /// the per-device characterizations): what macro fidelity and calibration use for designs the v2 deck builds.
+    /// </summary>
+    public RegulatedPinLaw Regulated => _regulated.Value;
+
+    private CellLibrary(Technology tech, IReadOnlyDictionary<CellTopology, Characterization> chars, Dictionary<(CellTopology, Operation), PartFit> fits,
+        string? cacheDir, RegulatedPinLaw? regulated = null)
     {
         Tech = tech;
+        _cacheDir = cacheDir;
+        _regulated = new Lazy<RegulatedPinLaw>(() => regulated ?? RegulatedPinLaw.Of(tech, _cacheDir), LazyThreadSafetyMode.ExecutionAndPublication);
         Characterizations = chars;
         _fits = fits;
         _pins = fits.ToDictionary(kv => kv.Key, kv => PinFit.Of(chars[kv.Key.Item1], kv.Value, tech.Vss, tech.Vdd));
@@ -53,7 +65,7 @@ public sealed class CellLibrary
             foreach (var (_, operation) in topology.Realizes)
                 fits[(topology, operation)] = Fitter.Fit(c, operation, operation == Operation.Tanh ? TanhRange : 1.0);
         }
-        return new CellLibrary(tech, chars, fits);
+        return new CellLibrary(tech, chars, fits, (characterizer as Characterizer)?.CacheDir);
     }
 
     public PartFit FitOf(CellPart part) => _fits[(part.Topology, part.Operation)];

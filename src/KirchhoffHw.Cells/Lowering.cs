@@ -48,7 +48,7 @@ public static class Lowering
         if (fidelity == Fidelity.Ideal) return new Lowered(fidelity, ideal, null, library);
         ArgumentNullException.ThrowIfNull(library);
         var range = ranges ?? OperatingRange.Uniform(ideal, 1.0);
-        if (fidelity == Fidelity.Macro) return new Lowered(fidelity, Macro(ideal, library, range), null, library);
+        if (fidelity == Fidelity.Macro) return new Lowered(fidelity, PinMacro(ideal, library, range), null, library);
         // the v2 cells where they build every layer's law; the per-device OTA and rectifier cells otherwise
         IDeviceNetlist netlist = RegulatedNetlist.Builds(ideal)
             ? new RegulatedNetlist(library.Tech, templates)
@@ -77,6 +77,13 @@ public static class Lowering
                     q[PinMacroModel.Reversed(j)] = amplitude < 0 ? 1 : 0;
                 }
             });
+
+    /// <summary>
+    /// The pin-level law of the cells the transistor deck builds: the v2 cells' (<see cref="RegulatedPinLaw"/>, drivers'
+    /// curve included) for designs <see cref="RegulatedNetlist.Builds"/> accepts, the per-device cells' (<see cref="Macro"/>) otherwise.
+    /// </summary>
+    public static Design PinMacro(Design ideal, CellLibrary library, NodeRanges ranges) =>
+        RegulatedNetlist.Builds(ideal) ? library.Regulated.Lower(ideal, Names.Identifier(library.Tech.Name)) : Macro(ideal, library, ranges);
 
     /// <summary>
     /// The two-terminal macro law (<see cref="CellMacroModel"/>: one current, the mean of the pins at 0 V): kept to
@@ -137,7 +144,7 @@ public static class Lowering
     {
         var scaled = design.With(units: units with { VoltageScale = voltageScale });
         var ranges = inputs is { Count: > 0 } ? OperatingRange.Of(scaled, inputs) : OperatingRange.Uniform(scaled, 1.0);
-        var student = Macro(scaled, library, ranges);
+        var student = PinMacro(scaled, library, ranges);
         return new PinLevelMacro(student, library, ranges, PinLevelBounds.Of(student, library));
     }
 }

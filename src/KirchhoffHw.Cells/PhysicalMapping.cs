@@ -145,7 +145,7 @@ public sealed class PhysicalMapping
                 w.WriteNumber("to_conductance_per_volt", f.ToConductance); w.WriteNumber("from_conductance_per_volt", f.FromConductance);
                 w.WriteNumber("max_to_conductance_per_volt", f.MaxToConductance); w.WriteNumber("max_from_conductance_per_volt", f.MaxFromConductance);
                 w.WriteNumber("swing_v", f.SwingVolts);
-                w.WriteNumber("pin_table_error", _library.PinFits.Where(p => p.Part.Topology == topology).Select(p => p.InterpolationError).DefaultIfEmpty(0).Max());
+                w.WriteNumber("pin_table_error", _library.PinFits.Where(p => p.Part?.Topology == topology).Select(p => p.InterpolationError).DefaultIfEmpty(0).Max());
                 w.WriteEndObject();
             }
             w.WriteEndArray();

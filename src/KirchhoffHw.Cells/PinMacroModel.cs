@@ -12,22 +12,29 @@ namespace KirchhoffHw.Cells;
 /// output direction, r_j = 1 when the cell is built reversed (`from` on the destination node). The two pins differ by
 /// the mirrors' mismatch and each moves with its own voltage (output conductance), which a two-terminal law cannot say.
 /// Parameters: a, b, c, then per part g_j, amp_j, r_j.
+/// With an input curve L (the v2 cells' drivers, <see cref="RegulatedPinLaw"/>) the node voltages reach the affine input
+/// through it: u = a L(vs) + b L(vd) + c, L in model units (L(x) = L_V(S x) / S of the curve L_V in volts), so the
+/// drivers' nonlinearity is part of the law and its gradients.
 /// </summary>
 public sealed class PinMacroModel : DeviceModel
 {
     private readonly PinFit[] _parts;
     private readonly double _scale;
+    private readonly InputCurve? _input;
 
     public const int A = 0, B = 1, C = 2, PartBase = 3, PerPart = 3;
 
     /// <param name="voltageScale">Volts per model voltage unit: the pin tables are in volts.</param>
-    public PinMacroModel(DeviceModel ideal, IReadOnlyList<PinFit> parts, string techName, double voltageScale)
+    /// <param name="input">The drivers' curve L_V (volts to volts) the node voltages pass before the affine input; null: u is affine in them.</param>
+    /// <param name="kind">Name suffix: what cell the law is of.</param>
+    public PinMacroModel(DeviceModel ideal, IReadOnlyList<PinFit> parts, string techName, double voltageScale, InputCurve? input = null, string kind = "pins")
     {
         if (!(voltageScale > 0) || double.IsInfinity(voltageScale)) throw new ArgumentOutOfRangeException(nameof(voltageScale), "volts per unit must be positive and finite");
         Ideal = ideal;
         _parts = parts.ToArray();
         _scale = voltageScale;
-        Name = $"{ideal.Name}_{techName}_pins";
+        _input = input;
+        Name = $"{ideal.Name}_{techName}_{kind}";
         ParameterNames = ["a", "b", "c", .. _parts.SelectMany((_, j) => new[] { $"g{j}", $"amp{j}", $"rev{j}" })];
         var (outLaw, inLaw) = BuildLaws();
         PinLaws = (outLaw, inLaw);
@@ -37,9 +44,18 @@ public sealed class PinMacroModel : DeviceModel
     public DeviceModel Ideal { get; }
     public IReadOnlyList<PinFit> Parts => _parts;
     public double VoltageScale => _scale;
+    public InputCurve? Input => _input;
+
+    /// <summary>A node voltage (model units) as the affine input sees it, and its derivative: L(x) with the input curve, x without.</summary>
+    public double Drive(double x, out double dx)
+    {
+        if (_input is null) { dx = 1; return x; }
+        return _input.Evaluate(_scale * x, out dx) / _scale;
+    }
     public override string Name { get; }
     public override string Equation =>
-        $"pin-level cell of {Ideal.Name}: out of src sum_j amp_j * from_j(g_j * u, v(src)), into dst sum_j amp_j * to_j(g_j * u, v(dst)), u = a*vs + b*vd + c (pins exchanged when rev_j = 1)";
+        $"pin-level cell of {Ideal.Name}: out of src sum_j amp_j * from_j(g_j * u, v(src)), into dst sum_j amp_j * to_j(g_j * u, v(dst)), "
+        + (_input is null ? "u = a*vs + b*vd + c" : "u = a*L(vs) + b*L(vd) + c (L the drivers' measured curve)") + " (pins exchanged when rev_j = 1)";
     public override IReadOnlyList<string> ParameterNames { get; }
     public override DeviceFamily Family => Ideal.Family;
     public override bool DependsOnDifferenceOnly => false;
@@ -76,7 +92,7 @@ public sealed class PinMacroModel : DeviceModel
 
     public override (double OutOfSource, double IntoDestination) PinCurrents(double vs, double vd, ReadOnlySpan<double> p)
     {
-        double u = p[A] * vs + p[B] * vd + p[C], xs = _scale * vs, xd = _scale * vd, o = 0, i = 0;
+        double u = p[A] * Drive(vs, out _) + p[B] * Drive(vd, out _) + p[C], xs = _scale * vs, xd = _scale * vd, o = 0, i = 0;
         for (int j = 0; j < _parts.Length; j++)
         {
             double g = p[Gain(j)], amp = p[Amplitude(j)], r = p[Reversed(j)], y = g * u;
@@ -108,7 +124,8 @@ public sealed class PinMacroModel : DeviceModel
 
     public override (double SrcDVs, double SrcDVd, double DstDVs, double DstDVd) PinGradient(double vs, double vd, ReadOnlySpan<double> p)
     {
-        double u = p[A] * vs + p[B] * vd + p[C], xs = _scale * vs, xd = _scale * vd;
+        double ls = Drive(vs, out var dls), ld = Drive(vd, out var dld);
+        double u = p[A] * ls + p[B] * ld + p[C], xs = _scale * vs, xd = _scale * vd, ua = p[A] * dls, ub = p[B] * dld;
         double sVs = 0, sVd = 0, dVs = 0, dVd = 0;
         for (int j = 0; j < _parts.Length; j++)
         {
@@ -117,17 +134,18 @@ public sealed class PinMacroModel : DeviceModel
             var f = _parts[j];
             Blend(r, f.From, f.To, y, xs, out var oy, out var ov, out _);
             Blend(r, f.To, f.From, y, xd, out var iy, out var iv, out _);
-            sVs += amp * (oy * g * p[A] + ov * _scale);
-            sVd += amp * oy * g * p[B];
-            dVs += amp * iy * g * p[A];
-            dVd += amp * (iy * g * p[B] + iv * _scale);
+            sVs += amp * (oy * g * ua + ov * _scale);
+            sVd += amp * oy * g * ub;
+            dVs += amp * iy * g * ua;
+            dVd += amp * (iy * g * ub + iv * _scale);
         }
         return (sVs, sVd, dVs, dVd);
     }
 
     public override void PinParameterGradient(double vs, double vd, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination)
     {
-        double u = p[A] * vs + p[B] * vd + p[C], xs = _scale * vs, xd = _scale * vd;
+        double ls = Drive(vs, out _), ld = Drive(vd, out _);
+        double u = p[A] * ls + p[B] * ld + p[C], xs = _scale * vs, xd = _scale * vd;
         outOfSource.Clear(); intoDestination.Clear();
         for (int j = 0; j < _parts.Length; j++)
         {
@@ -136,8 +154,8 @@ public sealed class PinMacroModel : DeviceModel
             double o = Blend(r, f.From, f.To, y, xs, out var oy, out _, out var or);
             double i = Blend(r, f.To, f.From, y, xd, out var iy, out _, out var ir);
             double co = amp * oy * g, ci = amp * iy * g;
-            outOfSource[A] += co * vs; outOfSource[B] += co * vd; outOfSource[C] += co;
-            intoDestination[A] += ci * vs; intoDestination[B] += ci * vd; intoDestination[C] += ci;
+            outOfSource[A] += co * ls; outOfSource[B] += co * ld; outOfSource[C] += co;
+            intoDestination[A] += ci * ls; intoDestination[B] += ci * ld; intoDestination[C] += ci;
             outOfSource[Gain(j)] = amp * oy * u; intoDestination[Gain(j)] = amp * iy * u;
             outOfSource[Amplitude(j)] = o; intoDestination[Amplitude(j)] = i;
             outOfSource[Reversed(j)] = amp * or; intoDestination[Reversed(j)] = amp * ir;
@@ -147,7 +165,8 @@ public sealed class PinMacroModel : DeviceModel
     public override void PinCurrents(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination)
     {
         int n = outOfSource.Length;
-        Affine(vs, p[A], vd, p[B], p[C], outOfSource); // u, overwritten sample by sample
+        if (_input is null) Affine(vs, p[A], vd, p[B], p[C], outOfSource); // u, overwritten sample by sample
+        else for (int b = 0; b < n; b++) outOfSource[b] = p[A] * Drive(vs[b], out _) + p[B] * Drive(vd[b], out _) + p[C];
         for (int b = 0; b < n; b++)
         {
             double u = outOfSource[b], xs = _scale * vs[b], xd = _scale * vd[b], o = 0, i = 0;
@@ -173,7 +192,8 @@ public sealed class PinMacroModel : DeviceModel
         {
             double wo = weightOut[b], wi = weightIn[b];
             if (wo == 0 && wi == 0) continue;
-            double x = vs[b], z = vd[b], u = p[A] * x + p[B] * z + p[C], xs = _scale * x, xd = _scale * z;
+            double x = vs[b], z = vd[b], lx = Drive(x, out var dlx), lz = Drive(z, out var dlz);
+            double u = p[A] * lx + p[B] * lz + p[C], xs = _scale * x, xd = _scale * z;
             double gs = 0, gd = 0, gu = 0;
             for (int j = 0; j < _parts.Length; j++)
             {
@@ -189,10 +209,10 @@ public sealed class PinMacroModel : DeviceModel
                 gradP[Amplitude(j) * n + b] += wo * o + wi * i;
                 gradP[Reversed(j) * n + b] += amp * (wo * or + wi * ir);
             }
-            gradVs[b] += gu * p[A] + gs;
-            gradVd[b] += gu * p[B] + gd;
-            gradP[A * n + b] += gu * x;
-            gradP[B * n + b] += gu * z;
+            gradVs[b] += gu * p[A] * dlx + gs;
+            gradVd[b] += gu * p[B] * dlz + gd;
+            gradP[A * n + b] += gu * lx;
+            gradP[B * n + b] += gu * lz;
             gradP[C * n + b] += gu;
         }
     }
@@ -204,7 +224,8 @@ public sealed class PinMacroModel : DeviceModel
     /// </summary>
     private (Expr Out, Expr In) BuildLaws()
     {
-        Expr u = Expr.P(A) * Expr.Vs + Expr.P(B) * Expr.Vd + Expr.P(C);
+        Expr Driven(Expr v) => _input is null ? v : Expr.Lookup(Expr.C(_scale) * v, _input.X, _input.Values.Select(x => x / _scale).ToArray());
+        Expr u = Expr.P(A) * Driven(Expr.Vs) + Expr.P(B) * Driven(Expr.Vd) + Expr.P(C);
         Expr? outLaw = null, inLaw = null;
         for (int j = 0; j < _parts.Length; j++)
         {

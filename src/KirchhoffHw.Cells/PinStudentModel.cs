@@ -8,22 +8,30 @@ namespace KirchhoffHw.Cells;
 /// model's affine form of p, the cell sees a = A, b = B, c = C and per part j amp_j = Amplitude * s_j; g_j, s_j (the
 /// realized output per unit amplitude) and the orientation r_j are frozen at the sizing of the trained parameters, as
 /// <see cref="Lowering.Macro"/> built them. Parameters: the ideal ones, then per part g_j, s_j, r_j.
+/// With an input map (the v2 cells, <see cref="RegulatedPinLaw"/>) four more frozen values follow, ka, kb, kc, c0: the
+/// cell sees a = ka A, b = kb B, c = kc C + c0, what the v2 deck draws for the ideal form (node 0's terminal has no copies,
+/// c is realized from node 0's measured lines and the standing copies' offset).
 /// Solved by the reference only (its law has no generator spelling: generate its ideal parameters instead).
 /// </summary>
 public sealed class PinStudentModel : DeviceModel
 {
     private readonly PinMacroModel _cell;
-    private readonly int _k, _parts;
+    private readonly int _k, _parts, _map;
 
-    public PinStudentModel(DeviceModel ideal, PinMacroModel cell)
+    /// <summary>Index (after the ideal parameters) of the input map's first value, when the model has one.</summary>
+    public int InputMapOffset => _k + 3 * _parts;
+
+    public PinStudentModel(DeviceModel ideal, PinMacroModel cell, bool inputMap = false)
     {
         if (!ideal.HasAffineForm) throw new NotSupportedException($"no cell for device model {ideal.Name}: its law is not amplitude * act(a*vs + b*vd + c)");
         Ideal = ideal;
         _cell = cell;
         _k = ideal.ParameterCount;
         _parts = cell.Parts.Count;
+        _map = inputMap ? _k + 3 * _parts : -1;
         Name = $"{cell.Name}_student";
-        ParameterNames = [.. ideal.ParameterNames, .. Enumerable.Range(0, _parts).SelectMany(j => new[] { $"g{j}", $"s{j}", $"rev{j}" })];
+        ParameterNames = [.. ideal.ParameterNames, .. Enumerable.Range(0, _parts).SelectMany(j => new[] { $"g{j}", $"s{j}", $"rev{j}" }),
+            .. inputMap ? new[] { "ka", "kb", "kc", "c0" } : []];
     }
 
     public DeviceModel Ideal { get; }
@@ -53,9 +61,10 @@ public sealed class PinStudentModel : DeviceModel
     private AffineForm Inner(ReadOnlySpan<double> p, Span<double> q)
     {
         var f = Ideal.Affine(p[.._k]);
-        q[PinMacroModel.A] = f.A;
-        q[PinMacroModel.B] = f.B;
-        q[PinMacroModel.C] = f.C;
+        var (ka, kb, kc, c0) = Map(p);
+        q[PinMacroModel.A] = ka * f.A;
+        q[PinMacroModel.B] = kb * f.B;
+        q[PinMacroModel.C] = kc * f.C + c0;
         for (int j = 0; j < _parts; j++)
         {
             q[PinMacroModel.Gain(j)] = p[_k + 3 * j];
@@ -64,6 +73,9 @@ public sealed class PinStudentModel : DeviceModel
         }
         return f;
     }
+
+    private (double Ka, double Kb, double Kc, double C0) Map(ReadOnlySpan<double> p) =>
+        _map < 0 ? (1, 1, 1, 0) : (p[_map], p[_map + 1], p[_map + 2], p[_map + 3]);
 
     public override double Current(double vs, double vd, ReadOnlySpan<double> p)
     {
@@ -147,9 +159,18 @@ public sealed class PinStudentModel : DeviceModel
                 gradP[(_k + 3 * j + 1) * n + b] += dAmp * f.Amplitude;
                 gradP[(_k + 3 * j + 2) * n + b] += gq[PinMacroModel.Reversed(j) * n + b];
             }
-            double da = gq[PinMacroModel.A * n + b], db = gq[PinMacroModel.B * n + b], dc = gq[PinMacroModel.C * n + b];
+            var (ka, kb, kc, _) = Map(p);
+            double da = ka * gq[PinMacroModel.A * n + b], db = kb * gq[PinMacroModel.B * n + b], dc = kc * gq[PinMacroModel.C * n + b];
             for (int i = 0; i < _k; i++)
                 gradP[i * n + b] += da * jacobian[i] + db * jacobian[_k + i] + dc * jacobian[2 * _k + i] + dAmplitude * jacobian[3 * _k + i];
+            if (_map >= 0)
+            {
+                double gc = gq[PinMacroModel.C * n + b];
+                gradP[_map * n + b] += gq[PinMacroModel.A * n + b] * f.A;
+                gradP[(_map + 1) * n + b] += gq[PinMacroModel.B * n + b] * f.B;
+                gradP[(_map + 2) * n + b] += gc * f.C;
+                gradP[(_map + 3) * n + b] += gc;
+            }
         }
     }
 
@@ -165,8 +186,14 @@ public sealed class PinStudentModel : DeviceModel
             dp[_k + 3 * j + 1] = dq[PinMacroModel.Amplitude(j)] * f.Amplitude;
             dp[_k + 3 * j + 2] = dq[PinMacroModel.Reversed(j)];
         }
+        var (ka, kb, kc, _) = Map(p);
         for (int i = 0; i < _k; i++)
-            dp[i] = dq[PinMacroModel.A] * jacobian[i] + dq[PinMacroModel.B] * jacobian[_k + i] + dq[PinMacroModel.C] * jacobian[2 * _k + i]
+            dp[i] = ka * dq[PinMacroModel.A] * jacobian[i] + kb * dq[PinMacroModel.B] * jacobian[_k + i] + kc * dq[PinMacroModel.C] * jacobian[2 * _k + i]
                 + dAmplitude * jacobian[3 * _k + i];
+        if (_map >= 0)
+        {
+            dp[_map] = dq[PinMacroModel.A] * f.A; dp[_map + 1] = dq[PinMacroModel.B] * f.B;
+            dp[_map + 2] = dq[PinMacroModel.C] * f.C; dp[_map + 3] = dq[PinMacroModel.C];
+        }
     }
 }

@@ -7,7 +7,8 @@ namespace KirchhoffHw.Cells;
 /// cubic Hermite across the voltages with centred-difference slopes, so the interpolant passes through every table
 /// point and its gradient is continuous. Beyond the y grid the pin is flat (the cell saturates); beyond the
 /// characterized voltages it continues linearly with the end slope up to <see cref="RailLow"/>..<see cref="RailHigh"/>,
-/// flat beyond the rails.
+/// flat beyond the rails. A curve built with <c>linearBeyond</c> continues beyond the y grid with its end slopes
+/// instead (a rectifier's output keeps rising with its input).
 /// </summary>
 public sealed class PinCurve
 {
@@ -19,13 +20,16 @@ public sealed class PinCurve
     public double[][] Values { get; }
     public double RailLow { get; }
     public double RailHigh { get; }
+    /// <summary>Beyond the y grid the rows continue with their end slopes (false: flat).</summary>
+    public bool LinearBeyond { get; }
 
     private readonly double[][] _slopes;
     private readonly double[,] _dv; // slope across voltages at row k = sum_j _dv[k, j] * value_j
     private readonly double _y0, _h;
 
-    public PinCurve(double[] y, double[] volts, double[][] values, double railLow, double railHigh)
+    public PinCurve(double[] y, double[] volts, double[][] values, double railLow, double railHigh, bool linearBeyond = false)
     {
+        LinearBeyond = linearBeyond;
         if (y.Length < 3 || volts.Length < 2 || values.Length != volts.Length || values.Any(r => r.Length != y.Length))
             throw new ArgumentException("a pin table needs at least 3 inputs, 2 voltages and a value at each");
         Y = y; Volts = volts; Values = values;
@@ -46,6 +50,8 @@ public sealed class PinCurve
     }
 
     /// <summary>Fritsch-Carlson slopes: the Hermite cubic through the points keeps every monotone stretch monotone.</summary>
+    internal static double[] MonotoneSlopesOf(double[] f, double h) => MonotoneSlopes(f, h);
+
     private static double[] MonotoneSlopes(double[] f, double h)
     {
         int n = f.Length;
@@ -87,7 +93,8 @@ public sealed class PinCurve
     public static void EvaluateBoth(PinCurve first, PinCurve second, double y, double v,
         out double f1, out double dy1, out double dv1, out double f2, out double dy2, out double dv2)
     {
-        if (!ReferenceEquals(first.Volts, second.Volts) || !ReferenceEquals(first.Y, second.Y) || first.RailLow != second.RailLow || first.RailHigh != second.RailHigh)
+        if (!ReferenceEquals(first.Volts, second.Volts) || !ReferenceEquals(first.Y, second.Y) || first.RailLow != second.RailLow || first.RailHigh != second.RailHigh
+            || first.LinearBeyond != second.LinearBeyond)
         {
             f1 = first.Evaluate(y, v, out dy1, out dv1);
             f2 = second.Evaluate(y, v, out dy2, out dv2);
@@ -120,12 +127,15 @@ public sealed class PinCurve
         return value;
     }
 
-    /// <summary>Interval index and position in it; flat = beyond the grid (i is then the end point).</summary>
+    /// <summary>
+    /// Interval index and position in it; flat = beyond the grid (i is then the end point and t the distance beyond
+    /// it in y, signed, which only a <see cref="LinearBeyond"/> curve reads).
+    /// </summary>
     private (int I, double T, bool Flat) Locate(double y)
     {
         double pos = (y - _y0) / _h;
-        if (!(pos > 0)) return (0, 0, true);
-        if (pos >= Y.Length - 1) return (Y.Length - 1, 0, true);
+        if (!(pos > 0)) return (0, double.IsNaN(pos) ? 0 : y - _y0, true);
+        if (pos >= Y.Length - 1) return (Y.Length - 1, y - Y[^1], true);
         int i = Math.Min((int)pos, Y.Length - 2);
         return (i, pos - i, false);
     }
@@ -133,7 +143,12 @@ public sealed class PinCurve
     private double Row(int k, int i, double t, bool flat, out double dy)
     {
         var f = Values[k];
-        if (flat) { dy = 0; return f[i]; }
+        if (flat)
+        {
+            if (!LinearBeyond) { dy = 0; return f[i]; }
+            dy = _slopes[k][i];
+            return f[i] + dy * t;
+        }
         var m = _slopes[k];
         double t2 = t * t, t3 = t2 * t, h = _h;
         double h00 = 2 * t3 - 3 * t2 + 1, h10 = t3 - 2 * t2 + t, h01 = -2 * t3 + 3 * t2, h11 = t3 - t2;
@@ -181,7 +196,7 @@ public sealed class PinCurve
 /// input y and the pin's own voltage. <see cref="InterpolationError"/>: largest |table - measured| over every
 /// characterized point inside the grid (per unit bias), both pins.
 /// </summary>
-public sealed record PinFit(PartFit Part, PinCurve From, PinCurve To, double InterpolationError)
+public sealed record PinFit(PartFit? Part, PinCurve From, PinCurve To, double InterpolationError)
 {
     /// <summary>
     /// The pin tables of <paramref name="fit"/>'s part from the characterization <paramref name="c"/>: each pin's measured
@@ -238,4 +253,45 @@ public sealed record OutputFigures(string Cell, double MismatchAtBalancePercent,
             (At(c.To[hi], 0) - At(c.To[lo], 0)) / swing, (At(c.From[hi], 0) - At(c.From[lo], 0)) / swing,
             maxTo, maxFrom, swing);
     }
+}
+
+/// <summary>
+/// A monotone 1-D curve on a uniform grid (monotone cubic Hermite, Fritsch-Carlson slopes), continued linearly with
+/// its end slopes beyond the grid: the v2 drivers' normalized line curve L(v) (<see cref="RegulatedPinLaw"/>), whose
+/// value and derivative the pin law differentiates exactly.
+/// </summary>
+public sealed class InputCurve
+{
+    public double[] X { get; }
+    public double[] Values { get; }
+    private readonly double[] _slopes;
+    private readonly double _x0, _h;
+
+    public InputCurve(double[] x, double[] values)
+    {
+        if (x.Length < 3 || values.Length != x.Length) throw new ArgumentException("an input curve needs at least 3 points and a value at each");
+        X = x; Values = values;
+        _x0 = x[0];
+        _h = (x[^1] - x[0]) / (x.Length - 1);
+        _slopes = PinCurveSlopes.Monotone(values, _h);
+    }
+
+    public double Evaluate(double x, out double dx)
+    {
+        double pos = (x - _x0) / _h;
+        if (!(pos > 0)) { dx = _slopes[0]; return Values[0] + dx * (double.IsNaN(pos) ? 0 : x - _x0); }
+        if (pos >= X.Length - 1) { dx = _slopes[^1]; return Values[^1] + dx * (x - X[^1]); }
+        int i = Math.Min((int)pos, X.Length - 2);
+        double t = pos - i, t2 = t * t, t3 = t2 * t, h = _h;
+        var f = Values; var m = _slopes;
+        dx = ((6 * t2 - 6 * t) * (f[i] - f[i + 1])) / h + (3 * t2 - 4 * t + 1) * m[i] + (3 * t2 - 2 * t) * m[i + 1];
+        return (2 * t3 - 3 * t2 + 1) * f[i] + (t3 - 2 * t2 + t) * h * m[i] + (-2 * t3 + 3 * t2) * f[i + 1] + (t3 - t2) * h * m[i + 1];
+    }
+
+    public double Evaluate(double x) => Evaluate(x, out _);
+}
+
+internal static class PinCurveSlopes
+{
+    public static double[] Monotone(double[] f, double h) => PinCurve.MonotoneSlopesOf(f, h);
 }

@@ -75,6 +75,9 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
     /// <summary>The devices as built: ratios, biases and problems (the per-device mapping export).</summary>
     public IReadOnlyList<RegulatedDevice> Map(Design design) => Build(design).Devices;
 
+    /// <inheritdoc cref="Map"/>
+    public static IReadOnlyList<RegulatedDevice> MapDevices(Design design) => Build(design).Devices;
+
     /// <summary>
     /// Share of every node's capacitance that stays an explicit capacitor when the cells' own capacitance is large:
     /// the drivers' input capacitance is an estimate at one operating point (within 5 % of a node's measured

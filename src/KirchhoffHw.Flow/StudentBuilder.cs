@@ -77,7 +77,8 @@ public sealed class FittedCellStudentBuilder : IStudentBuilder
 
 /// <summary>
 /// The student macro fidelity builds (<see cref="PinStudentModel"/>): each device its cell's pin-level law (mismatch
-/// and output conductance included), sized as <see cref="Lowering.Macro"/> sizes the trained device, in the ideal
+/// and output conductance included; the v2 cells' law with the drivers' curve for designs the v2 deck builds), sized as
+/// <see cref="Lowering.PinMacro"/> sizes the trained device, in the ideal
 /// law's own parameters, so the calibrated design lowered again is the circuit that was calibrated. Free: every ideal
 /// parameter within +-<see cref="Width"/> (|x0| + the layer's RMS of it), and a trim per node within
 /// <see cref="TrimFraction"/> of the node's device currents; the sizing stays as first built.
@@ -90,11 +91,14 @@ public sealed class PinCellStudentBuilder : IStudentBuilder
 
     public Student Build(Design teacher, CellLibrary library, NodeRanges ranges)
     {
-        var macro = Lowering.Macro(teacher, library, ranges);
+        // the v2 cells where the transistor deck builds them (their law reads the drivers' curve and the deck's input map)
+        bool v2 = RegulatedNetlist.Builds(teacher);
+        var macro = Lowering.PinMacro(teacher, library, ranges);
+        var maps = v2 ? library.Regulated.InputMaps(teacher) : null;
         var layers = teacher.Layers.Select((layer, li) =>
         {
             var cell = (PinMacroModel)macro.Layers[li].Model;
-            var model = new PinStudentModel(layer.Model, cell);
+            var model = new PinStudentModel(layer.Model, cell, inputMap: v2);
             int n = layer.Edges.Count, k = layer.Model.ParameterCount, parts = cell.Parts.Count;
             var theta = new double[model.ParameterCount * n];
             for (int e = 0; e < n; e++)
@@ -103,9 +107,11 @@ public sealed class PinCellStudentBuilder : IStudentBuilder
                 var frozen = PinStudentModel.FrozenParts(p, layer.Model, macro.Layers[li].ParametersOf(e), parts);
                 for (int i = 0; i < k; i++) theta[i * n + e] = p[i];
                 for (int i = 0; i < frozen.Length; i++) theta[(k + i) * n + e] = frozen[i];
+                if (maps is not null)
+                    for (int i = 0; i < 4; i++) theta[(model.InputMapOffset + i) * n + e] = maps[li][i * n + e];
             }
             return new Layer(layer.TStart, layer.TEnd, model, layer.Edges, theta);
         }).ToList();
-        return FittedCellStudentBuilder.InIdealParameters("pin-level cells", teacher, layers, Width, TrimBounds.FromDeviceCurrents(teacher, TrimFraction, TrimCost));
+        return FittedCellStudentBuilder.InIdealParameters(v2 ? "v2 pin-level cells" : "pin-level cells", teacher, layers, Width, TrimBounds.FromDeviceCurrents(teacher, TrimFraction, TrimCost));
     }
 }

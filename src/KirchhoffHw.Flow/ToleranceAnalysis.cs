@@ -102,7 +102,7 @@ public sealed record ToleranceResult(string Design, TaskKind Task, string Inputs
         AtomicFile.WriteAllText(path, ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 }
 
-/// <summary>The design solved on its pin-level cells (<see cref="Lowering.Macro"/>) at its units, judged as the imperfections are.</summary>
+/// <summary>The design solved on its pin-level cells (<see cref="Lowering.PinMacro"/>) at its units, judged as the imperfections are.</summary>
 public sealed record CellsPoint(string Technology, double VoltageScale, bool Holds, double? ArgmaxAgreement, double MaxOutputError,
     double? MeanSampleError, double? ReferenceStd, double Seconds, IReadOnlyList<OutputFigures> Figures);
 
@@ -148,7 +148,7 @@ public static class ToleranceAnalysis
         if (cells is not null)
         {
             // the cells as characterized, sized over the same ranges: where they stand against what the network tolerates
-            var cmp = SoftwareComparison.Against(reference, Lowering.Macro(design, cells, ranges), "macro", solvers, cancel);
+            var cmp = SoftwareComparison.Against(reference, Lowering.PinMacro(design, cells, ranges), "macro", solvers, cancel);
             measured = new CellsPoint(cells.Tech.Name, design.Units.VoltageScale, TaskRule.Holds(cmp, RegressionTolerance, GenerationRelativeError),
                 cmp.ArgmaxAgreement, cmp.MaxOutputError, cmp.MeanSampleError, cmp.ReferenceStd, cmp.CircuitSeconds, cells.Figures.Values.ToList());
         }

@@ -34,25 +34,26 @@ public class PinMacroTests
     {
         foreach (var pin in Shared.Library.PinFits)
         {
-            var c = Shared.Library.Characterizations[pin.Part.Topology];
+            var part = pin.Part!; // the library's tables come from its fitted parts
+            var c = Shared.Library.Characterizations[part.Topology];
             double worst = 0;
             int points = 0;
             for (int k = 0; k < c.OutputVolts.Length; k++)
                 for (int i = 0; i < c.Y.Length; i++)
                 {
-                    double y = c.Y[i] - pin.Part.Offset;
-                    if (y < pin.Part.Y[0] || y > pin.Part.Y[^1]) continue;
+                    double y = c.Y[i] - part.Offset;
+                    if (y < part.Y[0] || y > part.Y[^1]) continue;
                     worst = Math.Max(worst, Math.Abs(pin.From.Evaluate(y, c.OutputVolts[k]) - c.From[k][i]));
                     worst = Math.Max(worst, Math.Abs(pin.To.Evaluate(y, c.OutputVolts[k]) - c.To[k][i]));
                     points++;
                 }
-            TestContext.Out.WriteLine($"{pin.Part.Topology.Title} {pin.Part.Operation}: {points} points, max |table - measured| {worst:G3} of bias");
+            TestContext.Out.WriteLine($"{part.Topology.Title} {part.Operation}: {points} points, max |table - measured| {worst:G3} of bias");
             Assert.That(points, Is.GreaterThan(500));
             Assert.That(worst, Is.EqualTo(pin.InterpolationError).Within(1e-15), "the recorded figure is this one");
             // the tables are resampled onto the fit's 161-point grid: the bound is that grid's resolution of the curves
-            Assert.That(worst, Is.LessThan(2e-3), $"{pin.Part.Topology.Title} {pin.Part.Operation}");
+            Assert.That(worst, Is.LessThan(2e-3), $"{part.Topology.Title} {part.Operation}");
             // and the rows are the measured pins, not their mean: at 0 V the two pins differ as characterized
-            double y0 = -pin.Part.Offset;
+            double y0 = -part.Offset;
             double measured = PartFitTestAccess.Interpolate(c.Y, c.To[c.Centre], 0) - PartFitTestAccess.Interpolate(c.Y, c.From[c.Centre], 0);
             Assert.That(pin.To.Evaluate(y0, 0) - pin.From.Evaluate(y0, 0), Is.EqualTo(measured).Within(1e-4));
         }
