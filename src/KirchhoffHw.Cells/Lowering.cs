@@ -145,7 +145,9 @@ public static class Lowering
         var scaled = design.With(units: units with { VoltageScale = voltageScale });
         var ranges = inputs is { Count: > 0 } ? OperatingRange.Of(scaled, inputs) : OperatingRange.Uniform(scaled, 1.0);
         var student = PinMacro(scaled, library, ranges);
-        return new PinLevelMacro(student, library, ranges, PinLevelBounds.Of(student, library));
+        bool v2 = RegulatedNetlist.Builds(scaled);
+        return new PinLevelMacro(student, library, ranges, PinLevelBounds.Of(student, library, v2 ? RegulatedNetlist.MapDevices(scaled) : null,
+            v2 ? RegulatedNetlist.CapacitanceBoost(scaled) : 1));
     }
 }
 
@@ -161,16 +163,21 @@ public sealed record PinLevelMacro(Design Student, CellLibrary Library, NodeRang
 ///   sizing; each may move by <see cref="InputWidth"/> x (|value| + the layer's RMS of that weight), so a weight
 ///   trained to 0 can still move and none leaves the scale its layer's networks are built for;
 /// - gain and orientation are fixed (the gain is set by the device's range, the orientation by its wiring).
+/// The v2 cells (a law with the drivers' curve) are bounded by what their deck realizes instead: the bias within the
+/// unit's [min, max] scale (<see cref="RegulatedFamily.Deck"/>, at the deck's boost) and c within the input stage's
+/// standing current (beyond it the deck clamps the standing copies).
 /// </summary>
 public static class PinLevelBounds
 {
     public const double InputWidth = 0.5;
 
-    public static IReadOnlyList<(double[] Lower, double[] Upper)> Of(Design student, CellLibrary library)
+    /// <param name="v2">The v2 deck's devices (<see cref="RegulatedNetlist.MapDevices"/>) when the student is the v2 law.</param>
+    /// <param name="boost">The v2 deck's factor on every current (<see cref="RegulatedNetlist.CapacitanceBoost"/>).</param>
+    public static IReadOnlyList<(double[] Lower, double[] Upper)> Of(Design student, CellLibrary library, IReadOnlyList<RegulatedDevice>? v2 = null, double boost = 1)
     {
         var (minBias, maxBias) = library.BiasLimits();
         double currentScale = student.Units.CurrentScale;
-        return student.Layers.Select(layer =>
+        return student.Layers.Select((layer, li) =>
         {
             if (layer.Model is not PinMacroModel model)
                 throw new ArgumentException($"layer model {layer.Model.Name} is not a pin-level cell", nameof(student));
@@ -178,6 +185,7 @@ public static class PinLevelBounds
             var upper = (double[])layer.Theta.Clone();
             int n = layer.Edges.Count;
             foreach (int k in new[] { PinMacroModel.A, PinMacroModel.B, PinMacroModel.C }) layer.BoundAround(k, InputWidth, lower, upper);
+            bool regulated = model.Input is not null && v2 is not null;
             for (int j = 0; j < model.Parts.Count; j++)
             {
                 int ka = PinMacroModel.Amplitude(j);
@@ -186,7 +194,28 @@ public static class PinLevelBounds
                     double amp = layer.Theta[ka * n + e];
                     if (amp == 0) continue; // a device with no cell stays without one
                     double lo = minBias / currentScale, hi = maxBias / currentScale;
+                    if (regulated)
+                    {
+                        // a part's share of the device's first part (the leaky mirror's slope) stays as drawn
+                        double share = Math.Abs(amp / layer.Theta[PinMacroModel.Amplitude(0) * n + e]), unit = RegulatedFamily.Deck.Bias / (currentScale * boost);
+                        (lo, hi) = (share * RegulatedFamily.Deck.MinScale * unit, share * RegulatedFamily.Deck.MaxScale * unit);
+                    }
                     (lower[ka * n + e], upper[ka * n + e]) = amp > 0 ? (lo, hi) : (-hi, -lo);
+                }
+            }
+            if (regulated && model.Family == KirchhoffHw.Model.Devices.DeviceFamily.Tanh)
+            {
+                var fig = RegulatedFamily.Characterized;
+                var input = RegulatedFamily.Units.First(u => u.Name == RegulatedFamily.Deck.InputUnit).Input!;
+                double beta = input.StandingCurrent / fig.LineCurrent, gamma = fig.Kappa * fig.S / fig.LineCurrent;
+                foreach (var dev in v2!.Where(d => d.Layer == li))
+                {
+                    // |gamma c g| < beta with g = 1 + rho (|r_a| + |r_b|), the pre-scale of the drawn ratios
+                    double g = 1 + fig.Compression * (Math.Abs(dev.SourceRatio) + Math.Abs(dev.DestinationRatio)), limit = beta / (gamma * g);
+                    int k = PinMacroModel.C * n + dev.Edge;
+                    lower[k] = Math.Max(lower[k], -limit);
+                    upper[k] = Math.Min(upper[k], limit);
+                    if (lower[k] > upper[k]) lower[k] = upper[k] = Math.Clamp(layer.Theta[k], -limit, limit);
                 }
             }
             return (lower, upper);

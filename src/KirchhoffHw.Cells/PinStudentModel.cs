@@ -35,6 +35,8 @@ public sealed class PinStudentModel : DeviceModel
     }
 
     public DeviceModel Ideal { get; }
+    /// <summary>The pin-level cell law the student drives.</summary>
+    public PinMacroModel Cell => _cell;
     public override string Name { get; }
     public override string Equation => $"pin-level cell of {Ideal.Name} in its own parameters: {_cell.Equation}, amp_j = amplitude * s_j";
     public override IReadOnlyList<string> ParameterNames { get; }
