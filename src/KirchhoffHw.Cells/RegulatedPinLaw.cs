@@ -32,17 +32,21 @@ public sealed record RegulatedCharacterization(string Tech, string Corner, doubl
 /// </summary>
 public sealed class RegulatedCharacterizer(Technology tech, string? cacheDir = null, Func<ISpiceSimulator>? simulators = null)
 {
-    /// <summary>Bench input slope (per volt): the swept ±<see cref="SweepVolts"/> span |u| up to about 5, the tanh's saturation.</summary>
-    public const double BenchSlope = 12;
-    public const int Points = 181;
-    public const int Method = 1;
+    /// <summary>
+    /// Bench input slope (per volt of drive) of each family: the swept ±<see cref="SweepVolts"/> span |u| up to 13 for the
+    /// tanh (deep into saturation, where the core's output still creeps towards the full tail current the mapping
+    /// divides by: about 1 % above its value at |u| = 5) and up to 5 for the rectifier (linear beyond, as the table continues).
+    /// </summary>
+    public static double BenchSlope(DeviceFamily family) => family == DeviceFamily.Tanh ? 30 : 12;
+    public const int Points = 401;
+    public const int Method = 2;
 
     public double SweepVolts { get; } = Characterizer.OutputVoltsFor(tech).Max();
     public double[] OutputVolts { get; } = Characterizer.OutputVoltsFor(tech);
     public string CacheDir { get; } = cacheDir ?? Characterizer.DefaultCacheDir();
     private readonly Func<ISpiceSimulator> _simulators = simulators ?? (() => new NgspiceBatch());
 
-    /// <summary>The bench design of one family: device j from node 2j+1 to node 2j+2 with slope <see cref="BenchSlope"/> on its source, unit bias.</summary>
+    /// <summary>The bench design of one family: device j from node 2j+1 to node 2j+2 with <see cref="BenchSlope"/> on its source, unit bias.</summary>
     public Design BenchDesign(DeviceFamily family)
     {
         var fig = RegulatedFamily.Characterized;
@@ -51,7 +55,7 @@ public sealed class RegulatedCharacterizer(Technology tech, string? cacheDir = n
         int m = OutputVolts.Length;
         var edges = Enumerable.Range(0, m).Select(j => (2 * j + 1, 2 * j + 2)).ToArray();
         DeviceModel model = family == DeviceFamily.Tanh ? new ShiftTanh2() : new ShiftRelu2();
-        double[] theta = [.. edges.Select(_ => BenchSlope), .. edges.Select(_ => 0.0), .. edges.Select(_ => 0.0)];
+        double[] theta = [.. edges.Select(_ => BenchSlope(family)), .. edges.Select(_ => 0.0), .. edges.Select(_ => 0.0)];
         // a time unit of 1 s and a capacitance of the current's size: no boost, and the phase stays on over the ramp
         return new Design("v2bench", 2 * m, [new Layer(0, 2, model, EdgeList.FromPairs(edges), theta)], new InputMap(2 * m), Readout.AllNodes,
             new Units(current, 1.0, 1.0), TaskKind.Regression);
@@ -89,7 +93,7 @@ public sealed class RegulatedCharacterizer(Technology tech, string? cacheDir = n
         deck.Append(CultureInfo.InvariantCulture, $"Vrp rp 0 0\nMrp rp pp_0 vdd vdd {tech.Models.Pmos} w={wp} l={l}\n");
         deck.Append(CultureInfo.InvariantCulture, $"Vrm rm 0 0\nMrm rm pm_0 vdd vdd {tech.Models.Pmos} w={wp} l={l}\n");
         deck.Append(".options reltol=1e-5 abstol=1e-14 method=gear\n");
-        deck.Append(".tran 2.5e-3 1 0 2.5e-3\n.end\n");
+        deck.Append(".tran 1.25e-3 1 0 1.25e-3\n.end\n");
         return deck.ToString();
     }
 
@@ -97,7 +101,7 @@ public sealed class RegulatedCharacterizer(Technology tech, string? cacheDir = n
     {
         using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         foreach (var f in new[] { DeviceFamily.Tanh, DeviceFamily.Relu }) sha.AppendData(Encoding.UTF8.GetBytes(BenchDeck(f)));
-        sha.AppendData(Encoding.UTF8.GetBytes(string.Join("|", Method, Points, BenchSlope.ToString("R", CultureInfo.InvariantCulture))));
+        sha.AppendData(Encoding.UTF8.GetBytes(string.Join("|", Method, Points)));
         string key = Convert.ToHexString(sha.GetHashAndReset())[..12].ToLowerInvariant();
         return Path.Combine(CacheDir, "cells", $"v2pins-{Names.Identifier(tech.Name)}-{Names.Identifier(tech.Corner)}-{tech.Fingerprint()}-{key}.json");
     }
