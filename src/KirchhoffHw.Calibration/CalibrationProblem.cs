@@ -163,7 +163,7 @@ public sealed record CalibrationOptions
     /// <summary>
     /// The student's tolerance while it learns: its gradient is exact for the steps it takes, so a looser solve only
     /// moves the optimum by the solver's own error, two decades below the 1 %-of-spread errors a calibration reaches
-    /// (the held-out error before and after is judged at the teacher's tolerance). 1e-6 cost 2.4x the time for no
+    /// (the held-out error before and after is judged two decades tighter). 1e-6 cost 2.4x the time for no
     /// better held-out error.
     /// </summary>
     public const double StudentTolerance = 1e-4;

@@ -39,8 +39,8 @@ public static class Calibrator
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         if (o.TimeBudget is { } b) budget.CancelAfter(b > watch.Elapsed ? b - watch.Elapsed : TimeSpan.Zero);
 
-        // progress is judged with the student's own solver; before and after, which the record keeps, as tightly as the teacher
-        var judge = o.TeacherSolver with { ChunkSize = solver.ChunkSize };
+        // progress is judged with the student's own solver; before and after, which the record keeps, two decades tighter
+        var judge = solver with { RelTol = solver.RelTol / 100, AbsTol = solver.AbsTol / 100 };
         HeldOutError HeldOut(Design d, SolverOptions s)
         {
             long start = Stopwatch.GetTimestamp();
