@@ -206,7 +206,8 @@ public sealed class RegulatedPinLaw
         var design = bench.BenchDesign(family);
         var dev = new RegulatedNetlist(tech).Map(design)[0];
         var y = Data.Volts.Select(x => Input(dev, family, x, 0)).ToArray();
-        const int n = 161;
+        // fine enough that the ngspice form, linear between the grid points, follows the cubic to 1e-3 of the bias over the tanh's wide y span
+        const int n = 321;
         var grid = Enumerable.Range(0, n).Select(i => y[0] + (y[^1] - y[0]) * i / (n - 1)).ToArray();
         double[][] Rows(double[][] rows) => rows.Select(r => grid.Select(g => PartFit.Interpolate(y, r, g)).ToArray()).ToArray();
         var f = new PinCurve(grid, Data.OutputVolts, Rows(from), tech.Vss, tech.Vdd, linear);

@@ -215,7 +215,10 @@ public class PinMacroTests
         var pins = Lowering.ToPinLevelMacro(teacher, Shared.Library, Units, 0.02, [[0.5, -0.5], [1.0, 0.2]]);
         Assert.That(pins.Student.Units.VoltageScale, Is.EqualTo(0.02));
         Assert.That(pins.Student.Layers[0].Model, Is.TypeOf<PinMacroModel>());
-        var (minBias, maxBias) = Shared.Library.BiasLimits();
+        // a tanh layer is built by the v2 cells: its bias moves within the unit's range, at the deck's boost
+        Assert.That(((PinMacroModel)pins.Student.Layers[0].Model).Input, Is.Not.Null, "the v2 law");
+        double boost = RegulatedNetlist.CapacitanceBoost(teacher.With(units: Units with { VoltageScale = 0.02 }));
+        var (minBias, maxBias) = (RegulatedFamily.Deck.MinBias / boost, RegulatedFamily.Deck.MaxBias / boost);
         var layer = pins.Student.Layers[0];
         var (lower, upper) = pins.Bounds[0];
         int n = layer.Edges.Count;
