@@ -47,6 +47,50 @@ public class StudentBuilderTests
     }
 
     [Test]
+    public void When_V2StudentDifferentiated_Expect_CentralDifferencesAndTheBatchedAdjoint()
+    {
+        var library = CellLibrary.Build(Tech, Designs.Cached(Tech));
+        var teacher = DesignYaml.Load(Path.Combine(RepoPaths.Designs, "spiral.yaml")).With(units: new Units(1e-12, 100e-9, 0.1));
+        var student = new PinCellStudentBuilder().Build(teacher, library, OperatingRange.Uniform(teacher, 1.0));
+        var random = new Random(4);
+        int checks = 0;
+        foreach (var layer in student.Circuit.Layers)
+        {
+            var m = (PinStudentModel)layer.Model;
+            int k = m.Ideal.ParameterCount;
+            for (int e = 0; e < layer.Edges.Count; e++)
+            {
+                var p = layer.ParametersOf(e);
+                double vs = 8 * random.NextDouble() - 4, vd = 8 * random.NextDouble() - 4;
+                var o = new double[p.Length]; var i = new double[p.Length];
+                m.PinParameterGradient(vs, vd, p, o, i);
+                // the free parameters (the ideal law's) and the frozen input map, against central differences
+                foreach (int j in Enumerable.Range(0, k).Concat(Enumerable.Range(m.InputMapOffset, 4)))
+                {
+                    double h = 1e-6 * Math.Max(1, Math.Abs(p[j]));
+                    var up = (double[])p.Clone(); up[j] += h;
+                    var down = (double[])p.Clone(); down[j] -= h;
+                    var (ou, iu) = m.PinCurrents(vs, vd, up);
+                    var (od, id) = m.PinCurrents(vs, vd, down);
+                    Assert.That(o[j], Is.EqualTo((ou - od) / (2 * h)).Within(1e-5 * Math.Max(Math.Abs(o[j]), 1e-3)), $"{m.Name} dOut/d{m.ParameterNames[j]}");
+                    Assert.That(i[j], Is.EqualTo((iu - id) / (2 * h)).Within(1e-5 * Math.Max(Math.Abs(i[j]), 1e-3)), $"{m.Name} dIn/d{m.ParameterNames[j]}");
+                    checks += 2;
+                }
+                // the batched adjoint is the weighted per-sample gradient
+                double wo = random.NextDouble() - 0.5, wi = random.NextDouble() - 0.5;
+                var gvs = new double[1]; var gvd = new double[1]; var gp = new double[p.Length];
+                m.PinAdjoint([vs], [vd], p, [wo], [wi], gvs, gvd, gp);
+                var g = m.PinGradient(vs, vd, p);
+                Assert.That(gvs[0], Is.EqualTo(wo * g.SrcDVs + wi * g.DstDVs).Within(1e-10 * (1 + Math.Abs(gvs[0]))));
+                Assert.That(gvd[0], Is.EqualTo(wo * g.SrcDVd + wi * g.DstDVd).Within(1e-10 * (1 + Math.Abs(gvd[0]))));
+                for (int j = 0; j < p.Length; j++)
+                    Assert.That(gp[j], Is.EqualTo(wo * o[j] + wi * i[j]).Within(1e-10 * (1 + Math.Abs(gp[j]))), $"adjoint d/d{m.ParameterNames[j]}");
+            }
+        }
+        TestContext.Out.WriteLine($"{checks} derivatives checked");
+    }
+
+    [Test]
     public void When_LinearDesignCalibrated_Expect_StudentKeepsThePerDeviceCellLaw()
     {
         var library = CellLibrary.Build(Tech, Designs.Cached(Tech));
