@@ -15,8 +15,14 @@ public sealed record InputSizing(double StandingCurrent, double CommonGateWidth,
 public sealed record RegulatedSizing(double Wn, double Wp, double Lm, double Wcn, double Wcp, double Lc, double Wa, double La,
     double Wbn, double Wbp, double Lb, double Wr, double Lr);
 
-/// <summary>The input driver: pair (Wi, Li), pair tail (Wt, at the bias length), output reference (Wf, Lf) and its follower (Wo, Lo).</summary>
-public sealed record DriverSizing(double Wi, double Li, double Wt, double Wf, double Lf, double Wo, double Lo);
+/// <summary>
+/// The input driver: pair (Wi, Li), pair tail (Wt, at the bias length), a unit of the lines' diode reference (Wf, Lf),
+/// the pMOS lines' follower (Wo, Lo); the lines' diode and the regulated copies into it are <paramref name="Gain"/>
+/// units (the line's pole against its copies' load), the paths' followers, amplifiers and bias sources carry
+/// <paramref name="FollowerScale"/> times the unit's small bias, and every collecting node a keep-alive current of
+/// <paramref name="KeepAlive"/> times it (removed again at the lines).
+/// </summary>
+public sealed record DriverSizing(double Wi, double Li, double Wt, double Wf, double Lf, double Wo, double Lo, double Gain, double FollowerScale, double KeepAlive);
 
 /// <summary>
 /// One unit cell of the v2 family, sized for one inversion level. A device of bias I uses the unit whose range holds I
@@ -66,12 +72,12 @@ public static class RegulatedFamily
     public static readonly UnitCell Moderate = new("m1u", "weak/moderate", 1e-6, 0.1, 10,
         new CoreSizing(4e-6, 200e-9, 2e-6, 1e-6), Input1u,
         new RegulatedSizing(1e-6, 2e-6, 250e-9, 1e-6, 1e-6, 100e-9, 0.5e-6, 500e-9, 0.5e-6, 1e-6, 2e-6, 0.5e-6, 200e-9),
-        new DriverSizing(1e-6, 500e-9, 0.5e-6, 0.5e-6, 250e-9, 0.5e-6, 500e-9), 100e-9, 0.05, 0.15, "m1u");
+        new DriverSizing(1e-6, 500e-9, 0.5e-6, 0.5e-6, 250e-9, 0.5e-6, 500e-9, 10, 3, 3), 100e-9, 0.05, 0.15, "m1u");
 
     public static readonly UnitCell Strong = new("s100u", "moderate/strong", 100e-6, 0.1, 10,
         new CoreSizing(10e-6, 100e-9, 10e-6, 200e-9), new InputSizing(50e-6, 10e-6, 100e-9, 1e-6, 1e-6, 4e-6, 200e-9),
         new RegulatedSizing(10e-6, 10e-6, 100e-9, 10e-6, 10e-6, 100e-9, 2e-6, 200e-9, 2e-6, 4e-6, 500e-9, 0.5e-6, 200e-9),
-        new DriverSizing(4e-6, 200e-9, 2e-6, 4e-6, 200e-9, 2e-6, 200e-9), 10e-6, 0.10, 0.15, "s100u");
+        new DriverSizing(4e-6, 200e-9, 2e-6, 4e-6, 200e-9, 2e-6, 200e-9, 10, 3, 3), 10e-6, 0.10, 0.15, "s100u");
 
     /// <summary>Lowest bias first.</summary>
     public static IReadOnlyList<UnitCell> Units { get; } = [Weak, Moderate, Strong];
