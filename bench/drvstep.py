@@ -165,9 +165,9 @@ def main():
     own = not a.deck_subckt
     if a.mode in ('dc', 'both'):
         txt = bench_deck(deck, a.k, own, 'Vin nin 0 0\n', '.dc Vin -0.45 0.45 0.01', wc, lc)
-        data, cpu = run(txt, ['i(vprp)', 'i(vprm)', 'i(vdd)'])
+        data, cpu = run(txt, ['i(vprp)', 'i(vprm)', 'i(vdd)', 'v(np)'])
         v = [r[0] for r in data]
-        ip, im, idd = [-r[1] for r in data], [-r[2] for r in data], [-r[3] for r in data]
+        ip, im, idd, vnp = [-r[1] for r in data], [-r[2] for r in data], [-r[3] for r in data], [r[4] for r in data]
         i0, im0 = interp(0, v, ip), interp(0, v, im)
         # S: slope of L = (I_P - I_M) / 2 per volt (best line over +-0.45 V), as RegulatedFamily.Characterized holds it
         L = [(p - m) / 2 for p, m in zip(ip, im)]
@@ -178,8 +178,9 @@ def main():
         inl = max(abs(L[i] - (b * v[i] + c)) for i in sel4) / abs(b * 0.4)
         mism = max(abs(ip[i] + im[i] - i0 - im0) for i in sel4) / (i0 + im0)
         print('dc: I_P0 %.6g A, I_M0 %.6g A, S (slope of (I_P - I_M) / 2) %.6g A/V, INL of L over +-0.4 V %.3f %% of its swing, '
-              '|I_P + I_M - (I_P0 + I_M0)| <= %.2f %% over +-0.4 V, I_P %.4g .. %.4g A over +-0.45 V, supply current %.4g A at 0 V (k = %g), cpu %s s'
-              % (i0, im0, S, 100 * inl, 100 * mism, min(ip), max(ip), abs(interp(0, v, idd)), a.k, cpu))
+              '|I_P + I_M - (I_P0 + I_M0)| <= %.2f %% over +-0.4 V, I_P %.4g .. %.4g A over +-0.45 V, supply current %.4g A at 0 V (k = %g)'
+              % (i0, im0, S, 100 * inl, 100 * mism, min(ip), max(ip), abs(interp(0, v, idd)), a.k))
+        print("dc: line np (the reference's drain) %.4f .. %.4f V over +-0.45 V (the copies' drains at 0 V)" % (min(vnp), max(vnp)))
     if a.mode == 'cap':
         # input capacitance per unit of k: the node ramped up then down at the same rate; the conductance current is
         # the same on both ramps at equal voltage, so (I_up - I_down) / 2 = C dV/dt (mean over +-0.2 V)
@@ -208,7 +209,6 @@ def main():
             ts10, _, _, _, _ = settle(t, y, t0, 0.1)
             print('step %s: %.4g -> %.4g A, delay (10 %% of change) %.2f ns, overshoot %.1f %%, settled to 10 %% %.2f ns, to 1 %% %.2f ns'
                   % (name, y0, yf, delay * 1e9, 100 * over, ts10 * 1e9, ts * 1e9))
-        print('step cpu %s s' % cpu)
 
 
 if __name__ == '__main__':

@@ -440,7 +440,7 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
         return RegParams(u, k) + " " + string.Join(" ", new (string, double)[]
         {
             ("wi", d.Wi), ("li", d.Li), ("wt", d.Wt), ("lt", u.Reg.Lb), ("wf", d.Wf), ("lf", d.Lf), ("wo", d.Wo), ("lo", d.Lo),
-            ("we", RegulatedFamily.DriverEndWeight), ("g", d.Gain), ("b", d.FollowerScale), ("x", d.KeepAlive),
+            ("we", RegulatedFamily.DriverEndWeight), ("s", d.FoldSource),
         }.Select(p => $"{p.Item1}={Numbers.Format(p.Item2)}"));
     }
 
