@@ -88,7 +88,7 @@ public static class RegulatedFamily
     public static UnitCell Deck => Moderate;
 
     public static readonly UnitFigures Characterized = new(
-        S: 9.34021e-07, LineCurrent: 5.16038e-07, Kappa: 0.1921910198316373, Amplitude: 1.0075066639770227,
+        S: 9.30995e-07, LineCurrent: 5.09998e-07, Kappa: 0.19281569560971404, Amplitude: 1.0075066639770227,
         Compression: 0.006709356827020788, TrimTo: 0.9871521791372572, TrimFrom: 0.9871521791383824,
         PinCapacitance: 3.749219742536621e-15, DriverCapacitance: 4.536e-14,
         MismatchAtBalance: 3.407e-4, OutputConductance: 0.001996, Swing: 0.35, TanhMaxError: 0.009625182381731521);
