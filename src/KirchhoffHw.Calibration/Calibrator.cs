@@ -39,16 +39,18 @@ public static class Calibrator
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         if (o.TimeBudget is { } b) budget.CancelAfter(b > watch.Elapsed ? b - watch.Elapsed : TimeSpan.Zero);
 
-        HeldOutError HeldOut(Design d)
+        // progress is judged with the student's own solver; before and after, which the record keeps, two decades tighter
+        var judge = solver with { RelTol = solver.RelTol / 100, AbsTol = solver.AbsTol / 100 };
+        HeldOutError HeldOut(Design d, SolverOptions s)
         {
             long start = Stopwatch.GetTimestamp();
             var error = HeldOutError.Of(teacher.Task, heldTeacher,
-                ReferenceSolver.Solve(d, problem.HeldOutInputs, solver, cancel: cancel).Cases.Select(c => c.Output).ToArray());
+                ReferenceSolver.Solve(d, problem.HeldOutInputs, s, cancel: cancel).Cases.Select(c => c.Output).ToArray());
             heldOutTime += Stopwatch.GetElapsedTime(start);
             return error;
         }
 
-        var before = HeldOut(student);
+        var before = HeldOut(student, judge);
         var z0 = new double[vars.Count];
         double[] bestZ = z0;
         var losses = new List<double>();
@@ -90,7 +92,7 @@ public static class Calibrator
                 {
                     bestZ = it.X;
                     losses.Add(it.Loss);
-                    var held = it.Index == 0 ? before : o.HeldOutEvery > 0 && it.Index % o.HeldOutEvery == 0 ? HeldOut(vars.Design(it.X)) : null;
+                    var held = it.Index == 0 ? before : o.HeldOutEvery > 0 && it.Index % o.HeldOutEvery == 0 ? HeldOut(vars.Design(it.X), solver) : null;
                     progress?.Invoke(new CalibrationProgress(it.Index, it.Loss, held, evaluations, watch.Elapsed));
                 },
                 () => budget.IsCancellationRequested);
@@ -111,7 +113,7 @@ public static class Calibrator
         }
 
         var calibrated = vars.Design(bestZ);
-        var after = HeldOut(calibrated);
+        var after = HeldOut(calibrated, judge);
         var record = new CalibrationRecord(status, Math.Max(0, losses.Count - 1), evaluations, losses, before, after, watch.Elapsed.TotalSeconds,
             vars.FreeParameters, vars.TrimCount, vars.AtBounds(bestZ, parameters: true), vars.AtBounds(bestZ, parameters: false), problem.Weights, problem.Trims?.Cost ?? 0, problem.TrainingInputs.Count, teacher.Name)
         {

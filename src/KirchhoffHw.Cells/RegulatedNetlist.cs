@@ -31,6 +31,9 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
 
     public string Fidelity => "transistor";
 
+    /// <summary>regulated_bank.sbn's Vdd and Vss: every transistor of the deck draws from them.</summary>
+    public IReadOnlyList<SupplyRail> Rails => [new("Vdd", tech.Vdd), new("Vss", tech.Vss)];
+
     /// <summary>
     /// Phase edges are ramps of this many time units: the cells' own time constants are a fraction of a time unit at the
     /// biases the design asks for, so a ramp of 1 % of a unit is sharp against the dynamics while ngspice resolves it in

@@ -11,6 +11,9 @@ public sealed class TransistorNetlist(CellLibrary library, TemplateSet templates
     public const string BankTemplate = "spice/cells/bank.sbn";
     public string Fidelity => "transistor";
 
+    /// <summary>bank.sbn's Vdd and Vss: every cell of the deck draws from them.</summary>
+    public IReadOnlyList<SupplyRail> Rails => [new("Vdd", library.Tech.Vdd), new("Vss", library.Tech.Vss)];
+
     /// <summary>
     /// Each node's capacitor less the output capacitance of the cells on it (measured per unit cell, scaled by
     /// width; weighted by the share of time each cell's layer conducts). A node whose cells alone exceed the

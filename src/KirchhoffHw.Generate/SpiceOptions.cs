@@ -90,4 +90,10 @@ public interface IDeviceNetlist
 
     /// <summary>The cell a simulator failure message points at (its failing net traced to the cell that owns it), or null.</summary>
     string? Locate(string message) => null;
+
+    /// <summary>The supply rails the banks draw from (independent voltage sources the deck writes), so a co-simulation can measure their power.</summary>
+    IReadOnlyList<SupplyRail> Rails => [];
 }
+
+/// <summary>A supply rail of a deck: the voltage source that holds it (its name as written) and its voltage.</summary>
+public sealed record SupplyRail(string Source, double Volts);

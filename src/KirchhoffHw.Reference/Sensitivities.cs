@@ -135,6 +135,11 @@ public static class Sensitivities
         // per case, per layer: accepted step sizes and the states at steps 0, K, 2K, ...
         private readonly List<double>[][] _steps;
         private readonly List<double[]>[][] _checkpoints;
+        // per case, per layer, per accepted step: k1..k6 (node-major, 6 N), while they fit the budget
+        private readonly List<double[]>[][] _slopes;
+        private readonly long _slopeBudget;
+        private long _slopeDoubles;
+        private bool _keepSlopes;
         private readonly KclGradient[] _gradients;
         private int _layer;
         private long _recompute, _adjoint, _accepted, _stored;
@@ -159,6 +164,9 @@ public static class Sensitivities
             _boundaries = new List<(double, double[])>[count];
             _steps = new List<double>[count][];
             _checkpoints = new List<double[]>[count][];
+            _slopes = new List<double[]>[count][];
+            _slopeBudget = so.SlopeBudgetBytes / sizeof(double);
+            _keepSlopes = _slopeBudget > 0;
             Seeds = new double[count][][];
             Lambda = new double[count][];
             Trim = new double[count][];
@@ -167,6 +175,7 @@ public static class Sensitivities
                 _boundaries[i] = [];
                 _steps[i] = Enumerable.Range(0, layers).Select(_ => new List<double>()).ToArray();
                 _checkpoints[i] = Enumerable.Range(0, layers).Select(_ => new List<double[]>()).ToArray();
+                _slopes[i] = Enumerable.Range(0, layers).Select(_ => new List<double[]>()).ToArray();
                 Seeds[i] = Enumerable.Range(0, layers).Select(_ => new double[_nodes]).ToArray();
                 Trim[i] = new double[_nodes];
             }
@@ -183,6 +192,23 @@ public static class Sensitivities
             }
             steps.Add(h);
             _accepted++;
+            if (_keepSlopes) KeepSlopes(c, lane, chunkCase);
+        }
+
+        private void KeepSlopes(Chunk c, int lane, int chunkCase)
+        {
+            if (_slopeDoubles + 6L * _nodes > _slopeBudget)
+            {
+                _keepSlopes = false;
+                foreach (var perLayer in _slopes) foreach (var list in perLayer) list.Clear();
+                _slopeDoubles = 0;
+                return;
+            }
+            var k = new double[6 * _nodes];
+            for (int s = 0; s < 6; s++)
+                for (int node = 0; node < _nodes; node++) k[s * _nodes + node] = c.K[s][(node + 1) * _width + lane];
+            _slopes[chunkCase][_layer].Add(k);
+            _slopeDoubles += k.Length;
         }
 
         public void Forward(IReadOnlyList<double[]> inputs, CancellationToken cancel)
@@ -343,7 +369,9 @@ public static class Sensitivities
                 if (!LoadStepSizes(j)) return;
                 var tableau = Dopri5.Tableau;
                 Array.Copy(_y, _stage[6 * j], _len);
-                _f.Evaluate(_stage[6 * j], _kst[0], _w);
+                bool kept = _b._keepSlopes;
+                if (kept) LoadSlopes(j);
+                else _f.Evaluate(_stage[6 * j], _kst[0], _w);
                 for (int s = 1; s <= 6; s++)
                 {
                     var terms = tableau[s - 1];
@@ -355,9 +383,26 @@ public static class Sensitivities
                             foreach (var (coef, k) in terms) acc = Math.FusedMultiplyAdd(coef, _kst[k][i], acc);
                             dst[i] = Math.FusedMultiplyAdd(_h[lane], acc, _y[i]);
                         }
-                    if (s < 6) _f.Evaluate(dst, _kst[s], _w);
+                    if (s < 6 && !kept) _f.Evaluate(dst, _kst[s], _w);
                 }
-                _b._recompute += 6;
+                if (!kept) _b._recompute += 6;
+            }
+
+            /// <summary>The forward pass's slopes of slot j's step into _kst, lane by lane (a lane without a step in the slot gets zeros: its stages stay at y).</summary>
+            private void LoadSlopes(int j)
+            {
+                int nodes = _b._nodes;
+                for (int lane = 0; lane < _w; lane++)
+                {
+                    double[]? k = null;
+                    if (_case[lane] >= 0)
+                    {
+                        int offset = j - (_k - _segmentLength[lane]);
+                        if (offset >= 0) k = _b._slopes[_case[lane]][_l][_segment[lane] * _k + offset];
+                    }
+                    for (int s = 0; s < 6; s++)
+                        for (int node = 0; node < nodes; node++) _kst[s][(node + 1) * _w + lane] = k is null ? 0.0 : k[s * nodes + node];
+                }
             }
 
             /// <summary>

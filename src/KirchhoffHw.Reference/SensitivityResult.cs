@@ -20,6 +20,13 @@ public sealed record SensitivityOptions
     public int CheckpointInterval { get; init; } = 8;
 
     /// <summary>
+    /// Bytes a block may spend keeping every accepted step's slopes k1..k6 (6 N doubles a step), so the backward pass
+    /// rebuilds each stage input from them instead of evaluating the right-hand side again: a third of a gradient's work
+    /// on designs whose steps fit. A block whose steps outgrow it drops what it kept and re-runs its stretches (0: always).
+    /// </summary>
+    public long SlopeBudgetBytes { get; init; } = 256L << 20;
+
+    /// <summary>
     /// Cases per block, a block being one thread's unit of work (0: four batches of <see cref="SolverOptions.ChunkSize"/>).
     /// Parameter gradients are summed per block and blocks in order, so results depend on this and the chunk size,
     /// never on the thread count.
@@ -35,6 +42,7 @@ public sealed record SensitivityOptions
     {
         var problems = new List<string>();
         if (CheckpointInterval < 1) problems.Add($"CheckpointInterval must be at least 1, got {CheckpointInterval}");
+        if (SlopeBudgetBytes < 0) problems.Add($"SlopeBudgetBytes must be 0 or positive, got {SlopeBudgetBytes}");
         if (BlockSize < 0) problems.Add($"BlockSize must be 0 (automatic) or positive, got {BlockSize}");
         if (MaxDegreeOfParallelism == 0 || MaxDegreeOfParallelism < -1) problems.Add($"MaxDegreeOfParallelism must be -1 or positive, got {MaxDegreeOfParallelism}");
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));

@@ -324,6 +324,16 @@ public static class ReportJson
         foreach (var f in s.Failures) w.WriteStringValue(f);
         w.WriteEndArray();
         w.WriteEndObject();
+        if (r.Supply is { } draw)
+        {
+            w.WriteStartObject("measured_supply");
+            w.WriteNumber("cases", r.SupplyCases);
+            Num(w, "energy_per_inference_j", draw.EnergyJoules);
+            w.WriteStartArray("layer_power_w");
+            foreach (var p in draw.LayerPowerWatts) if (double.IsFinite(p)) w.WriteNumberValue(p); else w.WriteNullValue();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
         w.WriteStartObject("timescale");
         w.WriteNumber("expected_s", r.Timescale.ExpectedSeconds); w.WriteNumber("simulated_s", r.Timescale.SimulatedSeconds);
         Num(w, "latest_settle_s", r.Timescale.LatestSettleSeconds); w.WriteBoolean("pass", r.Timescale.Pass);

@@ -266,6 +266,9 @@ public sealed record ReportView(
         if (r.Accuracy is { } acc) summary.Add(new("simulator tolerances", $"reltol {Format.Number(acc.RelTol)}, trtol {Format.Number(acc.TrTol)}", acc.Basis));
         if (s.ArgmaxAgreement is { } a) summary.Add(new("argmax agreement", a.ToString("P1", CultureInfo.InvariantCulture), $"smallest reference margin {F(s.MinReferenceMargin)}"));
         if (s.MeanSampleError is { } m) summary.Add(new("mean per-sample error", F(m), $"reference std {F(s.ReferenceStd)}, energy distance {F(s.EnergyDistance)}"));
+        if (r.Supply is { } draw)
+            summary.Add(new("supply, measured", $"{Format.Quantity(draw.EnergyJoules, "J")} per inference, busiest layer {Format.Quantity(draw.BusiestLayerWatts, "W")}",
+                $"the rails' power in the simulation, mean over {r.SupplyCases} case(s) (layers: the largest mean power of any case); the bias references and precharge sources are ideal and not counted"));
         var cases = r.Cases.Select(c => new CaseView(c.Index.ToString(CultureInfo.InvariantCulture), c.Status.ToString(), VerdictStatusText.Of(c.Pass).Text(), c.Pass,
             Of(c.Errors?.Initial, c.Bounds?.Initial), Of(c.Errors?.Boundary, c.Bounds?.State), Of(c.Errors?.Sample, c.Bounds?.State), Of(c.Errors?.Output, c.Bounds?.Output),
             Format.Quantity(c.Range.MaxNodeVolts, "V"), Format.Quantity(c.Range.MaxDeviceAmps, "A"),

@@ -31,7 +31,9 @@ public sealed class CoSimulation(Design design, VerifyOptions options, ISimulati
         var units = design.Units;
         var deck = _dialect.FormatDeck(options.Circuit ?? design, options.Spice with { Input = input, SampleTimes = SampleTimes });
         var vectors = Enumerable.Range(1, design.NodeCount).Select(_dialect.GetProbe).ToList();
-        var sim = simulator.Run(new SimulationRequest(deck, vectors, options.CaseTimeout), cancel);
+        var rails = options.Spice.Devices?.Rails ?? [];
+        var railProbes = rails.Select(r => _dialect.GetCurrentProbe(r.Source)).ToList();
+        var sim = simulator.Run(new SimulationRequest(deck, [.. vectors, .. railProbes], options.CaseTimeout), cancel);
         var referenceFailures = reference is null ? new[] { $"reference: {referenceFailure}" } : [];
         if (!sim.IsOk || sim.Time.Length == 0)
         {
@@ -55,8 +57,9 @@ public sealed class CoSimulation(Design design, VerifyOptions options, ISimulati
         var output = outputNodes.Select(n => boundaries[^1].Item2[n - 1]).ToArray();
         var circuit = new CircuitCase(initial, boundaries, samples, output, time[^1] / tau);
         var range = Range(time, waves);
+        var supply = rails.Count == 0 ? null : Supply(time, rails, railProbes.Select(v => sim.Vectors[v]).ToArray());
         if (reference is null)
-            return new CaseVerdict(index, input, SimulationStatus.Ok, null, false, referenceFailures, [], circuit, null, range, null, clock.Elapsed.TotalSeconds, time.Length);
+            return new CaseVerdict(index, input, SimulationStatus.Ok, null, false, referenceFailures, [], circuit, null, range, null, clock.Elapsed.TotalSeconds, time.Length, Supply: supply);
 
         var errors = new CaseErrors(
             Metrics.MaxAbsDiff(initial, expected0),
@@ -73,7 +76,19 @@ public sealed class CoSimulation(Design design, VerifyOptions options, ISimulati
 
         var settle = SettleTime(time, outputNodes.Select(n => waves[n - 1]).ToArray(), reference.Output);
         return new CaseVerdict(index, input, SimulationStatus.Ok, null, failures.Count == 0, failures, reference.Output,
-            circuit, errors, range, settle, clock.Elapsed.TotalSeconds, time.Length, bounds);
+            circuit, errors, range, settle, clock.Elapsed.TotalSeconds, time.Length, bounds, supply);
+    }
+
+    /// <summary>The rails' power over the run (a source delivering power carries negative current into its + terminal), per layer and in total.</summary>
+    private SupplyDraw Supply(double[] time, IReadOnlyList<Generate.SupplyRail> rails, double[][] currents)
+    {
+        double tau = design.Units.TimeUnit;
+        var power = new double[time.Length];
+        for (int r = 0; r < rails.Count; r++)
+            for (int i = 0; i < time.Length; i++) power[i] -= rails[r].Volts * currents[r][i];
+        var layers = design.Layers.Select(l => l.Duration > 0
+            ? Metrics.Integral(time, power, l.TStart * tau, l.TEnd * tau) / (l.Duration * tau) : 0).ToArray();
+        return new SupplyDraw(Metrics.Integral(time, power, 0, design.TEnd * tau), layers);
     }
 
     /// <summary>The case's largest |reference state|: over its initial state, every boundary and every sample the verifier compares.</summary>

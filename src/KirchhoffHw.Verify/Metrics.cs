@@ -72,6 +72,21 @@ public static class Metrics
         return i;
     }
 
+    /// <summary>The integral of a waveform over [a, b] (trapezoids between its time points, linear at both ends).</summary>
+    public static double Integral(double[] time, double[] values, double a, double b)
+    {
+        if (!(b > a) || time.Length == 0) return 0;
+        double sum = 0, t0 = a, v0 = At(time, values, a, 0);
+        for (int i = 0; i < time.Length; i++)
+        {
+            if (time[i] <= a) continue;
+            if (time[i] >= b) break;
+            sum += 0.5 * (v0 + values[i]) * (time[i] - t0);
+            (t0, v0) = (time[i], values[i]);
+        }
+        return sum + 0.5 * (v0 + At(time, values, b, 0)) * (b - t0);
+    }
+
     /// <summary>Value of a waveform at <paramref name="t"/>: the time point if one is there, else linear interpolation.</summary>
     public static double At(double[] time, double[] values, double t, double tolerance)
     {

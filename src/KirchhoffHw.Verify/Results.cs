@@ -14,6 +14,16 @@ public sealed record CircuitCase(
 /// <summary>Errors, in model units, of one case against the reference.</summary>
 public sealed record CaseErrors(double Initial, double Boundary, double Sample, double Output);
 
+/// <summary>
+/// What the circuit drew from its supply rails in one inference, measured in the simulation: the energy over [0, T] and
+/// each layer's mean power (sum over rails of V x the current it delivers). Only decks whose cells name their rails
+/// (transistor fidelity) have it; the bias references and precharge sources are ideal and not counted.
+/// </summary>
+public sealed record SupplyDraw(double EnergyJoules, double[] LayerPowerWatts)
+{
+    public double BusiestLayerWatts => LayerPowerWatts.DefaultIfEmpty(0).Max();
+}
+
 /// <summary>Physical extremes along the circuit's trajectory: what the rails and bias currents must allow.</summary>
 public sealed record DynamicRange(double MaxNodeVolts, double MaxDeviceAmps)
 {
@@ -42,7 +52,8 @@ public sealed record CaseVerdict(
     double? SettleTime,
     double ElapsedSeconds,
     int TimePoints,
-    ErrorBounds? Bounds = null);
+    ErrorBounds? Bounds = null,
+    SupplyDraw? Supply = null);
 
 /// <summary>Task-level figures over all cases.</summary>
 public sealed record TaskSummary(
@@ -114,4 +125,13 @@ public sealed record VerifyReport(
     Generate.DeckAccuracy? Accuracy = null)
 {
     public VerdictStatus Status => VerdictStatusText.Of(Pass);
+
+    /// <summary>Over the cases whose supply was measured: the mean energy per inference and, per layer, the largest mean power; null when none was.</summary>
+    public SupplyDraw? Supply => Cases.Where(c => c.Supply is not null).Select(c => c.Supply!).ToList() is { Count: > 0 } s
+        ? new SupplyDraw(s.Average(d => d.EnergyJoules),
+            Enumerable.Range(0, s.Min(d => d.LayerPowerWatts.Length)).Select(l => s.Max(d => d.LayerPowerWatts[l])).ToArray())
+        : null;
+
+    /// <summary>How many cases <see cref="Supply"/> is over.</summary>
+    public int SupplyCases => Cases.Count(c => c.Supply is not null);
 }

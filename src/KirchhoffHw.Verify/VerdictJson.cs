@@ -119,6 +119,15 @@ public static class VerdictJson
         w.WriteNumber("max_device_a", r.Range.MaxDeviceAmps);
         w.WriteEndObject();
 
+        if (r.Supply is { } supply)
+        {
+            // derived from the cases' own figures (read back from them): the summary is for readers
+            w.WriteStartObject("supply");
+            w.WriteNumber("cases", r.SupplyCases);
+            WriteSupply(w, supply, "mean_energy_per_inference_j", "max_layer_power_w");
+            w.WriteEndObject();
+        }
+
         w.WriteStartArray("cases");
         foreach (var c in r.Cases) WriteCase(w, c);
         w.WriteEndArray();
@@ -171,7 +180,22 @@ public static class VerdictJson
         Number(w, "settle_s", c.SettleTime);
         w.WriteNumber("elapsed_s", c.ElapsedSeconds);
         w.WriteNumber("time_points", c.TimePoints);
+        if (c.Supply is { } supply)
+        {
+            w.WriteStartObject("supply");
+            WriteSupply(w, supply, "energy_j", "layer_power_w");
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
+    }
+
+    private static void WriteSupply(Utf8JsonWriter w, SupplyDraw s, string energy, string layers)
+    {
+        Number(w, energy, s.EnergyJoules);
+        w.WriteStartArray(layers);
+        foreach (var p in s.LayerPowerWatts)
+            if (double.IsFinite(p)) w.WriteNumberValue(p); else w.WriteNullValue();
+        w.WriteEndArray();
     }
 
     /// <summary>Reads a verdict file back (the report verb builds reports from existing results); bad content is one error with the file.</summary>
@@ -252,7 +276,11 @@ public static class VerdictJson
             e.GetProperty("settle_s").ValueKind == JsonValueKind.Null ? null : e.GetProperty("settle_s").GetDouble(),
             e.GetProperty("elapsed_s").GetDouble(),
             e.TryGetProperty("time_points", out var tp) ? tp.GetInt32() : 0,
-            bounds);
+            bounds,
+            e.TryGetProperty("supply", out var su)
+                ? new SupplyDraw(su.TryGetProperty("energy_j", out var ej) && ej.ValueKind == JsonValueKind.Number ? ej.GetDouble() : double.NaN,
+                    su.GetProperty("layer_power_w").EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN).ToArray())
+                : null);
     }
 
     private static void Array(Utf8JsonWriter w, string name, IEnumerable<double> values)

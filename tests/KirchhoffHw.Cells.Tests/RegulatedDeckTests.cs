@@ -81,6 +81,26 @@ public partial class RegulatedDeckTests
         Assert.That(c.Circuit.LastTime, Is.EqualTo(design.TEnd).Within(1e-6), "simulated to the end, through every phase edge");
         Assert.That(c.Circuit.Boundaries, Has.Count.EqualTo(design.Layers.Count));
         if (!double.IsNaN(maxError)) Assert.That(c.Errors.Boundary, Is.LessThan(maxError), "the deck computes the network (coarsely: the v2 cells' static error)");
+
+        // the rails' power, measured in the same run: every layer draws (its cores, the drivers and output stages), and
+        // the layers' mean powers over their spans add up to the energy over [0, T]
+        var draw = c.Supply;
+        Assert.That(draw, Is.Not.Null, "a transistor deck's rails are measured");
+        TestContext.Out.WriteLine($"supply: {draw!.EnergyJoules:G4} J per inference, layers {string.Join(", ", draw.LayerPowerWatts.Select(p => p.ToString("G4")))} W");
+        Assert.That(draw.LayerPowerWatts, Has.Length.EqualTo(design.Layers.Count));
+        Assert.That(draw.LayerPowerWatts, Is.All.GreaterThan(0));
+        double sum = design.Layers.Select((l, i) => draw.LayerPowerWatts[i] * l.Duration * timeUnit).Sum();
+        Assert.That(draw.EnergyJoules, Is.EqualTo(sum).Within(1e-9 * sum));
+        Assert.That(report.Supply!.EnergyJoules, Is.EqualTo(draw.EnergyJoules), "one case: the summary is that case");
+        var verdict = Path.Combine(Path.GetTempPath(), $"kh-supply-{Guid.NewGuid():N}.json");
+        try
+        {
+            VerdictJson.Save(verdict, report);
+            var back = VerdictJson.Load(verdict).Cases[0].Supply;
+            Assert.That(back!.EnergyJoules, Is.EqualTo(draw.EnergyJoules));
+            Assert.That(back.LayerPowerWatts, Is.EqualTo(draw.LayerPowerWatts));
+        }
+        finally { File.Delete(verdict); }
     }
 
     /// <summary>States (model units) the static bench holds, spanning twomoon's first-layer swing (|v| up to 5 units).</summary>

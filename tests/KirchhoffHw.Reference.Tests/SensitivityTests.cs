@@ -164,6 +164,30 @@ public class SensitivityTests
     }
 
     [Test]
+    public void When_SlopesKeptOrRecomputed_Expect_SameBits()
+    {
+        // the kept slopes are the forward pass's own, so rebuilding the stages from them retraces it exactly; a budget
+        // the steps outgrow falls back to re-running the stretches
+        var design = DesignYamlLoad("spiral.yaml");
+        var inputs = Support.RandomInputs(20, 2, 7);
+        var loss = new BoundaryLoss(design, 3);
+        var options = SolverOptions.Dopri5(1e-8);
+        var kept = Sensitivities.Solve(design, inputs, loss.AsCaseLoss, options);
+        var rerun = Sensitivities.Solve(design, inputs, loss.AsCaseLoss, options, new SensitivityOptions { SlopeBudgetBytes = 0 });
+        var outgrown = Sensitivities.Solve(design, inputs, loss.AsCaseLoss, options, new SensitivityOptions { SlopeBudgetBytes = 6 * 8 * 3 * 10 });
+        Assert.That(kept.Stats.RecomputeBatchedRhs, Is.Zero);
+        Assert.That(rerun.Stats.RecomputeBatchedRhs, Is.GreaterThan(0));
+        Assert.That(outgrown.Stats.RecomputeBatchedRhs, Is.EqualTo(rerun.Stats.RecomputeBatchedRhs));
+        foreach (var other in new[] { rerun, outgrown })
+        {
+            Assert.That(other.Loss, Is.EqualTo(kept.Loss));
+            for (int l = 0; l < design.Layers.Count; l++) Assert.That(other.ThetaGradients[l], Is.EqualTo(kept.ThetaGradients[l]));
+            Assert.That(other.TrimGradient, Is.EqualTo(kept.TrimGradient));
+            Assert.That(other.InitialStateGradients, Is.EqualTo(kept.InitialStateGradients));
+        }
+    }
+
+    [Test]
     public void When_InputRepeatsOverNodes_Expect_InputGradientGathersThem()
     {
         var map = new InputMap(2, FillMode.Repeat);

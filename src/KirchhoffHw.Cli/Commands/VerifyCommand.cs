@@ -205,6 +205,8 @@ internal static class VerifyCommand
         if (s.MeanSampleError is not null) w.WriteLine($"samples     mean per-sample error {F(s.MeanSampleError)} (reference std {F(s.ReferenceStd)}), energy distance {F(s.EnergyDistance)}");
         w.WriteLine($"timescale   read-out at {F(report.Timescale.SimulatedSeconds)} s (T x time unit = {F(report.Timescale.ExpectedSeconds)} s), outputs settled by {F(report.Timescale.LatestSettleSeconds)} s: {(report.Timescale.Pass ? "pass" : "FAIL")}");
         w.WriteLine($"range       node swing up to {F(report.Range.MaxNodeVolts)} V, device current up to {F(report.Range.MaxDeviceAmps)} A");
+        if (report.Supply is { } draw)
+            w.WriteLine($"supply      measured: {F(draw.EnergyJoules)} J per inference, busiest layer {F(draw.BusiestLayerWatts)} W (rails only, mean over {report.SupplyCases} case(s))");
         if (report.Rails is { } rails)
             w.WriteLine($"rails       node swing {F(rails.MaxNodeVolts)} V {(rails.Within ? "within" : "OUTSIDE")} +-{F(rails.Supply.AllowedSwing)} V of {rails.Supply.Name}" +
                 (rails.Within ? "" : rails.Supply.Powers ? ": the circuit leaves its supply (--voltage-scale auto fits it)"

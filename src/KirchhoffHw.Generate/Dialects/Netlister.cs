@@ -31,6 +31,8 @@ public abstract class Netlister(TemplateSet? templates)
     /// <summary>The name a simulator reports node <paramref name="node"/>'s voltage under.</summary>
     public virtual string GetProbe(int node) => Names.Voltage(node);
 
+    public virtual string GetCurrentProbe(string source) => $"i({source.ToLowerInvariant()})";
+
     /// <summary>The probes of nodes 1..N, in node order.</summary>
     public IReadOnlyList<string> GetProbes(Design design) => Enumerable.Range(1, design.NodeCount).Select(GetProbe).ToList();
 
@@ -121,4 +123,7 @@ public interface ISimulationDialect
 
     /// <summary>The name a simulator reports node <paramref name="node"/>'s voltage under.</summary>
     string GetProbe(int node);
+
+    /// <summary>The name a simulator reports the current through voltage source <paramref name="source"/> under (positive into its + terminal).</summary>
+    string GetCurrentProbe(string source);
 }
