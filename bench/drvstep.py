@@ -10,11 +10,17 @@ each line), drains at 0 V as the cells' summing nodes hold them; a unit copy of 
 probe.
 
   step: the node steps from V0 to V0 + DV in 0.5 ns; per line the delay (time to 10 % of the change), overshoot
-        (beyond the final value, fraction of the change) and 1 % settling time after the step.
-  dc:   the node swept over +-0.45 V; standing line current I_P0 at 0 V, kappa (dI_P/dv / I_P0 at 0 V), and the
-        line's deviation from its best straight line over +-0.4 V (fraction of I_P0 * kappa * 0.4 V).
+        (beyond the final value, fraction of the change) and the times after which it stays within 10 % and 1 %.
+  dc:   the node swept over +-0.45 V: the standing line currents I_P0, I_M0 at 0 V, S (the slope of
+        L = (I_P - I_M) / 2 per volt, best line over +-0.45 V, as RegulatedFamily.Characterized holds it), the INL of
+        L over +-0.4 V, how far I_P + I_M moves, the supply current, and the line reference's drain voltage.
+  cap:  the driver's input capacitance per unit of k (node ramped up and down at the same rate).
 
-Usage: python3 bench/drvstep.py DECK [--k 64] [--v0 0.1] [--dv 0.05] [--mode step|dc|both] [--deck-subckt]
+RegulatedFamily.Characterized's driver figures come from `--k 1 --mode dc --deck-subckt` and `--mode cap`
+(Kappa = the core's kappa S / S). Driver parameters can be overridden (--param s=12, repeatable) to try sizes.
+
+Usage: python3 bench/drvstep.py DECK [--k 64] [--v0 0.1] [--dv 0.05] [--mode step|dc|cap|both] [--deck-subckt]
+       [--param name=value] [--tstop 60e-9] [--extra 'deck lines']
 """
 import argparse
 import os
