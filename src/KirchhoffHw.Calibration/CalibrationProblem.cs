@@ -185,4 +185,14 @@ public sealed record CalibrationOptions
     /// held-out draw costs about as much as a gradient, so every iteration would double a calibration's time.
     /// </summary>
     public int HeldOutEvery { get; init; } = 10;
+
+    /// <summary>
+    /// Stop when this many held-out checks in a row (every <see cref="HeldOutEvery"/> iterations) fail to lower the best
+    /// held-out error by <see cref="HeldOutImprovement"/> (0: never). The training loss keeps falling long after the
+    /// circuit's error on fresh inputs has stopped following it; those iterations buy nothing a designer can measure.
+    /// </summary>
+    public int HeldOutPatience { get; init; } = 3;
+
+    /// <summary>The relative improvement of the held-out error that counts as progress for <see cref="HeldOutPatience"/>.</summary>
+    public double HeldOutImprovement { get; init; } = 0.02;
 }

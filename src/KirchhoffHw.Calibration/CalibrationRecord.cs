@@ -73,7 +73,7 @@ public sealed record CalibrationRecord(
     public CalibrationTimes? Times { get; init; }
 
     /// <summary>True when the optimizer reached a minimum (vanishing projected gradient or a stalled loss).</summary>
-    public bool Converged => Status is StopReason.Converged or StopReason.LossStalled;
+    public bool Converged => Status is StopReason.Converged or StopReason.LossStalled or StopReason.HeldOutStalled;
 }
 
 /// <summary>

@@ -85,6 +85,9 @@ public static class Calibrator
         }
 
         StopReason status;
+        // early stopping: the held-out error of the progress checks, against the best so far
+        double bestHeld = double.PositiveInfinity;
+        int stalls = 0;
         try
         {
             var result = ProjectedLbfgs.Minimize(Evaluate, z0, vars.Lower, vars.Upper, o.Optimizer,
@@ -93,9 +96,15 @@ public static class Calibrator
                     bestZ = it.X;
                     losses.Add(it.Loss);
                     var held = it.Index == 0 ? before : o.HeldOutEvery > 0 && it.Index % o.HeldOutEvery == 0 ? HeldOut(vars.Design(it.X), solver) : null;
+                    if (held is not null && it.Index > 0)
+                    {
+                        if (held.MeanSampleError < bestHeld * (1 - o.HeldOutImprovement)) (bestHeld, stalls) = (held.MeanSampleError, 0);
+                        else stalls++;
+                    }
                     progress?.Invoke(new CalibrationProgress(it.Index, it.Loss, held, evaluations, watch.Elapsed));
                 },
-                () => budget.IsCancellationRequested);
+                () => budget.IsCancellationRequested ? StopReason.TimeBudget
+                    : o.HeldOutPatience > 0 && stalls >= o.HeldOutPatience ? StopReason.HeldOutStalled : null);
             status = result.Reason;
             bestZ = result.X;
         }

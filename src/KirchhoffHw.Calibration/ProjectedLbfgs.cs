@@ -9,6 +9,8 @@ public enum StopReason
     LossStalled,
     MaxIterations,
     TimeBudget,
+    /// <summary>The held-out error stopped improving (<see cref="CalibrationOptions.HeldOutPatience"/>): further steps would fit the training draws only.</summary>
+    HeldOutStalled,
     /// <summary>No step along the search direction or the projected gradient lowered the loss: not converged.</summary>
     NoDescent,
 }
@@ -56,7 +58,7 @@ public static class ProjectedLbfgs
     /// iteration is non-finite, or the start is, <see cref="NonFiniteException"/> says where.</param>
     /// <param name="stop">Asked before each iteration; true ends the run with <see cref="StopReason.TimeBudget"/>.</param>
     public static Result Minimize(Func<double[], Evaluation> evaluate, double[] x0, double[] lower, double[] upper, LbfgsOptions options,
-        Action<Iteration>? iterated = null, Func<bool>? stop = null)
+        Action<Iteration>? iterated = null, Func<StopReason?>? stop = null)
     {
         int n = x0.Length;
         if (lower.Length != n || upper.Length != n) throw new ArgumentException("bounds and start need one value per variable");
@@ -78,7 +80,7 @@ public static class ProjectedLbfgs
             if (ProjectedGradientNorm(x, current.Gradient, lower, upper) <= options.GradientTolerance)
                 return Done(StopReason.Converged);
             if (it > options.MaxIterations) return Done(StopReason.MaxIterations);
-            if (stop?.Invoke() == true) return Done(StopReason.TimeBudget);
+            if (stop?.Invoke() is { } reason) return Done(reason);
 
             var free = FreeSet(x, current.Gradient, lower, upper);
             var d = Direction(current.Gradient, free, s, y, rho);

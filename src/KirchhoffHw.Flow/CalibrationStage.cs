@@ -133,6 +133,7 @@ public static class CalibrationStage
         StopReason.LossStalled => "loss-stalled",
         StopReason.MaxIterations => "max-iterations",
         StopReason.TimeBudget => "time-budget",
+        StopReason.HeldOutStalled => "held-out-stalled",
         StopReason.NoDescent => "no-descent",
         _ => reason.ToString().ToLowerInvariant(),
     };

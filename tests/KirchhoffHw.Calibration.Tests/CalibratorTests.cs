@@ -69,6 +69,26 @@ public class CalibratorTests
     }
 
     [Test]
+    public void When_HeldOutErrorStopsImproving_Expect_EarlyStopAfterThePatience()
+    {
+        // demanding a 100 % improvement at every check makes every check a stall; patience 0 turns the stop off
+        var problem = Fixtures.Problem(Fixtures.Classifier(), new CellImperfections(0.05, 0.05, 0.025, 0.01), training: 16, heldOut: 8);
+        var options = CalibrationOptions.Default with
+        {
+            Optimizer = LbfgsOptions.Default with { MaxIterations = 6 }, HeldOutEvery = 1, HeldOutPatience = 2, HeldOutImprovement = 1,
+        };
+        var progress = new List<CalibrationProgress>();
+        var stalled = Calibrator.Run(problem, options, progress.Add).Record;
+        Assert.That(stalled.Status, Is.EqualTo(StopReason.HeldOutStalled));
+        Assert.That(stalled.Iterations, Is.EqualTo(2));
+        Assert.That(stalled.Converged, Is.True, "stopping on the held-out error is a finished calibration");
+        Assert.That(progress.Count(p => p.HeldOut is not null), Is.EqualTo(3), "before, and the two stalled checks");
+        var patient = Calibrator.Run(problem, options with { HeldOutPatience = 0 }).Record;
+        Assert.That(patient.Status, Is.EqualTo(StopReason.MaxIterations));
+        Assert.That(patient.Iterations, Is.EqualTo(6));
+    }
+
+    [Test]
     public void When_TimeBudgetSpent_Expect_TimeBudgetStatusAndAUsableDesign()
     {
         var problem = Fixtures.Problem(Fixtures.Classifier(), new CellImperfections(0.05, 0.05, 0.025, 0.01), training: 16, heldOut: 8);
