@@ -15,8 +15,12 @@ public sealed record InputSizing(double StandingCurrent, double CommonGateWidth,
 public sealed record RegulatedSizing(double Wn, double Wp, double Lm, double Wcn, double Wcp, double Lc, double Wa, double La,
     double Wbn, double Wbp, double Lb, double Wr, double Lr);
 
-/// <summary>The input driver: pair (Wi, Li), pair tail (Wt, at the bias length), output reference (Wf, Lf) and its follower (Wo, Lo).</summary>
-public sealed record DriverSizing(double Wi, double Li, double Wt, double Wf, double Lf, double Wo, double Lo);
+/// <summary>
+/// The input driver: pair (Wi, Li), pair tail (Wt, at the bias length), a unit of the lines' diode references (Wf, Lf),
+/// the pMOS lines' follower (Wo, Lo), and the current source of each fold in units of the small bias
+/// (<paramref name="FoldSource"/>: every fold carries at least FoldSource less the pairs' tails, about 5.2).
+/// </summary>
+public sealed record DriverSizing(double Wi, double Li, double Wt, double Wf, double Lf, double Wo, double Lo, double FoldSource);
 
 /// <summary>
 /// One unit cell of the v2 family, sized for one inversion level. A device of bias I uses the unit whose range holds I
@@ -66,12 +70,12 @@ public static class RegulatedFamily
     public static readonly UnitCell Moderate = new("m1u", "weak/moderate", 1e-6, 0.1, 10,
         new CoreSizing(4e-6, 200e-9, 2e-6, 1e-6), Input1u,
         new RegulatedSizing(1e-6, 2e-6, 250e-9, 1e-6, 1e-6, 100e-9, 0.5e-6, 500e-9, 0.5e-6, 1e-6, 2e-6, 0.5e-6, 200e-9),
-        new DriverSizing(1e-6, 500e-9, 0.5e-6, 0.5e-6, 250e-9, 0.5e-6, 500e-9), 100e-9, 0.05, 0.15, "m1u");
+        new DriverSizing(1e-6, 500e-9, 0.5e-6, 0.5e-6, 250e-9, 0.5e-6, 500e-9, 8), 100e-9, 0.05, 0.15, "m1u");
 
     public static readonly UnitCell Strong = new("s100u", "moderate/strong", 100e-6, 0.1, 10,
         new CoreSizing(10e-6, 100e-9, 10e-6, 200e-9), new InputSizing(50e-6, 10e-6, 100e-9, 1e-6, 1e-6, 4e-6, 200e-9),
         new RegulatedSizing(10e-6, 10e-6, 100e-9, 10e-6, 10e-6, 100e-9, 2e-6, 200e-9, 2e-6, 4e-6, 500e-9, 0.5e-6, 200e-9),
-        new DriverSizing(4e-6, 200e-9, 2e-6, 4e-6, 200e-9, 2e-6, 200e-9), 10e-6, 0.10, 0.15, "s100u");
+        new DriverSizing(4e-6, 200e-9, 2e-6, 4e-6, 200e-9, 2e-6, 200e-9, 8), 10e-6, 0.10, 0.15, "s100u");
 
     /// <summary>Lowest bias first.</summary>
     public static IReadOnlyList<UnitCell> Units { get; } = [Weak, Moderate, Strong];
@@ -84,9 +88,9 @@ public static class RegulatedFamily
     public static UnitCell Deck => Moderate;
 
     public static readonly UnitFigures Characterized = new(
-        S: 9.394711103100872e-07, LineCurrent: 5.043037806756493e-07, Kappa: 0.19107607095540752, Amplitude: 1.0075066639770227,
+        S: 9.30995e-07, LineCurrent: 5.09998e-07, Kappa: 0.19281569560971404, Amplitude: 1.0075066639770227,
         Compression: 0.006709356827020788, TrimTo: 0.9871521791372572, TrimFrom: 0.9871521791383824,
-        PinCapacitance: 3.749219742536621e-15, DriverCapacitance: 4.495014192373543e-14,
+        PinCapacitance: 3.749219742536621e-15, DriverCapacitance: 4.536e-14,
         MismatchAtBalance: 3.407e-4, OutputConductance: 0.001996, Swing: 0.35, TanhMaxError: 0.009625182381731521);
 
     /// <summary>

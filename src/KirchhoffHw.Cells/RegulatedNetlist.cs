@@ -446,7 +446,7 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
         return RegParams(u, k) + " " + string.Join(" ", new (string, double)[]
         {
             ("wi", d.Wi), ("li", d.Li), ("wt", d.Wt), ("lt", u.Reg.Lb), ("wf", d.Wf), ("lf", d.Lf), ("wo", d.Wo), ("lo", d.Lo),
-            ("we", RegulatedFamily.DriverEndWeight),
+            ("we", RegulatedFamily.DriverEndWeight), ("s", d.FoldSource),
         }.Select(p => $"{p.Item1}={Numbers.Format(p.Item2)}"));
     }
 
@@ -466,7 +466,7 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
         };
         if (u.Driver is { } d)
         {
-            m["wo"] = F(d.Wo); m["lo"] = F(d.Lo); m["wbn5"] = F(0.2 * r.Wbn); m["wbp5"] = F(0.2 * r.Wbp);
+            m["wo"] = F(d.Wo); m["lo"] = F(d.Lo); m["wbp5"] = F(0.2 * r.Wbp);
         }
         return m;
     }

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+using KirchhoffHw.Cells;
+using KirchhoffHw.Generate;
+using KirchhoffHw.Generate.Dialects.Ngspice;
+using KirchhoffHw.Model;
+using KirchhoffHw.Simulate;
+using KirchhoffHw.Simulate.Ngspice;
+
+namespace KirchhoffHw.Cells.Tests;
+
+/// <summary>The v2 input driver's speed: its lines follow a step of their node within a small share of the time unit.</summary>
+public class DriverStepTests
+{
+    /// <summary>Node 1's voltage before and after the step (V): inside the swing, both lines away from their ends.</summary>
+    private const double Before = 0.10, After = 0.15;
+
+    [Test]
+    public void When_NodeStepsAtTwomoonsFanOut_Expect_DriverLinesSettleWithinAFifthOfTheTimeUnit()
+    {
+        // ten saturated devices per node at 150 per volt load each driver as twomoon's fan-out does (scale ~36); the
+        // emitted deck with node 1 held by a source that steps 50 mV in 0.5 ns, node 2 held at 0 V, and a unit copy of
+        // each of node 1's lines, drain at 0 V as in a cell, as the probe
+        var units = new Units(1e-12, 100e-9, 0.02);
+        var design = Designs.Drift(units, 10);
+        var lowered = new Lowered(Fidelity.Transistor, design, new RegulatedNetlist(Shared.Tech), null);
+        var spice = lowered.Apply(SpiceOptions.Default) with { Input = [0, 0] };
+        var deck = new NgspiceEmitter().FormatDeck(design, spice);
+        double tau = units.TimeUnit, t0 = 0.05 * tau, stop = t0 + 0.4 * tau;
+        using var sim = new NgspiceShared();
+        var result = sim.Run(new SimulationRequest(StepDeck(deck, t0, stop), ["i(vprobep)", "i(vprobem)"], TimeSpan.FromMinutes(5)));
+        Assert.That(result.Status, Is.EqualTo(SimulationStatus.Ok), result.Message + "\n" + result.Log[^Math.Min(result.Log.Length, 3000)..]);
+
+        foreach (var line in new[] { "p", "m" })
+        {
+            var y = result.Vectors[$"i(vprobe{line})"];
+            var t = result.Time;
+            int before = Array.FindLastIndex(t, x => x <= t0);
+            double y0 = y[before], yf = y[^1], step = yf - y0;
+            // settling: the last time the line is farther than 10 % (and 2 %) of the step from where it ends
+            double Settled(double share)
+            {
+                int last = Array.FindLastIndex(y, v => Math.Abs(v - yf) > share * Math.Abs(step));
+                return last < before ? 0 : (t[last] - t0) / tau;
+            }
+            double s10 = Settled(0.1), s2 = Settled(0.02);
+            double overshoot = Enumerable.Range(before, y.Length - before).Max(i => (y[i] - yf) * Math.Sign(step)) / Math.Abs(step);
+            TestContext.Out.WriteLine($"line {line}: {-y0:G4} -> {-yf:G4} A; within 10 % after {s10:F3}, within 2 % after {s2:F3} time units; overshoot {overshoot:P1}");
+            Assert.That(Math.Abs(step), Is.GreaterThan(0.02 * Math.Abs(yf)), "the step moves the line");
+            // a layer lasts half a time unit and a node's law can change its rate several times within it (twomoon's
+            // nodes accelerate from 7 to 21 units per time unit in a tenth of a unit): a line still 10 % off its node
+            // after a fifth of a unit, or ringing past half its step, bends the trajectory it feeds back into
+            Assert.That(s10, Is.LessThan(0.2), "within 10 % of the step after a fifth of the time unit");
+            Assert.That(s2, Is.LessThan(0.3), "within 2 % after 0.3 time units");
+            Assert.That(overshoot, Is.LessThan(0.5), "no ringing beyond half the step");
+        }
+    }
+
+    /// <summary>
+    /// The deck with its node capacitors replaced by sources (node 1 steps at <paramref name="t0"/>), its transient
+    /// replaced by one of <paramref name="stop"/> seconds, and a unit copy of each of node 1's lines into a 0 V source.
+    /// </summary>
+    private static string StepDeck(string deck, double t0, double stop)
+    {
+        string T(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+        var input = RegulatedFamily.Units.First(u => u.Name == RegulatedFamily.Deck.InputUnit).Input!;
+        var output = new StringBuilder(deck.Length);
+        int capacitors = 0;
+        foreach (var line in deck.Split('\n'))
+        {
+            if (line.StartsWith("C1 n1 0 ", StringComparison.Ordinal))
+            {
+                output.Append($"Vhold1 n1 0 PWL(0 {T(Before)} {T(t0)} {T(Before)} {T(t0 + 0.5e-9)} {T(After)})\n");
+                capacitors++;
+            }
+            else if (line.StartsWith("C2 n2 0 ", StringComparison.Ordinal))
+            {
+                output.Append("Vhold2 n2 0 0\n");
+                capacitors++;
+            }
+            else if (line.StartsWith(".ic ", StringComparison.Ordinal)) continue;
+            else if (line.StartsWith(".tran ", StringComparison.Ordinal)) output.Append($".tran {T(stop / 4000)} {T(stop)} 0 {T(0.1e-9)}\n");
+            else if (line.Trim() == ".end")
+            {
+                string w = T(input.CopyWidth), l = T(input.CopyLength), n = Shared.Tech.Models.Nmos;
+                output.Append($"Mprobep xprobep np_1 vss vss {n} w={w} l={l}\nVprobep xprobep 0 0\n");
+                output.Append($"Mprobem xprobem nm_1 vss vss {n} w={w} l={l}\nVprobem xprobem 0 0\n.end\n");
+            }
+            else output.Append(line).Append('\n');
+        }
+        Assert.That(capacitors, Is.EqualTo(2), "the deck's node capacitors, as the emitter writes them");
+        return output.ToString();
+    }
+}
