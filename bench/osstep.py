@@ -14,8 +14,9 @@ load in unit biases) has its inputs d1, d2 fed by independent currents as its co
   dc:   each pin swept over +-0.45 V (the other at 0 V) with the inputs at balance and at +-full drive: the pin
         current at balance (mismatch) and the largest output conductance d I / d V over +-swing, fractions of
         k x unit bias; the stage's supply current at balance.
-  trim: the per-side trims rt, rf (width of the pMOS copies of pin t, f) that zero each pin's current at balance
-        with the pins at 0 V, from two runs each (the pin current is linear in the trim).
+  trim: the per-side trims rt, nt (widths of the pMOS and nMOS copies of pin t) and rf, nf (pin f) that make each
+        pin's current exactly I1 - I2 (t) and I2 - I1 (f) at I1 - I2 = +-k x bias / 2 with the pins at 0 V: a gain
+        of one and no offset at balance.
   cap:  the pin capacitance per unit of k (pin ramped up and down at the same rate, inputs at balance).
 
 Stage parameters can be overridden (--param cc=1e-14, repeatable; rt, rf too) and the output stages' bias block
@@ -143,19 +144,31 @@ def main():
                 print(line)
         print('dc: mismatch at balance <= %.3g, output conductance <= %.5f of bias per volt over +-%g V (k = %g)' % (worst_m, worst_g, a.swing, a.k))
     elif a.mode == 'trim':
-        src = 'Id1 vdd d1 %g\nId2 vdd d2 %g\nVt t 0 0\nVf f 0 0\n' % (full / 2, full / 2)
+        # each pin's current is affine in its pMOS and nMOS copy widths (rt, nt for t; rf, nf for f): three runs at each
+        # of two inputs (I1 - I2 = +-k x bias / 2) give the widths that make I(t) = I1 - I2 = -I(f) at both, which is
+        # a gain of one and no offset at balance between them
+        d = full / 4
+        base = {'rt': 1.0, 'nt': 1.0, 'rf': 1.0, 'nf': 1.0}
+        runs = [dict(base), dict(base, rt=0.97, rf=0.97), dict(base, nt=0.97, nf=0.97)]
         res = {}
-        for r in (0.97, 1.01):
-            txt = bench_deck(deck, a.k, own, src, '.op', extra, ['rt=%.12g' % r, 'rf=%.12g' % r])
-            txt = txt.replace('.op\n', '.dc Vt 0 0 1\n')
-            data, cpu = drvstep.run(txt, ['i(vt)', 'i(vf)'])
-            res[r] = data[0][1], data[0][2]
-        trims = []
-        for col in (0, 1):
-            (r0, y0), (r1, y1) = [(r, res[r][col]) for r in sorted(res)]
-            trims.append(r0 - y0 * (r1 - r0) / (y1 - y0))
-        print('trim: rt %.10g rf %.10g (k = %g); pin currents at 0.97 / 1.01: t %.4g / %.4g, f %.4g / %.4g A'
-              % (trims[0], trims[1], a.k, res[0.97][0], res[1.01][0], res[0.97][1], res[1.01][1]))
+        for sign in (1, -1):
+            src = 'Id1 vdd d1 %g\nId2 vdd d2 %g\nVt t 0 0\nVf f 0 0\n' % (full / 2 + sign * d, full / 2 - sign * d)
+            for n, r in enumerate(runs):
+                txt = bench_deck(deck, a.k, own, src, '.dc Vt 0 0 1', extra, ['%s=%.12g' % kv for kv in r.items()])
+                data, cpu = drvstep.run(txt, ['i(vt)', 'i(vf)'])
+                res[sign, n] = data[0][1], data[0][2]
+        out = []
+        for col, want in ((0, 1), (1, -1)):
+            rows = []
+            for sign in (1, -1):
+                c0 = res[sign, 0][col]
+                cp = (res[sign, 1][col] - c0) / -0.03
+                cn = (res[sign, 2][col] - c0) / -0.03
+                rows.append((cp, cn, want * sign * 2 * d - c0))
+            (a1, b1, y1), (a2, b2, y2) = rows
+            det = a1 * b2 - a2 * b1
+            out.append((1 + (y1 * b2 - y2 * b1) / det, 1 + (a1 * y2 - a2 * y1) / det))
+        print('trim: rt %.10g nt %.10g rf %.10g nf %.10g (k = %g)' % (out[0][0], out[0][1], out[1][0], out[1][1], a.k))
     elif a.mode == 'cap':
         tr, lo, hi = 200e-9, -0.3, 0.3
         rate = (hi - lo) / tr

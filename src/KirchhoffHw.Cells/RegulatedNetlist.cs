@@ -348,7 +348,7 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
         {
             ["name"] = $"{Numbers.Format(kv.Key.Item1)}_{Numbers.Format(kv.Key.Item2)}",
             ["to"] = Names.Node(kv.Key.Item2), ["from"] = Names.Node(kv.Key.Item1),
-            ["params"] = RegParams(unit, StageScale(kv.Value)) + $" cc={F(unit.StageCompensation)} rt={F(Fig.TrimTo)} rf={F(Fig.TrimFrom)}",
+            ["params"] = RegParams(unit, StageScale(kv.Value)) + $" cc={F(unit.StageCompensation)} rt={F(Fig.TrimTo)} rf={F(Fig.TrimFrom)} nt={F(Fig.TrimToN)} nf={F(Fig.TrimFromN)}",
         }).ToList();
         var phases = Netlister.GetPhaseWindows(design).Select(w =>
         {
