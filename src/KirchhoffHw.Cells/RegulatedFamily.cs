@@ -90,9 +90,9 @@ public static class RegulatedFamily
         new RegulatedSizing(1e-6, 2e-6, 250e-9, 1e-6, 1e-6, 100e-9, 0.5e-6, 500e-9, 0.5e-6, 1e-6, 2e-6, 0.5e-6, 200e-9),
         new DriverSizing(1e-6, 500e-9, 0.5e-6, 0.5e-6, 250e-9, 0.5e-6, 500e-9, 8), 100e-9, 0.05, 0.15, "m1u")
     {
-        // the stage's loops settle in proportion to this bias, its mismatch and output conductance grow with it (the
-        // followers and amplifiers leave weak inversion inside the fixed cascode room): 3 x keeps mismatch at balance
-        // <= 0.1 % of bias over the swing (4 x reaches 0.101 %); the capacitor damps the followers' ringing at it
+        // the stage's loops settle faster with this bias but its mismatch, output conductance and gain error grow with
+        // it: 3 x keeps mismatch at balance <= 0.1 % of bias over the swing (4 x reaches 0.101 %); the capacitor damps
+        // the followers' ringing at it
         StageBias = 3, StageCompensation = 10e-15,
     };
 
