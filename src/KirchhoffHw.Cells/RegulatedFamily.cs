@@ -33,6 +33,16 @@ public sealed record DriverSizing(double Wi, double Li, double Wt, double Wf, do
 public sealed record UnitCell(string Name, string Inversion, double Bias, double MinScale, double MaxScale, CoreSizing Core,
     InputSizing? Input, RegulatedSizing Reg, DriverSizing? Driver, double Small, double Vq, double Vk, string InputUnit)
 {
+    /// <summary>
+    /// The output stages' bias block current in units of <see cref="Small"/>: their followers' and amplifiers' loops
+    /// settle in proportion to it (the drivers keep <see cref="Small"/>). Every width stays, so the bias voltages'
+    /// replicas follow and the copies' ratios hold; the per-side trims and stage figures are measured at it.
+    /// </summary>
+    public double StageBias { get; init; } = 1;
+
+    /// <summary>Compensation capacitor (F per unit of stage scale k) on each of the output stage's four line gates.</summary>
+    public double StageCompensation { get; init; }
+
     public double MinBias => Bias * MinScale;
     public double MaxBias => Bias * MaxScale;
 }
@@ -43,7 +53,8 @@ public sealed record UnitCell(string Name, string Inversion, double Bias, double
 /// <param name="Kappa">Driver transconductance: line current change per volt, per unit of standing current.</param>
 /// <param name="Amplitude">Saturated output per unit of core bias (the tanh amplitude).</param>
 /// <param name="Compression">Input-stage compression: the cell's u shrinks as 1 / (1 + rho sum |r|) with its copy ratios r.</param>
-/// <param name="TrimTo">Width trim of the pMOS copies of pin `to` (and <paramref name="TrimFrom"/> of pin `from`) that zeroes the mismatch at balance.</param>
+/// <param name="TrimTo">Width trim of the pMOS copies of pin `to` (and <paramref name="TrimFrom"/> of pin `from`); with the nMOS copies'
+/// trims (<see cref="UnitFigures.TrimToN"/>, <see cref="UnitFigures.TrimFromN"/>) it zeroes the mismatch at balance and sets each pin's gain to one.</param>
 /// <param name="PinCapacitance">Output pin capacitance (F) of the output stage at k = 1.</param>
 /// <param name="DriverCapacitance">Input capacitance (F) of one driver at k = 1.</param>
 /// <param name="MismatchAtBalance">|I(to) - I(from)| at balance after the trim, fraction of bias, worst over the pin swing.</param>
@@ -51,7 +62,14 @@ public sealed record UnitCell(string Name, string Inversion, double Bias, double
 /// <param name="Swing">The pin swing (V, symmetric) both figures hold over.</param>
 /// <param name="TanhMaxError">Largest |cell - A tanh(u)| over the characterized range, fraction of the amplitude.</param>
 public sealed record UnitFigures(double S, double LineCurrent, double Kappa, double Amplitude, double Compression, double TrimTo, double TrimFrom,
-    double PinCapacitance, double DriverCapacitance, double MismatchAtBalance, double OutputConductance, double Swing, double TanhMaxError);
+    double PinCapacitance, double DriverCapacitance, double MismatchAtBalance, double OutputConductance, double Swing, double TanhMaxError)
+{
+    /// <summary>Width trim of the nMOS copies of pin `to` (1: untrimmed).</summary>
+    public double TrimToN { get; init; } = 1;
+
+    /// <summary>Width trim of the nMOS copies of pin `from` (1: untrimmed).</summary>
+    public double TrimFromN { get; init; } = 1;
+}
 
 /// <summary>
 /// The v2 unit family (designed for the shipped ptm45hp card: 90 nm .. 100 um widths, 45 nm .. 10 um lengths): one unit
@@ -70,7 +88,13 @@ public static class RegulatedFamily
     public static readonly UnitCell Moderate = new("m1u", "weak/moderate", 1e-6, 0.1, 10,
         new CoreSizing(4e-6, 200e-9, 2e-6, 1e-6), Input1u,
         new RegulatedSizing(1e-6, 2e-6, 250e-9, 1e-6, 1e-6, 100e-9, 0.5e-6, 500e-9, 0.5e-6, 1e-6, 2e-6, 0.5e-6, 200e-9),
-        new DriverSizing(1e-6, 500e-9, 0.5e-6, 0.5e-6, 250e-9, 0.5e-6, 500e-9, 8), 100e-9, 0.05, 0.15, "m1u");
+        new DriverSizing(1e-6, 500e-9, 0.5e-6, 0.5e-6, 250e-9, 0.5e-6, 500e-9, 8), 100e-9, 0.05, 0.15, "m1u")
+    {
+        // the stage's loops settle faster with this bias but its mismatch, output conductance and gain error grow with
+        // it: 3 x keeps mismatch at balance <= 0.1 % of bias over the swing (4 x reaches 0.101 %); the capacitor damps
+        // the followers' ringing at it
+        StageBias = 3, StageCompensation = 10e-15,
+    };
 
     public static readonly UnitCell Strong = new("s100u", "moderate/strong", 100e-6, 0.1, 10,
         new CoreSizing(10e-6, 100e-9, 10e-6, 200e-9), new InputSizing(50e-6, 10e-6, 100e-9, 1e-6, 1e-6, 4e-6, 200e-9),
@@ -89,9 +113,12 @@ public static class RegulatedFamily
 
     public static readonly UnitFigures Characterized = new(
         S: 9.30995e-07, LineCurrent: 5.09998e-07, Kappa: 0.19281569560971404, Amplitude: 1.0075066639770227,
-        Compression: 0.006709356827020788, TrimTo: 0.9871521791372572, TrimFrom: 0.9871521791383824,
-        PinCapacitance: 3.749219742536621e-15, DriverCapacitance: 4.536e-14,
-        MismatchAtBalance: 3.407e-4, OutputConductance: 0.001996, Swing: 0.35, TanhMaxError: 0.009625182381731521);
+        Compression: 0.006709356827020788, TrimTo: 0.9901300523, TrimFrom: 0.9901300523,
+        PinCapacitance: 3.13e-15, DriverCapacitance: 4.536e-14,
+        MismatchAtBalance: 8.0e-4, OutputConductance: 0.00512, Swing: 0.35, TanhMaxError: 0.009625182381731521)
+    {
+        TrimToN = 1.009081726, TrimFromN = 1.009081726,
+    };
 
     /// <summary>
     /// Reference voltages of the drivers' ten pairs as fractions of the supply span around its midpoint (placed for the

@@ -351,7 +351,7 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
         {
             ["name"] = $"{Numbers.Format(kv.Key.Item1)}_{Numbers.Format(kv.Key.Item2)}",
             ["to"] = Names.Node(kv.Key.Item2), ["from"] = Names.Node(kv.Key.Item1),
-            ["params"] = RegParams(unit, StageScale(kv.Value)) + $" rt={F(Fig.TrimTo)} rf={F(Fig.TrimFrom)}",
+            ["params"] = RegParams(unit, StageScale(kv.Value)) + $" cc={F(unit.StageCompensation)} rt={F(Fig.TrimTo)} rf={F(Fig.TrimFrom)} nt={F(Fig.TrimToN)} nf={F(Fig.TrimFromN)}",
         }).ToList();
         var phases = Netlister.GetPhaseWindows(design).Select(w =>
         {
@@ -376,7 +376,7 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
             ["transistors"] = Numbers.Format(mos.Count(l => l.StartsWith('M'))),
             ["unit"] = unit.Name,
             ["vdd"] = F(tech.Vdd), ["vss"] = F(tech.Vss),
-            ["bias"] = new List<Dictionary<string, object>> { BiasBlock(unit, "o"), BiasBlock(driverUnit, "i") },
+            ["bias"] = new List<Dictionary<string, object>> { BiasBlock(unit, "o", unit.Small * unit.StageBias), BiasBlock(driverUnit, "i", driverUnit.Small) },
             ["refs"] = RegulatedFamily.DriverCenters.Select((c, i) => new Dictionary<string, object> { ["index"] = Numbers.Format(i), ["volts"] = F(mid + c * span) }).ToList(),
             ["tail_bias"] = F(unit.Bias), ["tail_w"] = F(unit.Core.TailWidth), ["tail_l"] = F(unit.Core.TailLength),
             ["cg_w"] = F(input.CommonGateWidth), ["cg_l"] = F(input.CommonGateLength), ["cg_bias"] = F(input.StandingCurrent),
@@ -454,13 +454,14 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
     /// One bias generator (independent currents into MOS diodes): every bias voltage a block needs is made by a replica
     /// of the transistor that uses it, so the operating point follows the card rather than a hand-set number.
     /// </summary>
-    private static Dictionary<string, object> BiasBlock(UnitCell u, string pre)
+    /// <param name="small">The block's current (A): the unit's Small, or a multiple of it for the output stages.</param>
+    private static Dictionary<string, object> BiasBlock(UnitCell u, string pre, double small)
     {
         var r = u.Reg;
         string F(double x) => Numbers.Format(x);
         var m = new Dictionary<string, object>
         {
-            ["pre"] = pre, ["small"] = F(u.Small), ["vq"] = F(u.Vq), ["vk"] = F(u.Vk),
+            ["pre"] = pre, ["small"] = F(small), ["vq"] = F(u.Vq), ["vk"] = F(u.Vk),
             ["wbn"] = F(r.Wbn), ["wbp"] = F(r.Wbp), ["lb"] = F(r.Lb), ["wa"] = F(r.Wa), ["wa2"] = F(2 * r.Wa), ["la"] = F(r.La),
             ["driver"] = u.Driver is not null,
         };
