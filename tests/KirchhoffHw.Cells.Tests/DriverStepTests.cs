@@ -33,18 +33,8 @@ public class DriverStepTests
 
         foreach (var line in new[] { "p", "m" })
         {
-            var y = result.Vectors[$"i(vprobe{line})"];
-            var t = result.Time;
-            int before = Array.FindLastIndex(t, x => x <= t0);
-            double y0 = y[before], yf = y[^1], step = yf - y0;
-            // settling: the last time the line is farther than 10 % (and 2 %) of the step from where it ends
-            double Settled(double share)
-            {
-                int last = Array.FindLastIndex(y, v => Math.Abs(v - yf) > share * Math.Abs(step));
-                return last < before ? 0 : (t[last] - t0) / tau;
-            }
-            double s10 = Settled(0.1), s2 = Settled(0.02);
-            double overshoot = Enumerable.Range(before, y.Length - before).Max(i => (y[i] - yf) * Math.Sign(step)) / Math.Abs(step);
+            var r = StepResponse.Of(result.Time, result.Vectors[$"i(vprobe{line})"], t0, tau);
+            double y0 = r.Initial, yf = r.Final, step = r.Change, s10 = r.Settled10, s2 = r.Settled2, overshoot = r.Overshoot;
             TestContext.Out.WriteLine($"line {line}: {-y0:G4} -> {-yf:G4} A; within 10 % after {s10:F3}, within 2 % after {s2:F3} time units; overshoot {overshoot:P1}");
             Assert.That(Math.Abs(step), Is.GreaterThan(0.02 * Math.Abs(yf)), "the step moves the line");
             // a layer lasts half a time unit and a node's law can change its rate several times within it (twomoon's

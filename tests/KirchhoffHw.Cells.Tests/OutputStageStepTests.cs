@@ -33,17 +33,8 @@ public class OutputStageStepTests
         var result = sim.Run(new SimulationRequest(StepDeck(deck, t0, stop, step), ["i(vhold1)"], TimeSpan.FromMinutes(5)));
         Assert.That(result.Status, Is.EqualTo(SimulationStatus.Ok), result.Message + "\n" + result.Log[^Math.Min(result.Log.Length, 3000)..]);
 
-        var y = result.Vectors["i(vhold1)"];
-        var t = result.Time;
-        int before = Array.FindLastIndex(t, x => x <= t0);
-        double y0 = y[before], yf = y[^1], change = yf - y0;
-        double Settled(double share)
-        {
-            int last = Array.FindLastIndex(y, v => Math.Abs(v - yf) > share * Math.Abs(change));
-            return last < before ? 0 : (t[last] - t0) / tau;
-        }
-        double s10 = Settled(0.1), s2 = Settled(0.02);
-        double overshoot = Enumerable.Range(before, y.Length - before).Max(i => (y[i] - yf) * Math.Sign(change)) / Math.Abs(change);
+        var r = StepResponse.Of(result.Time, result.Vectors["i(vhold1)"], t0, tau);
+        double change = r.Change, s10 = r.Settled10, s2 = r.Settled2, overshoot = r.Overshoot;
         TestContext.Out.WriteLine($"k = {k:G4}, step {step:G3} A: node current change {Math.Abs(change):G4} A; within 10 % after {s10:F3}, within 2 % after {s2:F3} time units; overshoot {overshoot:P1}");
         Assert.That(Math.Abs(change), Is.EqualTo(step).Within(0.1 * step), "the node receives the input step");
         // the stage sits between every core and its node: a layer lasts half a time unit and the drivers' lines settle to
