@@ -1,8 +1,5 @@
 using System.Globalization;
-using System.Text;
 using KirchhoffHw.Cells;
-using KirchhoffHw.Generate;
-using KirchhoffHw.Generate.Dialects.Ngspice;
 using KirchhoffHw.Model;
 using KirchhoffHw.Simulate;
 using KirchhoffHw.Simulate.Ngspice;
@@ -22,10 +19,7 @@ public class DriverStepTests
         // emitted deck with node 1 held by a source that steps 50 mV in 0.5 ns, node 2 held at 0 V, and a unit copy of
         // each of node 1's lines, drain at 0 V as in a cell, as the probe
         var units = new Units(1e-12, 100e-9, 0.02);
-        var design = Designs.Drift(units, 10);
-        var lowered = new Lowered(Fidelity.Transistor, design, new RegulatedNetlist(Shared.Tech), null);
-        var spice = lowered.Apply(SpiceOptions.Default) with { Input = [0, 0] };
-        var deck = new NgspiceEmitter().FormatDeck(design, spice);
+        var deck = DeckBench.Deck(units);
         double tau = units.TimeUnit, t0 = 0.05 * tau, stop = t0 + 0.4 * tau;
         using var sim = new NgspiceShared();
         var result = sim.Run(new SimulationRequest(StepDeck(deck, t0, stop), ["i(vprobep)", "i(vprobem)"], TimeSpan.FromMinutes(5)));
@@ -46,39 +40,13 @@ public class DriverStepTests
         }
     }
 
-    /// <summary>
-    /// The deck with its node capacitors replaced by sources (node 1 steps at <paramref name="t0"/>), its transient
-    /// replaced by one of <paramref name="stop"/> seconds, and a unit copy of each of node 1's lines into a 0 V source.
-    /// </summary>
+    /// <summary>The bench deck with node 1 stepping from <see cref="Before"/> to <see cref="After"/> in 0.5 ns at <paramref name="t0"/> and unit copies of its lines as probes.</summary>
     private static string StepDeck(string deck, double t0, double stop)
     {
-        string T(double x) => x.ToString("R", CultureInfo.InvariantCulture);
         var input = RegulatedFamily.Units.First(u => u.Name == RegulatedFamily.Deck.InputUnit).Input!;
-        var output = new StringBuilder(deck.Length);
-        int capacitors = 0;
-        foreach (var line in deck.Split('\n'))
-        {
-            if (line.StartsWith("C1 n1 0 ", StringComparison.Ordinal))
-            {
-                output.Append($"Vhold1 n1 0 PWL(0 {T(Before)} {T(t0)} {T(Before)} {T(t0 + 0.5e-9)} {T(After)})\n");
-                capacitors++;
-            }
-            else if (line.StartsWith("C2 n2 0 ", StringComparison.Ordinal))
-            {
-                output.Append("Vhold2 n2 0 0\n");
-                capacitors++;
-            }
-            else if (line.StartsWith(".ic ", StringComparison.Ordinal)) continue;
-            else if (line.StartsWith(".tran ", StringComparison.Ordinal)) output.Append($".tran {T(stop / 4000)} {T(stop)} 0 {T(0.1e-9)}\n");
-            else if (line.Trim() == ".end")
-            {
-                string w = T(input.CopyWidth), l = T(input.CopyLength), n = Shared.Tech.Models.Nmos;
-                output.Append($"Mprobep xprobep np_1 vss vss {n} w={w} l={l}\nVprobep xprobep 0 0\n");
-                output.Append($"Mprobem xprobem nm_1 vss vss {n} w={w} l={l}\nVprobem xprobem 0 0\n.end\n");
-            }
-            else output.Append(line).Append('\n');
-        }
-        Assert.That(capacitors, Is.EqualTo(2), "the deck's node capacitors, as the emitter writes them");
-        return output.ToString();
+        static string T(double x) => DeckBench.T(x);
+        string w = T(input.CopyWidth), l = T(input.CopyLength), n = Shared.Tech.Models.Nmos;
+        return DeckBench.Held(deck, $"PWL(0 {T(Before)} {T(t0)} {T(Before)} {T(t0 + 0.5e-9)} {T(After)})", "0", stop,
+            $"Mprobep xprobep np_1 vss vss {n} w={w} l={l}\nVprobep xprobep 0 0\nMprobem xprobem nm_1 vss vss {n} w={w} l={l}\nVprobem xprobem 0 0\n");
     }
 }

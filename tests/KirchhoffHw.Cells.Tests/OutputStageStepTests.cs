@@ -1,9 +1,6 @@
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 using KirchhoffHw.Cells;
-using KirchhoffHw.Generate;
-using KirchhoffHw.Generate.Dialects.Ngspice;
 using KirchhoffHw.Model;
 using KirchhoffHw.Simulate;
 using KirchhoffHw.Simulate.Ngspice;
@@ -20,10 +17,7 @@ public class OutputStageStepTests
         // a layer; an independent current steps into the input d1 of node 1's stage (pair 0, 1) by 5 % of the stage's
         // full scale (its width scale k times the unit bias), as a change of its cores' currents would
         var units = new Units(1e-12, 100e-9, 0.02);
-        var design = Designs.Drift(units, 10);
-        var lowered = new Lowered(Fidelity.Transistor, design, new RegulatedNetlist(Shared.Tech), null);
-        var spice = lowered.Apply(SpiceOptions.Default) with { Input = [0, 0] };
-        var deck = new NgspiceEmitter().FormatDeck(design, spice);
+        var deck = DeckBench.Deck(units);
         var stage = Regex.Match(deck, @"^Xos0_1 .* kh2_os k=(\S+) ", RegexOptions.Multiline);
         Assert.That(stage.Success, Is.True, "the deck has an output stage on node pair 0, 1");
         double k = double.Parse(stage.Groups[1].Value, CultureInfo.InvariantCulture);
@@ -44,34 +38,10 @@ public class OutputStageStepTests
         Assert.That(overshoot, Is.LessThan(0.1), "no ringing beyond a tenth of the step");
     }
 
-    /// <summary>
-    /// The deck with its node capacitors replaced by sources (node 1 at 0.1 V, node 2 at 0 V), its transient replaced by
-    /// one of <paramref name="stop"/> seconds, and a current of <paramref name="step"/> A switched into d1_0_1 at <paramref name="t0"/>.
-    /// </summary>
+    /// <summary>The bench deck with node 1 at 0.1 V, node 2 at 0 V and a current of <paramref name="step"/> A switched into d1_0_1 at <paramref name="t0"/>.</summary>
     private static string StepDeck(string deck, double t0, double stop, double step)
     {
-        string T(double x) => x.ToString("R", CultureInfo.InvariantCulture);
-        var output = new StringBuilder(deck.Length);
-        int capacitors = 0;
-        foreach (var line in deck.Split('\n'))
-        {
-            if (line.StartsWith("C1 n1 0 ", StringComparison.Ordinal))
-            {
-                output.Append("Vhold1 n1 0 0.1\n");
-                capacitors++;
-            }
-            else if (line.StartsWith("C2 n2 0 ", StringComparison.Ordinal))
-            {
-                output.Append("Vhold2 n2 0 0\n");
-                capacitors++;
-            }
-            else if (line.StartsWith(".ic ", StringComparison.Ordinal)) continue;
-            else if (line.StartsWith(".tran ", StringComparison.Ordinal)) output.Append($".tran {T(stop / 4000)} {T(stop)} 0 {T(0.1e-9)}\n");
-            else if (line.Trim() == ".end")
-                output.Append($"Istep vdd d1_0_1 PWL(0 0 {T(t0)} 0 {T(t0 + 0.5e-9)} {T(step)})\n.end\n");
-            else output.Append(line).Append('\n');
-        }
-        Assert.That(capacitors, Is.EqualTo(2), "the deck's node capacitors, as the emitter writes them");
-        return output.ToString();
+        string T(double x) => DeckBench.T(x);
+        return DeckBench.Held(deck, "0.1", "0", stop, $"Istep vdd d1_0_1 PWL(0 0 {T(t0)} 0 {T(t0 + 0.5e-9)} {T(step)})\n");
     }
 }

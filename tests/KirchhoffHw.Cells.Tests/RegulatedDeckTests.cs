@@ -118,7 +118,7 @@ public partial class RegulatedDeckTests
         var deck = new NgspiceEmitter().FormatDeck(design, Spice(design) with { Input = [0, 0] });
         var vectors = Enumerable.Range(1, design.NodeCount).Select(k => $"i(vhold{k})").ToList();
         using var sim = new NgspiceShared();
-        var result = sim.Run(new SimulationRequest(HeldDeck(deck, design, HeldStates), vectors, TimeSpan.FromMinutes(10)));
+        var result = sim.Run(new SimulationRequest(DeckBench.HeldStates(deck, design.NodeCount, HeldStates.Select(x => x.Select(v => v * design.Units.VoltageScale).ToArray()).ToArray(), HoldSlot), vectors, TimeSpan.FromMinutes(10)));
         Assert.That(result.Status, Is.EqualTo(SimulationStatus.Ok), result.Message + "\n" + result.Log[^Math.Min(result.Log.Length, 3000)..]);
 
         double worst = 0, scale = 0;
@@ -153,37 +153,6 @@ public partial class RegulatedDeckTests
             f[d] += current;
         }
         return f[1..];
-    }
-
-    [GeneratedRegex(@"^C(?<k>\d+) n\k<k> 0 \S+$")]
-    private static partial Regex NodeCapacitor();
-
-    /// <summary>The deck with each node capacitor replaced by a source stepping through <paramref name="states"/> (model units), one slot each.</summary>
-    private static string HeldDeck(string deck, Design design, double[][] states)
-    {
-        string T(double t) => t.ToString("R", CultureInfo.InvariantCulture);
-        string Pwl(int k) => "PWL(0 " + T(states[0][k] * design.Units.VoltageScale) + string.Concat(Enumerable.Range(1, states.Length - 1)
-            .Select(h => $" {T(h * HoldSlot)} {T(states[h - 1][k] * design.Units.VoltageScale)} {T((h + 0.01) * HoldSlot)} {T(states[h][k] * design.Units.VoltageScale)}")) + ")";
-        var output = new StringBuilder(deck.Length);
-        int capacitors = 0, transients = 0;
-        foreach (var line in deck.Split('\n'))
-        {
-            if (NodeCapacitor().Match(line) is { Success: true } c)
-            {
-                int k = int.Parse(c.Groups["k"].Value, CultureInfo.InvariantCulture);
-                output.Append(CultureInfo.InvariantCulture, $"Vhold{k} n{k} 0 {Pwl(k - 1)}\n");
-                capacitors++;
-            }
-            else if (line.StartsWith(".ic ", StringComparison.Ordinal)) continue;
-            else if (line.StartsWith(".tran ", StringComparison.Ordinal))
-            {
-                output.Append($".tran {T(HoldSlot / 100)} {T(states.Length * HoldSlot)} 0 {T(HoldSlot / 20)}\n");
-                transients++;
-            }
-            else output.Append(line).Append('\n');
-        }
-        Assert.That((capacitors, transients), Is.EqualTo((design.NodeCount, 1)), "the deck's node capacitors and .tran, as the emitter writes them");
-        return output.ToString();
     }
 
     [Test]

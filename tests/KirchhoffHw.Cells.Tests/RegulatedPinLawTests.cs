@@ -60,9 +60,6 @@ public partial class RegulatedPinLawTests
 
     private const double HoldSlot = 4e-6;
 
-    [GeneratedRegex(@"^C(?<k>\d+) n\k<k> 0 \S+$")]
-    private static partial Regex NodeCapacitor();
-
     /// <summary>
     /// The emitted transistor deck with each node capacitor replaced by a source stepping through the held states: each
     /// source carries what every cell puts into its node (ngspice's transient, each state held hundreds of settling times).
@@ -72,26 +69,9 @@ public partial class RegulatedPinLawTests
         var lowered = new Lowered(Fidelity.Transistor, design, new RegulatedNetlist(Shared.Tech), null);
         var spice = lowered.Apply(SpiceOptions.Default) with { Input = new double[design.Input.Width] };
         var deck = new NgspiceEmitter().FormatDeck(design, spice);
-        string T(double t) => t.ToString("R", CultureInfo.InvariantCulture);
-        string Pwl(int k) => "PWL(0 " + T(volts[0][k]) + string.Concat(Enumerable.Range(1, volts.Length - 1)
-            .Select(h => $" {T(h * HoldSlot)} {T(volts[h - 1][k])} {T((h + 0.01) * HoldSlot)} {T(volts[h][k])}")) + ")";
-        var output = new StringBuilder(deck.Length);
-        int capacitors = 0;
-        foreach (var line in deck.Split('\n'))
-        {
-            if (NodeCapacitor().Match(line) is { Success: true } c)
-            {
-                int k = int.Parse(c.Groups["k"].Value, CultureInfo.InvariantCulture);
-                output.Append(CultureInfo.InvariantCulture, $"Vhold{k} n{k} 0 {Pwl(k - 1)}\n");
-                capacitors++;
-            }
-            else if (line.StartsWith(".ic ", StringComparison.Ordinal)) continue;
-            else if (line.StartsWith(".tran ", StringComparison.Ordinal)) output.Append($".tran {T(HoldSlot / 100)} {T(volts.Length * HoldSlot)} 0 {T(HoldSlot / 20)}\n");
-            else output.Append(line).Append('\n');
-        }
-        Assert.That(capacitors, Is.EqualTo(design.NodeCount));
+        var held = DeckBench.HeldStates(deck, design.NodeCount, volts, HoldSlot);
         using var sim = new NgspiceShared();
-        var result = sim.Run(new SimulationRequest(output.ToString(), Enumerable.Range(1, design.NodeCount).Select(k => $"i(vhold{k})").ToList(), TimeSpan.FromMinutes(10)));
+        var result = sim.Run(new SimulationRequest(held, Enumerable.Range(1, design.NodeCount).Select(k => $"i(vhold{k})").ToList(), TimeSpan.FromMinutes(10)));
         Assert.That(result.Status, Is.EqualTo(SimulationStatus.Ok), result.Message);
         return result;
     }
