@@ -173,28 +173,10 @@ public partial class RegulatedPinLawTests
                 for (int trial = 0; trial < 8; trial++)
                 {
                     double vs = span * (2 * random.NextDouble() - 1), vd = span * (2 * random.NextDouble() - 1);
-                    var g = m.PinGradient(vs, vd, p);
-                    Check(g.SrcDVs, x => m.PinCurrents(x, vd, p).OutOfSource, vs, $"{m.Name} dOut/dvs");
-                    Check(g.SrcDVd, x => m.PinCurrents(vs, x, p).OutOfSource, vd, $"{m.Name} dOut/dvd");
-                    Check(g.DstDVs, x => m.PinCurrents(x, vd, p).IntoDestination, vs, $"{m.Name} dIn/dvs");
-                    Check(g.DstDVd, x => m.PinCurrents(vs, x, p).IntoDestination, vd, $"{m.Name} dIn/dvd");
-                    var o = new double[p.Length];
-                    var i = new double[p.Length];
-                    m.PinParameterGradient(vs, vd, p, o, i);
-                    for (int k = 0; k < p.Length; k++)
-                    {
-                        if (k == PinMacroModel.Reversed(0) || (p.Length > 6 && k == PinMacroModel.Reversed(1))) continue; // an orientation is 0 or 1
-                        double At(double x, bool output)
-                        {
-                            var q = (double[])p.Clone();
-                            q[k] = x;
-                            var c = m.PinCurrents(vs, vd, q);
-                            return output ? c.OutOfSource : c.IntoDestination;
-                        }
-                        Check(o[k], x => At(x, true), p[k], $"{m.Name} dOut/d{m.ParameterNames[k]}");
-                        Check(i[k], x => At(x, false), p[k], $"{m.Name} dIn/d{m.ParameterNames[k]}");
-                        checks += 2;
-                    }
+                    // an orientation is 0 or 1: no derivative to check
+                    bool Orientation(int k) => k == PinMacroModel.Reversed(0) || (p.Length > 6 && k == PinMacroModel.Reversed(1));
+                    var (g, o, i) = PinMacroTests.CheckPinGradients(m, vs, vd, p, Check, Orientation);
+                    checks += 2 * Enumerable.Range(0, p.Length).Count(k => !Orientation(k));
                     // the batched kernels are the scalar law
                     var outs = new double[1]; var ins = new double[1];
                     m.PinCurrents([vs], [vd], p, outs, ins);
