@@ -328,10 +328,7 @@ public static class ReportJson
         {
             w.WriteStartObject("measured_supply");
             w.WriteNumber("cases", r.SupplyCases);
-            Num(w, "energy_per_inference_j", draw.EnergyJoules);
-            w.WriteStartArray("layer_power_w");
-            foreach (var p in draw.LayerPowerWatts) if (double.IsFinite(p)) w.WriteNumberValue(p); else w.WriteNullValue();
-            w.WriteEndArray();
+            VerdictJson.WriteSupply(w, draw, "energy_per_inference_j", "layer_power_w");
             w.WriteEndObject();
         }
         w.WriteStartObject("timescale");

@@ -189,7 +189,8 @@ public static class VerdictJson
         w.WriteEndObject();
     }
 
-    private static void WriteSupply(Utf8JsonWriter w, SupplyDraw s, string energy, string layers)
+    /// <summary>A supply draw's energy and per-layer powers under the given keys (an undefined figure as null); the report writes it too.</summary>
+    public static void WriteSupply(Utf8JsonWriter w, SupplyDraw s, string energy, string layers)
     {
         Number(w, energy, s.EnergyJoules);
         w.WriteStartArray(layers);
