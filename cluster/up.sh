@@ -82,6 +82,9 @@ SelectTypeParameters=CR_CPU
 MpiDefault=none
 ReturnToService=2
 KillWait=10
+# The 10 s default is short for a busy two-core machine: a launch RPC that times out is requeued and its task
+# runs twice.
+MessageTimeout=60
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
 PartitionName=local Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
