@@ -64,13 +64,7 @@ public sealed class Characterizer(Technology tech, string? cacheDir = null, Temp
     /// <summary>`KIRCHHOFFHW_CACHE` if set, else ~/.cache/kirchhoffhw (XDG_CACHE_HOME honoured).</summary>
     public string CacheDir { get; } = cacheDir ?? DefaultCacheDir();
 
-    public static string DefaultCacheDir()
-    {
-        if (Environment.GetEnvironmentVariable("KIRCHHOFFHW_CACHE") is { Length: > 0 } env) return env;
-        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return Path.Combine(xdg is { Length: > 0 } ? xdg : Path.Combine(home, ".cache"), "kirchhoffhw");
-    }
+    public static string DefaultCacheDir() => Model.IO.CacheFolder.Default();
 
     /// <summary>
     /// Keyed by cell, technology and corner, and by a hash of everything else that shapes a characterization:

@@ -55,7 +55,19 @@ public sealed record SpiceOptions
     /// behavioural sources. Null = the design's device laws as they are (ideal, or macro after lowering).
     /// </summary>
     public IDeviceNetlist? Devices { get; init; }
+
+    /// <summary>
+    /// A starting guess for the deck's operating point (`.nodeset`): a bias point of the same circuit, so Newton starts
+    /// next to the answer instead of stepping gmin from scratch. A convergence aid only: the solution is the deck's own.
+    /// </summary>
+    public IReadOnlyList<NodeSet> NodeSets { get; init; } = [];
+
+    /// <summary>Stop the transient at its first step: the run is for its t = 0 point, the operating point with the input held.</summary>
+    public bool OperatingPointOnly { get; init; }
 }
+
+/// <summary>One net's starting voltage for the operating point; <see cref="Net"/> as the simulator names it (subcircuit nets dotted).</summary>
+public sealed record NodeSet(string Net, double Volts);
 
 /// <summary>
 /// ngspice's error control, in model units so that one choice holds at any capacitance, time unit and voltage scale:

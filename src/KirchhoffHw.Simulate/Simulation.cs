@@ -3,9 +3,38 @@ namespace KirchhoffHw.Simulate;
 /// <summary>
 /// One transient run. <paramref name="Deck"/> is the full deck text (title line, .tran, .end) without a
 /// .control block: each backend adds what it needs. <paramref name="Vectors"/> names the vectors to return
-/// (e.g. "v(n1)"); time is always returned.
+/// (e.g. "v(n1)"); time is always returned. <see cref="AllVoltages"/> (<c>v(*)</c>) asks for every node voltage of the
+/// run, subcircuit nets included, each keyed <c>v(net)</c>.
 /// </summary>
-public sealed record SimulationRequest(string Deck, IReadOnlyList<string> Vectors, TimeSpan Timeout);
+public sealed record SimulationRequest(string Deck, IReadOnlyList<string> Vectors, TimeSpan Timeout)
+{
+    public const string AllVoltages = "v(*)";
+
+    /// <summary>
+    /// The requested vectors against a run's vector names (as the raw file or libngspice lists them): every request's
+    /// match, <see cref="AllVoltages"/> expanded to each node voltage, and the requests no name matches.
+    /// </summary>
+    public static (List<(string Key, string Name)> Found, List<string> Missing) Match(IReadOnlyList<string> requested,
+        IReadOnlyCollection<string> names, Func<string, bool> isVoltage)
+    {
+        var set = new HashSet<string>(names, StringComparer.OrdinalIgnoreCase);
+        var found = new List<(string, string)>();
+        var missing = new List<string>();
+        foreach (var name in requested)
+        {
+            if (name == AllVoltages)
+            {
+                foreach (var n in names.Where(isVoltage))
+                    found.Add((n.StartsWith("v(", StringComparison.OrdinalIgnoreCase) ? n.ToLowerInvariant() : $"v({n.ToLowerInvariant()})", n));
+                continue;
+            }
+            var match = Ngspice.NgspiceLog.Candidates(name).FirstOrDefault(set.Contains);
+            if (match is null) missing.Add(name);
+            else found.Add((name, match));
+        }
+        return (found, missing);
+    }
+}
 
 public enum SimulationStatus { Ok, ConvergenceFailure, Timeout, SimulatorMissing, SimulatorCrashed, DeckError }
 

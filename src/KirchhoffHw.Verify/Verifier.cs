@@ -103,7 +103,6 @@ public sealed class Verifier
         if (options.Spice.Accuracy is null)
             options = options with { Spice = options.Spice with { Accuracy = AccuracyRule.For(reference, options.RuleFor(design.Task)) } };
         var inputs = reference.Inputs;
-        var cosim = new CoSimulation(design, options, _dialect);
         var runKey = RunKey();
         var done = journalPath is null ? new Dictionary<string, CaseVerdict>() : ReadJournal(journalPath);
         var verdicts = new CaseVerdict?[inputs.Count];
@@ -121,6 +120,16 @@ public sealed class Verifier
             }
             else pending.Add(new PendingCase(i, inputs[i], key));
         }
+        if (pending.Count > 0 && options.SeedOperatingPoint && options.Spice.Devices is not null)
+        {
+            progress?.Report(new VerifyProgress("operating point", 0, 1));
+            options = options with
+            {
+                Spice = OperatingPointSeed.Apply(options.Circuit ?? design, options.Spice, SampleTimes(design, options), _dialect,
+                    _simulators, options.CaseTimeout, options.CacheDir, cancel),
+            };
+        }
+        var cosim = new CoSimulation(design, options, _dialect);
         var batch = new CaseBatch(pending, inputs.Count, runKey, journalPath, _simulators, _ownsSimulators,
             (simulator, c, token) => cosim.Run(simulator, c.Index, c.Input, reference.CaseAt(c.Index, cosim.SampleTimes), token, reference.Failures[c.Index]));
         var keys = pending.ToDictionary(c => c.Index, c => c.Key);

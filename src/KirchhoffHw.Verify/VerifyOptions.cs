@@ -52,6 +52,15 @@ public sealed record VerifyOptions
     /// <summary>How the design's voltage scale was chosen, when it was chosen automatically (written into the verdict).</summary>
     public Model.VoltageScaleChoice? VoltageScale { get; init; }
 
+    /// <summary>
+    /// Give MOS decks the circuit's operating point as a starting guess (<see cref="OperatingPointSeed"/>), solved once
+    /// per run and cached in <see cref="CacheDir"/>. A convergence aid: off, every case steps gmin from scratch.
+    /// </summary>
+    public bool SeedOperatingPoint { get; init; } = true;
+
+    /// <summary>Cache folder for measured results (operating points); null = <see cref="Model.IO.CacheFolder.Default"/>.</summary>
+    public string? CacheDir { get; init; }
+
     public double ToleranceFor(Model.TaskKind task) => Tolerance ?? (task == Model.TaskKind.Classification ? 5e-3 : 1e-3);
 
     /// <summary>Every bound of a run of this task: outputs at <see cref="ToleranceFor"/>, states at atol + rtol x scale.</summary>

@@ -164,7 +164,8 @@ internal static class VerifyCommand
                     : new SlurmCaseRunner(slurm, new TaskSource(r.GetValue(io.Model)!, r.GetValue(io.Config), r.GetValue(cells.Tech), simulator.Name),
                         request, reporter.Notice, new Inline<SlurmProgress>(s => progress(s.CasesDone, s.ToString())));
                 return new VerifyStage(simulator, runner).Run(request,
-                    new FlowRunner.Sync(p => progress(p.Done, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}" : null)), cancel);
+                    new FlowRunner.Sync(p => progress(p.Done, p.Last is { } l ? $"case {l.Index}: {VerdictStatusText.Of(l.Pass).Text()}"
+                        : p.Stage == "simulate" ? null : p.Stage)), cancel);
             });
             Summary(console, report, origin, path);
             return (report.Pass ? App.ExitOk : App.ExitFailed, report, design, lowered.Built);

@@ -29,6 +29,18 @@ public static class Names
         return id.Length > 64 ? id[..64] : id;
     }
 
+    /// <summary>
+    /// A net as the simulator itself named it (`xdrv0.am`: subcircuit instances joined by dots), read back from a
+    /// run of our own deck; refused (null) unless it is dotted identifiers, so a tampered file cannot reach a deck.
+    /// </summary>
+    public static string? SimulatorNet(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || text.Length > 200) return null;
+        foreach (var part in text.Split('.'))
+            if (part.Length == 0 || !part.All(c => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_')) return null;
+        return text.ToLowerInvariant();
+    }
+
     /// <summary>Text safe inside a one-line comment: printable ASCII only, no line breaks, bounded length.</summary>
     public static string CommentText(string? text)
     {

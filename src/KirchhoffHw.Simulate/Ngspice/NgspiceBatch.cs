@@ -133,13 +133,10 @@ public sealed class NgspiceBatch(NgspiceBatchOptions? options = null) : ISpiceSi
         var timeIndex = plot.IndexOf("time");
         var time = timeIndex >= 0 ? plot.Real[timeIndex] : [];
         var vectors = SimulationResult.EmptyVectors();
-        var missing = new List<string>();
-        foreach (var name in request.Vectors)
-        {
-            var index = NgspiceLog.Candidates(name).Select(plot.IndexOf).FirstOrDefault(i => i >= 0, -1);
-            if (index >= 0) vectors[name] = plot.Real[index];
-            else missing.Add(name);
-        }
+        var types = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var v in plot.Variables) types.TryAdd(v.Name, v.Type);
+        var (found, missing) = SimulationRequest.Match(request.Vectors, types.Keys, n => types[n] == "voltage");
+        foreach (var (key, name) in found) vectors[key] = plot.Real[plot.IndexOf(name)];
         if (status == SimulationStatus.Ok && timeIndex < 0)
             (status, message) = (SimulationStatus.DeckError, $"raw plot '{plot.Plotname}' has no time vector: is there a .tran?");
         if (status == SimulationStatus.Ok && missing.Count > 0)

@@ -58,8 +58,11 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
                 FormatTrimPwl(design, t.Current * units.CurrentScale, tau, edge), Numbers.Format(t.Current))).ToList(),
             Options = GetSimulatorOptions(units, options.Accuracy ?? DeckAccuracy.Default, options.SimulatorOptions),
             Accuracy = Names.CommentText((options.Accuracy ?? DeckAccuracy.Default).Basis),
+            NodeSets = options.NodeSets.Select(n => new NodeSetLine(
+                Names.SimulatorNet(n.Net) ?? throw new ArgumentException($"'{n.Net}' is not a simulator net name", nameof(options)),
+                Numbers.Format(n.Volts))).ToList(),
             TranStep = Numbers.Format(stop / 1000),
-            TranStop = Numbers.Format(stop),
+            TranStop = Numbers.Format(options.OperatingPointOnly ? stop / 1000 : stop),
             TranMax = Numbers.Format(options.MaxStepFraction * design.Layers.Min(l => l.Duration) * tau),
         };
         if (options.Devices is { } cells)
@@ -261,6 +264,7 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
         public required string? SamplePwl { get; init; }
         public required List<string> Options { get; init; }
         public required string Accuracy { get; init; }
+        public required List<NodeSetLine> NodeSets { get; init; }
         public required string TranStep { get; init; }
         public required string TranStop { get; init; }
         public required string TranMax { get; init; }
@@ -272,6 +276,7 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
         public string Fidelity { get; set; } = "ideal";
     }
 
+    private sealed record NodeSetLine(string Net, string Volts);
     private sealed record CapacitorLine(string Index, string Node, string Ic, string Farads);
     private sealed record TrimLine(string Index, string Node, string Pwl, string ModelCurrent);
     private sealed record PhaseLine(string Node, string Pwl, string Comment);

@@ -163,13 +163,12 @@ internal sealed unsafe class NgspiceEngine
         var plotName = Marshal.PtrToStringUTF8((nint)plot)!;
 
         var time = names.Contains("time") ? Copy(plotName, "time") : [];
-        foreach (var name in requested)
-        {
-            // ngGet_Vec_Info on an unknown name prints "no such vector": look names up in the plot's list first.
-            var found = NgspiceLog.Candidates(name).FirstOrDefault(names.Contains);
-            if (found is null) missing.Add(name);
-            else vectors[name] = Copy(plotName, found);
-        }
+        // ngGet_Vec_Info on an unknown name prints "no such vector": names are matched against the plot's list first.
+        // libngspice lists node voltages by bare net name; branch currents end in #branch.
+        var (found, absent) = SimulationRequest.Match(requested, names,
+            n => !n.Contains('#') && !n.Equals("time", StringComparison.OrdinalIgnoreCase));
+        foreach (var (key, name) in found) vectors[key] = Copy(plotName, name);
+        missing.AddRange(absent);
         return (time, vectors, missing);
     }
 
