@@ -22,7 +22,8 @@ namespace KirchhoffHw.Bench;
 /// time per image). BENCH_MOS_TWOMOON_SAMPLES (default 100), BENCH_MOS_MNIST_IMAGES (random images besides the
 /// 3 of vectors.json, default 64) and BENCH_MOS_TWOMOON_VSCALE / BENCH_MOS_MNIST_VSCALE tune the runs. Last, the
 /// tolerance analysis of both models: what their cells would have to meet (twomoon 100 samples, mnist the 3 cases of
-/// vectors.json and 29 random images).
+/// vectors.json and 29 random images). BENCH_MOS_PARTS (comma-separated: cells, twomoon, mnist, tolerance; default all)
+/// runs some of them: the others' entries are kept from the previous mos.json, each part stamped with its own date.
 /// </summary>
 internal static class MosBench
 {
@@ -33,15 +34,29 @@ internal static class MosBench
     public static int Run(string root, string models)
     {
         var tech = Technology.Load(Technology.DefaultPath(root));
-        var json = new JsonObject { ["technology"] = tech.Name, ["technology_source"] = tech.Source, ["corner"] = tech.Corner };
+        var path = Path.Combine(root, "bench", "results", "mos.json");
+        string[] all = ["cells", "twomoon", "mnist", "tolerance"];
+        var parts = (Environment.GetEnvironmentVariable("BENCH_MOS_PARTS") is { Length: > 0 } p ? p.Split(',', StringSplitOptions.TrimEntries) : all).ToHashSet();
+        if (parts.Except(all).FirstOrDefault() is { } unknown)
+        {
+            Console.Error.WriteLine($"BENCH_MOS_PARTS: no part '{unknown}' (parts: {string.Join(", ", all)})");
+            return 2;
+        }
+        var json = parts.Count < all.Length && File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsObject() : new JsonObject();
+        json["technology"] = tech.Name;
+        json["technology_source"] = tech.Source;
+        json["corner"] = tech.Corner;
+        var dates = json["part_dates"] as JsonObject ?? new JsonObject();
+        json["part_dates"] = dates;
+        foreach (var part in parts) dates[part] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture);
 
         // characterization from scratch (a private cache), then the rerun that must come from the cache
         var cache = Path.Combine(Path.GetTempPath(), "kirchhoffhw-bench-mos-" + Environment.ProcessId);
         try
         {
-            var ch = new Characterizer(tech, cache);
+            var ch = new Characterizer(tech, parts.Contains("cells") ? cache : null);
             var cells = new JsonObject();
-            foreach (var t in CellTopologies.All)
+            foreach (var t in parts.Contains("cells") ? CellTopologies.All : [])
             {
                 var c = ch.Get(t);
                 var clock = Stopwatch.StartNew();
@@ -57,9 +72,9 @@ internal static class MosBench
                 };
                 Console.WriteLine($"{t.CellName}: characterized in {c.Seconds:F1} s, cached rerun {clock.Elapsed.TotalSeconds:F3} s");
             }
-            json["cells"] = cells;
+            if (parts.Contains("cells")) json["cells"] = cells;
             var library = CellLibrary.Build(tech, ch);
-            json["fits"] = new JsonArray(library.Fits.Select(f => (JsonNode)new JsonObject
+            if (parts.Contains("cells")) json["fits"] = new JsonArray(library.Fits.Select(f => (JsonNode)new JsonObject
             {
                 ["cell"] = f.Topology.CellName, ["operation"] = f.Operation.ToString().ToLowerInvariant(),
                 ["range_model"] = f.Range, ["gain_v_per_unit"] = f.Gain, ["scale"] = f.Scale, ["input_trim_v"] = f.Offset,
@@ -67,7 +82,7 @@ internal static class MosBench
             }).ToArray());
 
             var v2 = RegulatedFamily.Characterized;
-            json["v2_cell"] = new JsonObject
+            if (parts.Contains("cells")) json["v2_cell"] = new JsonObject
             {
                 ["topology"] = CellTopologies.Regulated.Title, ["unit"] = RegulatedFamily.Deck.Name, ["unit_bias_a"] = RegulatedFamily.Deck.Bias,
                 ["mismatch_at_balance_of_bias"] = v2.MismatchAtBalance, ["output_conductance_of_bias_per_v"] = v2.OutputConductance,
@@ -80,15 +95,14 @@ internal static class MosBench
                 }).ToArray()),
                 ["source"] = "unit bench of the v2 cell (docs/cells.md, v2 section): DC sweeps of each output pin at balance and full drive after the per-side trim",
             };
-            Twomoon(models, library, json);
-            Mnist(models, library, json);
-            Tolerance(models, json);
+            if (parts.Contains("twomoon")) Twomoon(models, library, json);
+            if (parts.Contains("mnist")) Mnist(models, library, json);
+            if (parts.Contains("tolerance")) Tolerance(models, json);
         }
         finally { if (Directory.Exists(cache)) Directory.Delete(cache, true); }
 
         json["machine"] = new JsonObject { ["cores"] = Environment.ProcessorCount };
         json["date"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture);
-        var path = Path.Combine(root, "bench", "results", "mos.json");
         AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         Console.WriteLine($"wrote {path}");
         return 0;
@@ -119,6 +133,12 @@ internal static class MosBench
         var report = new Verifier(design, options, () => new NgspiceShared(), 2).Run(inputs);
         double seconds = clock.Elapsed.TotalSeconds;
         var s = report.Summary;
+        // what issue 15 asks of the pin-level law: that it predicts the transistor circuit, sample by sample
+        var macro = ReferenceRun.Solve(Lowering.Lower(design, Fidelity.Macro, library, ranges).Circuit, inputs, SolverOptions.Dopri5(1e-8), []);
+        var both = report.Cases.Where(c => c.Circuit is not null && macro.Cases[c.Index] is not null).ToList();
+        double Mean(Func<CaseVerdict, double> f) => both.Count == 0 ? double.NaN : both.Average(f);
+        double macroVsTrained = Mean(c => Metrics.Distance(macro.Cases[c.Index]!.Output, c.ReferenceOutput));
+        double macroVsTransistor = Mean(c => Metrics.Distance(macro.Cases[c.Index]!.Output, c.Circuit!.Output));
         json["twomoon_transistor"] = new JsonObject
         {
             ["units"] = $"1 pF, {tau} s, {vscale} V per unit",
@@ -131,6 +151,9 @@ internal static class MosBench
             ["wall_s"] = seconds,
             ["s_per_100_samples"] = seconds * 100.0 / samples,
             ["mean_per_sample_error"] = s.MeanSampleError,
+            ["macro_mean_per_sample_error"] = macroVsTrained,
+            ["macro_vs_transistor_mean_distance"] = macroVsTransistor,
+            ["macro_vs_transistor_of_std"] = macroVsTransistor / s.ReferenceStd,
             ["reference_std"] = s.ReferenceStd,
             ["target_5pct_of_std"] = s.ReferenceStd * 0.05,
             ["energy_distance"] = s.EnergyDistance,
@@ -141,7 +164,8 @@ internal static class MosBench
             ["fit_max_error_model"] = mapping.Layers.Max(l => l.MaxFitErrorModel),
             ["failures"] = new JsonArray(s.Failures.Take(5).Select(f => (JsonNode)f).ToArray()),
         };
-        Console.WriteLine($"twomoon transistor: {samples} samples in {seconds:F0} s, mean per-sample error {s.MeanSampleError:G3} vs target {s.ReferenceStd * 0.05:G3}");
+        Console.WriteLine($"twomoon transistor: {samples} samples in {seconds:F0} s, mean per-sample error {s.MeanSampleError:G3} vs target {s.ReferenceStd * 0.05:G3}; " +
+            $"macro law {macroVsTrained:G3} from the network, {macroVsTransistor:G3} from the transistor circuit");
     }
 
     private static void Mnist(string models, CellLibrary library, JsonObject json)
