@@ -69,7 +69,19 @@ public sealed record UnitFigures(double S, double LineCurrent, double Kappa, dou
 
     /// <summary>Width trim of the nMOS copies of pin `from` (1: untrimmed).</summary>
     public double TrimFromN { get; init; } = 1;
+
+    /// <summary>Seconds for the slower of a driver's two lines to settle within 1 % of a 50 mV node step (bench/drvstep.py, twomoon's fan-out).</summary>
+    public double? DriverSettle { get; init; }
+
+    /// <summary>Seconds for an output stage's node current to settle within 1 % of a step of its inputs (bench/osstep.py, twomoon's stages).</summary>
+    public double? OutputStageSettle { get; init; }
+
+    /// <summary>Seconds for a device's output current to settle within 1 % of a step of its input lines (its input stage and core).</summary>
+    public double? InputStageSettle { get; init; }
 }
+
+/// <summary>One measured figure of a cell family, as the report and the benches state it.</summary>
+public sealed record CellFigure(string Cell, string Figure, double Value, string Unit, string Source);
 
 /// <summary>
 /// The v2 unit family (designed for the shipped ptm45hp card: 90 nm .. 100 um widths, 45 nm .. 10 um lengths): one unit
@@ -118,7 +130,29 @@ public static class RegulatedFamily
         MismatchAtBalance: 8.0e-4, OutputConductance: 0.00512, Swing: 0.35, TanhMaxError: 0.009625182381731521)
     {
         TrimToN = 1.009081726, TrimFromN = 1.009081726,
+        DriverSettle = 22.7e-9, OutputStageSettle = 9.0e-9,
     };
+
+    /// <summary>What the deck's unit was measured to do (<see cref="Characterized"/>), the figures issue-style: per cell, with its bench.</summary>
+    public static IReadOnlyList<CellFigure> Figures()
+    {
+        var f = Characterized;
+        string unit = $"v2 {Deck.Name}";
+        const string dc = "DC sweeps of the unit bench after the per-side trim (docs/cells.md, v2 section)";
+        var list = new List<CellFigure>
+        {
+            new($"{unit} output stage", "to/from mismatch at balance", f.MismatchAtBalance, "of bias", dc),
+            new($"{unit} output stage", $"output conductance over +-{f.Swing:G3} V", f.OutputConductance, "of bias per V", dc),
+            new($"{unit} output stage", "pin capacitance", f.PinCapacitance, "F", "AC of the unit bench"),
+            new($"{unit} core", "tanh fit, largest error", f.TanhMaxError, "of amplitude", dc),
+            new($"{unit} input stage", "compression rho", f.Compression, "per unit of summed ratio", dc),
+            new($"{unit} driver", "input capacitance", f.DriverCapacitance, "F", "AC of the unit bench"),
+        };
+        if (f.DriverSettle is { } d) list.Add(new($"{unit} driver", "lines within 1 % of a step", d, "s", "bench/drvstep.py"));
+        if (f.InputStageSettle is { } i) list.Add(new($"{unit} input stage", "device current within 1 % of a step", i, "s", "bench/instep.py"));
+        if (f.OutputStageSettle is { } o) list.Add(new($"{unit} output stage", "node current within 1 % of a step", o, "s", "bench/osstep.py"));
+        return list;
+    }
 
     /// <summary>
     /// Reference voltages of the drivers' ten pairs as fractions of the supply span around its midpoint (placed for the

@@ -87,6 +87,7 @@ public static class TechnologyInputs
         Reference = reference,
         Digital = digital,
         CellFits = Fits(library, design, mapping),
+        CellFigures = RegulatedNetlist.Builds(design) ? RegulatedFamily.Figures() : [],
         FitAboveBound = mapping.Layers.Sum(l => (long)l.FitAboveBound),
         CellNote = FitNote(tech, mapping),
         CellPlots = CellPlots.IvCurves(library).ToList(),

@@ -61,6 +61,9 @@ public sealed record ChipReport(
 {
     public const string Schema = "kirchhoffhw-report/1";
 
+    /// <summary>The measured figures of the cells the transistor deck builds; empty when none apply.</summary>
+    public IReadOnlyList<Cells.CellFigure> CellFigures { get; init; } = [];
+
     /// <summary>A calibrated design's calibration note (before/after errors, loss curve); null for a design as trained.</summary>
     public CalibrationNote? Calibration { get; init; }
 

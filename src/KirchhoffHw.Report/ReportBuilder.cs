@@ -31,6 +31,9 @@ public sealed record ReportRequest
 
     public IReadOnlyList<CellFit> CellFits { get; init; } = [];
 
+    /// <summary>The measured figures of the cells the transistor deck builds (mismatch, output conductance, speed); empty when none apply.</summary>
+    public IReadOnlyList<Cells.CellFigure> CellFigures { get; init; } = [];
+
     /// <summary>How the design's voltage scale was chosen, when `--voltage-scale auto` chose it.</summary>
     public VoltageScaleChoice? VoltageScale { get; init; }
 
@@ -116,6 +119,7 @@ public static class ReportBuilder
         {
             Calibration = design.Calibration,
             Timescale = q.Timescale,
+            CellFigures = q.CellFigures,
             Budget = FanInBudget.Of(design, op, q.Verification.FirstOrDefault(v => v.Result is not null)?.Result!.Tolerance ?? VerifyOptions.Default.ToleranceFor(design.Task)),
         };
     }

@@ -194,6 +194,14 @@ public static class ReportJson
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        w.WriteStartArray("figures");
+        foreach (var f in r.CellFigures)
+        {
+            w.WriteStartObject();
+            w.WriteString("cell", f.Cell); w.WriteString("figure", f.Figure); Num(w, "value", f.Value); w.WriteString("unit", f.Unit); w.WriteString("source", f.Source);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
         w.WriteEndObject();
 
         w.WriteStartArray("plots");

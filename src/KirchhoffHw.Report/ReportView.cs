@@ -46,6 +46,17 @@ public sealed record ReportView(
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>SI quantities with their prefix, fractions of a whole in percent, other ratios as they are.</summary>
+    private static string FigureText(Cells.CellFigure f) => f.Unit switch
+    {
+        "s" or "F" => Format.Quantity(f.Value, f.Unit),
+        "of bias" or "of amplitude" => $"{Format.Number(100 * f.Value)} % {f.Unit}",
+        _ => $"{Format.Number(f.Value)} {f.Unit}",
+    };
+
+    /// <summary>The transistor cells' measured figures, one row each; empty when the design is not built in them.</summary>
+    public IReadOnlyList<Row> CellFigures { get; init; } = [];
+
     /// <summary>The timescale measured by `verify --time-units`, one row per time unit; empty when none was given.</summary>
     public IReadOnlyList<TimescaleView> Timescale { get; init; } = [];
 
@@ -223,6 +234,7 @@ public sealed record ReportView(
         {
             Calibration = CalibrationRows(r.Calibration),
             Timescale = TimescaleRows(r),
+            CellFigures = r.CellFigures.Select(f => new Row($"{f.Cell}: {f.Figure}", FigureText(f), f.Source)).ToList(),
             TimescaleNote = TimescaleText(r),
             Budget = BudgetRows(r),
         };

@@ -113,6 +113,7 @@ public class FlowTests
         Assert.That(r.GetProperty("verdict").GetString(), Is.EqualTo(all ? "pass" : "FAIL"));
         Assert.That(code, Is.EqualTo(all ? 0 : 1));
         Assert.That(r.GetProperty("cells").GetProperty("fits").EnumerateArray().Select(f => f.GetProperty("model").GetString()), Does.Contain("layer 0 Conductance"));
+        Assert.That(r.GetProperty("cells").GetProperty("figures").GetArrayLength(), Is.Zero, "a linear law is not built in the v2 cells");
     }
 
     [Test]
@@ -165,5 +166,14 @@ public class FlowTests
         Assert.That(a.GetProperty("units").GetRawText(), Is.EqualTo(b.GetProperty("units").GetRawText()), "units come from the verdict");
         Assert.That(a.GetProperty("estimates").GetRawText(), Is.EqualTo(b.GetProperty("estimates").GetRawText()));
         Assert.That(a.GetProperty("reproducibility").GetProperty("inputs").GetRawText(), Is.EqualTo(b.GetProperty("reproducibility").GetProperty("inputs").GetRawText()));
+
+        // spiral's tanh and relu layers are built in the v2 cells: the report states what their benches measured, against the bounds
+        var figures = a.GetProperty("cells").GetProperty("figures").EnumerateArray()
+            .ToDictionary(f => f.GetProperty("figure").GetString()!, f => f.GetProperty("value").GetDouble());
+        Assert.That(figures["to/from mismatch at balance"], Is.GreaterThan(0).And.LessThanOrEqualTo(1e-3));
+        Assert.That(figures.Single(f => f.Key.StartsWith("output conductance")).Value, Is.GreaterThan(0).And.LessThanOrEqualTo(0.01));
+        Assert.That(figures.Keys.Count(k => k.Contains("within 1 %")), Is.GreaterThanOrEqualTo(2), "the drivers' and output stages' speed");
+        var md = File.ReadAllText(Path.Combine(_dir, "report.md"));
+        Assert.That(md, Does.Contain("### Cell figures (measured)").And.Contain("| v2 m1u output stage: to/from mismatch at balance | 0.08 % of bias |"));
     }
 }
