@@ -11,6 +11,15 @@ public sealed record SimulationRequest(string Deck, IReadOnlyList<string> Vector
     public const string AllVoltages = "v(*)";
 
     /// <summary>
+    /// Threads ngspice may use to evaluate device models (its OpenMP `num_threads`); null = ngspice's own default (2).
+    /// Runs side by side on a machine's cores do more per second with one thread each than with two fighting for a core.
+    /// </summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Threads for each of <paramref name="jobs"/> runs sharing this machine's cores: one at least.</summary>
+    public static int ThreadsFor(int jobs) => Math.Max(1, Environment.ProcessorCount / Math.Max(1, jobs));
+
+    /// <summary>
     /// The requested vectors against a run's vector names (as the raw file or libngspice lists them): every request's
     /// match, <see cref="AllVoltages"/> expanded to each node voltage, and the requests no name matches.
     /// </summary>

@@ -47,11 +47,13 @@ public sealed class LocalCaseRunner(int jobs) : ICaseRunner
     public void Run(CaseBatch batch, Action<CaseVerdict> finished, CancellationToken cancel)
     {
         var pool = new ConcurrentBag<ISpiceSimulator>();
+        // the cores shared out between the simulators that run at once (ngspice's own default is two threads each)
+        int threads = SimulationRequest.ThreadsFor(Math.Min(Jobs, Math.Max(1, batch.Pending.Count)));
         try
         {
             Parallel.ForEach(batch.Pending, new ParallelOptions { MaxDegreeOfParallelism = Jobs, CancellationToken = cancel }, c =>
             {
-                if (!pool.TryTake(out var simulator)) simulator = batch.Simulators();
+                if (!pool.TryTake(out var simulator)) simulator = new Threaded(batch.Simulators(), threads);
                 CaseVerdict verdict;
                 try { verdict = batch.RunLocal(simulator, c, cancel); }
                 finally { pool.Add(simulator); }
@@ -62,5 +64,14 @@ public sealed class LocalCaseRunner(int jobs) : ICaseRunner
         {
             if (batch.OwnsSimulators) foreach (var s in pool) s.Dispose();
         }
+    }
+
+    /// <summary>A simulator whose runs use <paramref name="threads"/> unless a request says otherwise.</summary>
+    private sealed class Threaded(ISpiceSimulator inner, int threads) : ISpiceSimulator
+    {
+        public string Name => inner.Name;
+        public SimulationResult Run(SimulationRequest request, CancellationToken cancel = default) =>
+            inner.Run(request.Threads is null ? request with { Threads = threads } : request, cancel);
+        public void Dispose() => inner.Dispose();
     }
 }

@@ -52,6 +52,9 @@ public sealed class NgspiceBatch(NgspiceBatchOptions? options = null) : ISpiceSi
         var deckPath = Path.Combine(dir, "deck.cir");
         var rawPath = Path.Combine(dir, "out.raw");
         File.WriteAllText(deckPath, DeckLines.Normalise(request.Deck));
+        // ngspice reads .spiceinit from its working folder at start-up, before the circuit sets up its threads
+        if (request.Threads is { } threads)
+            File.WriteAllText(Path.Combine(dir, ".spiceinit"), $"set num_threads={Math.Max(1, threads).ToString(System.Globalization.CultureInfo.InvariantCulture)}\n");
 
         var start = new ProcessStartInfo(_options.Executable)
         {

@@ -75,7 +75,7 @@ public sealed class NgspiceShared(NgspiceSharedOptions? options = null) : ISpice
             WorkerResponse response;
             try
             {
-                WorkerProtocol.WriteRequest(_toWorker!, new WorkerRequest(request.Deck, request.Vectors, request.Timeout));
+                WorkerProtocol.WriteRequest(_toWorker!, new WorkerRequest(request.Deck, request.Vectors, request.Timeout, request.Threads ?? 0));
                 RunStarted?.Invoke();
                 var reader = _fromWorker!;
                 var read = Task.Run(() => WorkerProtocol.ReadResponse(reader), CancellationToken.None);

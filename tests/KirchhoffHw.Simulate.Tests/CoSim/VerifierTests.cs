@@ -76,6 +76,52 @@ public class VerifierTests
     }
 
     [Test]
+    public void When_Cases_Share_The_Cores_Expect_Each_Simulator_Given_Its_Share_Of_Threads()
+    {
+        var inputs = InputReader.Random(4, 3, 6, RandomInputKind.StandardNormal);
+        foreach (var (jobs, cases) in new[] { (2, 4), (2, 1), (1, 4) })
+        {
+            var seen = new System.Collections.Concurrent.ConcurrentBag<int?>();
+            var report = new Verifier(Spiral, VerifyOptions.Default, () => new Recorder(seen), jobs).Run(inputs[..cases]);
+            Assert.That(report.Cases.All(c => c.Circuit is not null), Is.True);
+            int running = Math.Min(jobs, cases);
+            Assert.That(seen, Is.All.EqualTo(Math.Max(1, Environment.ProcessorCount / running)), $"{jobs} jobs, {cases} cases");
+        }
+    }
+
+    /// <summary>Records each request's thread count, then runs it on the shared backend.</summary>
+    private sealed class Recorder(System.Collections.Concurrent.ConcurrentBag<int?> seen) : ISpiceSimulator
+    {
+        public string Name => Backends.Shared.Name;
+        public SimulationResult Run(SimulationRequest request, CancellationToken cancel = default)
+        {
+            seen.Add(request.Threads);
+            lock (Backends.Shared) return Backends.Shared.Run(request, cancel);
+        }
+        public void Dispose() { }
+    }
+
+    [Test]
+    public void When_A_Run_Asks_For_One_Thread_Expect_Ngspice_Told_So_And_The_Same_Waveforms()
+    {
+        var deck = new Generate.Dialects.Ngspice.NgspiceEmitter().FormatDeck(Spiral, Generate.SpiceOptions.Default with { Input = [0.3, -0.2, 0.1] });
+        var root = Directory.CreateTempSubdirectory("kh-threads-").FullName;
+        try
+        {
+            using var batch = new NgspiceBatch(NgspiceBatchOptions.Default with { WorkRoot = root, KeepFiles = true });
+            var one = batch.Run(new SimulationRequest(deck, ["v(n1)"], TimeSpan.FromMinutes(2)) { Threads = 1 });
+            Assert.That(one.IsOk, one.Message);
+            var init = Directory.GetFiles(root, ".spiceinit", SearchOption.AllDirectories).Single();
+            Assert.That(File.ReadAllText(init), Is.EqualTo("set num_threads=1\n"), "ngspice reads it from its working folder before the circuit sets up");
+            var plain = Backends.Shared.Run(new SimulationRequest(deck, ["v(n1)"], TimeSpan.FromMinutes(2)));
+            var shared = Backends.Shared.Run(new SimulationRequest(deck, ["v(n1)"], TimeSpan.FromMinutes(2)) { Threads = 1 });
+            Assert.That(shared.Vectors["v(n1)"], Is.EqualTo(plain.Vectors["v(n1)"]), "threads change the speed, never the answer");
+            Assert.That(one.Vectors["v(n1)"][^1], Is.EqualTo(plain.Vectors["v(n1)"][^1]).Within(1e-12));
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
+    [Test]
     public void When_Ngspice_Is_Missing_Expect_A_Verdict_That_Says_How_To_Install_It()
     {
         using var sim = new NgspiceBatch(NgspiceBatchOptions.Default with { Executable = "/nonexistent/ngspice" });

@@ -50,6 +50,8 @@ internal sealed unsafe class NgspiceEngine
         var status = SimulationStatus.Ok;
         string? message = null;
 
+        // read when the circuit sets up, so it holds for this run; a worker's runs may differ
+        if (request.Threads > 0) Command($"set num_threads={request.Threads.ToString(CultureInfo.InvariantCulture)}");
         var loaded = LoadCircuit(request.Deck);
         var log = new StringBuilder(TakeOutput());
         // Loading is a cost of its own on big decks (hundreds of thousands of lines): say what it was.

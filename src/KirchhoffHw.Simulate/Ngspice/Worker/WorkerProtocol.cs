@@ -1,6 +1,7 @@
 namespace KirchhoffHw.Simulate.Ngspice.Worker;
 
-internal sealed record WorkerRequest(string Deck, IReadOnlyList<string> Vectors, TimeSpan Timeout);
+/// <param name="Threads">ngspice's num_threads for this run; 0 = its default.</param>
+internal sealed record WorkerRequest(string Deck, IReadOnlyList<string> Vectors, TimeSpan Timeout, int Threads = 0);
 
 /// <param name="Dead">the worker cannot serve another run (ngspice asked to exit, or would not halt)</param>
 internal sealed record WorkerResponse(
@@ -46,6 +47,7 @@ internal static class WorkerProtocol
         w.Write(request.Vectors.Count);
         foreach (var v in request.Vectors) w.Write(v);
         w.Write(request.Timeout.Ticks);
+        w.Write(request.Threads);
         w.Flush();
     }
 
@@ -57,7 +59,8 @@ internal static class WorkerProtocol
         var deck = r.ReadString();
         var vectors = new string[r.ReadInt32()];
         for (var i = 0; i < vectors.Length; i++) vectors[i] = r.ReadString();
-        return new WorkerRequest(deck, vectors, TimeSpan.FromTicks(r.ReadInt64()));
+        var timeout = TimeSpan.FromTicks(r.ReadInt64());
+        return new WorkerRequest(deck, vectors, timeout, r.ReadInt32());
     }
 
     public static void WriteResponse(BinaryWriter w, WorkerResponse response)
