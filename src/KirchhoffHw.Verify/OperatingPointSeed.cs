@@ -25,7 +25,7 @@ public static class OperatingPointSeed
     /// run fails (each case then solves its operating point from scratch, as it would without a seed).
     /// </summary>
     public static SpiceOptions Apply(Design circuit, SpiceOptions spice, IReadOnlyList<double> sampleTimes, ISimulationDialect dialect,
-        Func<ISpiceSimulator> simulators, TimeSpan timeout, string? cacheDir, CancellationToken cancel = default)
+        ISpiceSimulator simulator, TimeSpan timeout, string? cacheDir, CancellationToken cancel = default)
     {
         if (spice.Devices is null || spice.NodeSets.Count > 0) return spice;
         var deck = dialect.FormatDeck(circuit, spice with { Input = [], SampleTimes = sampleTimes, OperatingPointOnly = true });
@@ -33,18 +33,15 @@ public static class OperatingPointSeed
         var sets = Read(path);
         if (sets is null)
         {
-            using (var simulator = simulators())
-            {
-                var run = simulator.Run(new SimulationRequest(deck, [SimulationRequest.AllVoltages], timeout), cancel);
-                if (!run.IsOk) return spice;
-                // the input nodes are held by .ic in every case: a guess for them would only fight it
-                var held = Enumerable.Range(0, circuit.NodeCount + 1).Select(Names.Node).ToHashSet(StringComparer.OrdinalIgnoreCase);
-                sets = run.Vectors
-                    .Select(kv => (Net: Names.SimulatorNet(kv.Key[2..^1]), Values: kv.Value))
-                    .Where(x => x.Net is not null && !held.Contains(x.Net) && x.Values.Length > 0 && double.IsFinite(x.Values[0]))
-                    .Select(x => new NodeSet(x.Net!, x.Values[0]))
-                    .OrderBy(n => n.Net, StringComparer.Ordinal).ToList();
-            }
+            var run = simulator.Run(new SimulationRequest(deck, [SimulationRequest.AllVoltages], timeout), cancel);
+            if (!run.IsOk) return spice;
+            // the input nodes are held by .ic in every case: a guess for them would only fight it
+            var held = Enumerable.Range(0, circuit.NodeCount + 1).Select(Names.Node).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            sets = run.Vectors
+                .Select(kv => (Net: Names.SimulatorNet(kv.Key[2..^1]), Values: kv.Value))
+                .Where(x => x.Net is not null && !held.Contains(x.Net) && x.Values.Length > 0 && double.IsFinite(x.Values[0]))
+                .Select(x => new NodeSet(x.Net!, x.Values[0]))
+                .OrderBy(n => n.Net, StringComparer.Ordinal).ToList();
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);

@@ -123,11 +123,20 @@ public sealed class Verifier
         if (pending.Count > 0 && options.SeedOperatingPoint && options.Spice.Devices is not null)
         {
             progress?.Report(new VerifyProgress("operating point", 0, 1));
-            options = options with
+            var simulator = _simulators();
+            try
             {
-                Spice = OperatingPointSeed.Apply(options.Circuit ?? design, options.Spice, SampleTimes(design, options), _dialect,
-                    _simulators, options.CaseTimeout, options.CacheDir, cancel),
-            };
+                options = options with
+                {
+                    Spice = OperatingPointSeed.Apply(options.Circuit ?? design, options.Spice, SampleTimes(design, options), _dialect,
+                        simulator, options.CaseTimeout, options.CacheDir, cancel),
+                };
+            }
+            finally
+            {
+                // a caller's simulator runs the cases next
+                if (_ownsSimulators) simulator.Dispose();
+            }
         }
         var cosim = new CoSimulation(design, options, _dialect);
         var batch = new CaseBatch(pending, inputs.Count, runKey, journalPath, _simulators, _ownsSimulators,

@@ -33,7 +33,8 @@ public class OperatingPointSeedTests
 
     private static string Seeded(Design design, string cache, double[] input)
     {
-        var spice = OperatingPointSeed.Apply(design, Spice(design), [], new NgspiceEmitter(), () => new NgspiceBatch(), TimeSpan.FromMinutes(5), cache);
+        using var simulator = new NgspiceBatch();
+        var spice = OperatingPointSeed.Apply(design, Spice(design), [], new NgspiceEmitter(), simulator, TimeSpan.FromMinutes(5), cache);
         return new NgspiceEmitter().FormatDeck(design, spice with { Input = input });
     }
 
@@ -83,10 +84,33 @@ public class OperatingPointSeedTests
         using var a = new Scratch();
         using var b = new Scratch();
         var spice = Spice(ThreeTanh);
-        var batch = OperatingPointSeed.Apply(ThreeTanh, spice, [], new NgspiceEmitter(), () => new NgspiceBatch(), TimeSpan.FromMinutes(5), a.Path).NodeSets;
-        var shared = OperatingPointSeed.Apply(ThreeTanh, spice, [], new NgspiceEmitter(), () => new NgspiceShared(), TimeSpan.FromMinutes(5), b.Path).NodeSets;
+        using var batchSimulator = new NgspiceBatch();
+        using var sharedSimulator = new NgspiceShared();
+        var batch = OperatingPointSeed.Apply(ThreeTanh, spice, [], new NgspiceEmitter(), batchSimulator, TimeSpan.FromMinutes(5), a.Path).NodeSets;
+        var shared = OperatingPointSeed.Apply(ThreeTanh, spice, [], new NgspiceEmitter(), sharedSimulator, TimeSpan.FromMinutes(5), b.Path).NodeSets;
         Assert.That(shared.Select(n => n.Net), Is.EqualTo(batch.Select(n => n.Net)));
         Assert.That(shared.Select(n => n.Volts), Is.EqualTo(batch.Select(n => n.Volts)).Within(1e-9));
+    }
+
+    [Test]
+    public void When_TheCallerOwnsTheSimulator_Expect_TheSeedSolvedOnIt_AndTheCasesRunOnItToo()
+    {
+        // a fresh cache, so the seed is solved: on the caller's simulator, which must still serve every case after it
+        using var cache = new Scratch();
+        var design = ThreeTanh;
+        var options = VerifyOptions.Default with
+        {
+            Circuit = design,
+            Fidelity = CircuitFidelity.Of(Fidelity.Transistor, Shared.Tech.Name, Shared.Tech.Corner),
+            Spice = Spice(design),
+            Reference = SolverOptions.Dopri5(1e-9),
+            CacheDir = cache.Path,
+        };
+        using var simulator = new NgspiceShared();
+        var report = new Verifier(design, options, simulator).Run([[0.5, -0.4], [-0.3, 0.2]]);
+        Assert.That(Directory.GetFiles(Path.Combine(cache.Path, "operating-points")), Has.Length.EqualTo(1), "the seed was solved");
+        Assert.That(report.Cases.Select(c => c.Circuit is null ? c.Message : "ok"), Is.All.EqualTo("ok"));
+        Assert.That(simulator.WorkersStarted, Is.EqualTo(1), "one worker served the seed and both cases");
     }
 
     [Test]
