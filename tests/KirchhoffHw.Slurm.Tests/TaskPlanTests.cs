@@ -36,6 +36,7 @@ public sealed class TaskPlanTests
                 SimulatorOptions = new Dictionary<string, string> { ["reltol"] = "1e-5", ["trtol"] = "0.3" },
                 MaxStepFraction = 0.0123,
                 MergeThreshold = 7,
+                NodeSets = [new NodeSet("xdrv0.am", 0.1 + 1e-17), new NodeSet("x1.out", -1.0 / 3)],
             },
             Reference = SolverOptions.Dopri5(3e-10),
             Tolerance = 2.5e-3,
@@ -57,9 +58,11 @@ public sealed class TaskPlanTests
         Assert.That(o with { Spice = SpiceOptions.Default }, Is.EqualTo(options with { Spice = SpiceOptions.Default }));
         // Record equality compares collections by reference: those are compared by content, the rest by the record.
         var s = options.Spice;
-        Assert.That(o.Spice with { SimulatorOptions = s.SimulatorOptions, Input = s.Input, SampleTimes = s.SampleTimes, Notes = s.Notes }, Is.EqualTo(s));
+        Assert.That(o.Spice with { SimulatorOptions = s.SimulatorOptions, Input = s.Input, SampleTimes = s.SampleTimes, Notes = s.Notes, NodeSets = s.NodeSets },
+            Is.EqualTo(s));
         Assert.That(o.Spice.SimulatorOptions, Is.EquivalentTo(s.SimulatorOptions));
         Assert.That((o.Spice.Input, o.Spice.SampleTimes, o.Spice.Notes), Is.EqualTo((s.Input, s.SampleTimes, s.Notes)));
+        Assert.That(o.Spice.NodeSets, Is.EqualTo(s.NodeSets), "the operating-point seed reaches every task, to the bit");
     }
 
     [Test]
