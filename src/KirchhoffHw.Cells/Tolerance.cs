@@ -20,6 +20,11 @@ public enum Imperfection
     Knee,
     /// <summary>Output compressed by 1 - s*(u/U)^2 (transconductor curvature at the edge of its range).</summary>
     Compression,
+    /// <summary>
+    /// Every device sees the node voltages s time units late (a first-order lag: the settling of a cell's drivers,
+    /// input and output stages). The laws stay as trained; the reference solves it (<see cref="Reference.LaggedSolver"/>).
+    /// </summary>
+    Lag,
 }
 
 public static class Tolerances
@@ -33,6 +38,7 @@ public static class Tolerances
         Imperfection.SystematicOffset => "systematic-offset",
         Imperfection.Knee => "knee",
         Imperfection.Compression => "compression",
+        Imperfection.Lag => "lag",
         _ => throw new ArgumentOutOfRangeException(nameof(k)),
     };
 
@@ -43,6 +49,7 @@ public static class Tolerances
         Imperfection.SystematicOffset => "input offset +s U on every device",
         Imperfection.Knee => "rectifier knee as a softplus of width s U",
         Imperfection.Compression => "output x (1 - s (u/U)^2)",
+        Imperfection.Lag => "every device sees the node voltages s time units late (first-order lag)",
         _ => throw new ArgumentOutOfRangeException(nameof(k)),
     };
 
@@ -57,6 +64,7 @@ public static class Tolerances
     /// The design with every device's law replaced by its perturbed cell law: amp * (1 + dg) * sum_j w_j * T_j(u + du),
     /// T_j the part's ideal shape (tanh, relu, identity) with the knee or compression applied. Seeded per layer, so a
     /// run is repeatable and strengths of one kind draw the same N(0,1) pattern (only its scale changes).
+    /// <see cref="Imperfection.Lag"/> leaves every law as it is: the lag is the solver's (<see cref="Reference.LaggedSolver"/>).
     /// </summary>
     public static Design Apply(Design ideal, NodeRanges ranges, Imperfection kind, double strength, int seed)
     {

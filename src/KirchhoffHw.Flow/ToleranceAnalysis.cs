@@ -24,6 +24,9 @@ public sealed record ToleranceResult(string Design, TaskKind Task, string Inputs
     /// <summary>What the characterized cells deliver, when the analysis was given a technology: null otherwise.</summary>
     public CellsPoint? Cells { get; init; }
 
+    /// <summary>Seconds per model time unit of the design analysed: what a lag strength is in physical time.</summary>
+    public double TimeUnit { get; init; } = 1;
+
     /// <summary>Largest strength tried that holds with every smaller one holding too; null when the smallest fails.</summary>
     public double? Tolerated(Imperfection kind)
     {
@@ -48,6 +51,7 @@ public sealed record ToleranceResult(string Design, TaskKind Task, string Inputs
                 ["name"] = Tolerances.Name(kind),
                 ["model"] = Tolerances.Describe(kind),
                 ["tolerated"] = Tolerated(kind),
+                ["tolerated_seconds"] = kind == Imperfection.Lag ? Tolerated(kind) * TimeUnit : null,
                 ["points"] = new JsonArray(Points.Where(p => p.Kind == kind).Select(p => (JsonNode)new JsonObject
                 {
                     ["strength"] = p.Strength,
@@ -136,7 +140,7 @@ public static class ToleranceAnalysis
             foreach (var s in sorted)
             {
                 var perturbed = Tolerances.Apply(design, ranges, kind, s, seed);
-                var cmp = SoftwareComparison.Against(reference, perturbed, Tolerances.Name(kind), solvers, cancel);
+                var cmp = SoftwareComparison.Against(reference, perturbed, Tolerances.Name(kind), kind == Imperfection.Lag ? new LaggedSolver(s) : solvers, cancel);
                 bool holds = TaskRule.Holds(cmp, RegressionTolerance, GenerationRelativeError);
                 points.Add(new TolerancePoint(kind, s, holds, cmp.ArgmaxAgreement, cmp.MaxOutputError, cmp.MeanSampleError, cmp.ReferenceStd, cmp.CircuitSeconds));
                 progress?.Invoke(++done, total, string.Create(CultureInfo.InvariantCulture, $"{Tolerances.Name(kind)} {s:G3}: {(holds ? "holds" : "fails")}"));
@@ -155,6 +159,7 @@ public static class ToleranceAnalysis
         return new ToleranceResult(design.Name, design.Task, origin, inputs.Count, seed, Criterion(design.Task), solverText, reference.Elapsed.TotalSeconds, points)
         {
             Cells = measured,
+            TimeUnit = design.Units.TimeUnit,
         };
     }
 

@@ -43,6 +43,10 @@ public sealed partial class Kcl
     private readonly bool _wide;
 
     [ThreadStatic] private static double[]? t_scratch;
+    [ThreadStatic] private static double[]? t_lagged;
+
+    /// <summary>Model time units by which the devices see the node voltages late (0: at once); see <see cref="Lagged"/>.</summary>
+    private double _lag;
 
     private static readonly bool PreferWide = Vector512.IsHardwareAccelerated && Vector512<double>.Count > Vector<double>.Count;
 
@@ -112,6 +116,24 @@ public sealed partial class Kcl
         _runs = [.. runs];
     }
 
+    /// <summary>How late, in model time units, the devices see the node voltages (<see cref="Lagged"/>).</summary>
+    public double Lag => _lag;
+
+    /// <summary>
+    /// This right-hand side with every device seeing the node voltages through a first-order lag of
+    /// <paramref name="lag"/> model time units, as a cell whose input and output stages settle with that time constant:
+    /// to first order in the lag the devices see u = v - lag * dv/dt, so f_lag(v) = f(v - lag * f(v)). First order
+    /// keeps the system as stiff as the ideal one (an explicit lag state would add a pole at -1/lag); it holds while
+    /// the lag is small against the design's fastest time constant, the regime where a lag budget is decided.
+    /// </summary>
+    public Kcl Lagged(double lag)
+    {
+        if (!(lag >= 0) || double.IsInfinity(lag)) throw new ArgumentOutOfRangeException(nameof(lag), lag, "a lag is a finite number of time units >= 0");
+        var copy = (Kcl)MemberwiseClone();
+        copy._lag = lag;
+        return copy;
+    }
+
     /// <summary>Values in one batch state: (NodeCount + 1) * width.</summary>
     public int StateLength(int width) => (NodeCount + 1) * width;
 
@@ -127,6 +149,21 @@ public sealed partial class Kcl
             throw new ArgumentException($"state and derivative need (nodes + 1) * width = {len} values for width {width}");
         if (!groundInflow.IsEmpty && groundInflow.Length < width)
             throw new ArgumentException($"groundInflow needs {width} values");
+        if (_lag > 0)
+        {
+            if (t_lagged is null || t_lagged.Length < len) t_lagged = new double[len];
+            var seen = t_lagged.AsSpan(0, len);
+            EvaluateAt(state, seen, width, default);
+            // the ground row of f is 0, so ground stays at 0 V in what the devices see
+            TensorPrimitives.MultiplyAdd(seen, -_lag, state[..len], seen);
+            EvaluateAt(seen, derivative, width, groundInflow);
+        }
+        else EvaluateAt(state, derivative, width, groundInflow);
+    }
+
+    private void EvaluateAt(ReadOnlySpan<double> state, Span<double> derivative, int width, Span<double> groundInflow)
+    {
+        int len = StateLength(width);
         derivative[..len].Clear();
         switch (_activation)
         {

@@ -30,8 +30,17 @@ public sealed class ReferenceSolver : IReferenceSolver
         Solve(design, inputs, options, sampleTimes, casesDone, cancel);
 
     public static ReferenceResult Solve(Design design, IReadOnlyList<double[]> inputs, SolverOptions options,
+        IReadOnlyList<double>? sampleTimes = null, IProgress<int>? casesDone = null, CancellationToken cancel = default) =>
+        Solve(design, inputs, options, 0, sampleTimes, casesDone, cancel);
+
+    /// <summary>
+    /// The design with every device seeing the node voltages <paramref name="lag"/> model time units late, to first
+    /// order in the lag (<see cref="Kcl.Lagged"/>): what cells that settle with that time constant compute.
+    /// </summary>
+    public static ReferenceResult Solve(Design design, IReadOnlyList<double[]> inputs, SolverOptions options, double lag,
         IReadOnlyList<double>? sampleTimes = null, IProgress<int>? casesDone = null, CancellationToken cancel = default)
     {
+        if (!(lag >= 0) || double.IsInfinity(lag)) throw new ArgumentOutOfRangeException(nameof(lag), lag, "a lag is a finite number of time units >= 0");
         ArgumentNullException.ThrowIfNull(design);
         ArgumentNullException.ThrowIfNull(inputs);
         options.Validate();
@@ -47,7 +56,7 @@ public sealed class ReferenceSolver : IReferenceSolver
             if (inputs[i] is null || inputs[i].Length > design.NodeCount)
                 throw new ArgumentException($"input {i} has {inputs[i]?.Length.ToString() ?? "no"} values but {design.Name} has {design.NodeCount} nodes", nameof(inputs));
 
-        var rhs = design.Layers.Select(l => new Kcl(l, design.NodeCount, design.NodeTrims)).ToArray();
+        var rhs = design.Layers.Select(l => new Kcl(l, design.NodeCount, design.NodeTrims)).Select(k => lag > 0 ? k.Lagged(lag) : k).ToArray();
         var outputNodes = design.OutputNodes;
         var results = new CaseResult[inputs.Count];
         // Rk4 steps every lane together, so a block is one batch of lanes. Dopri5 refills a lane as soon as its
@@ -94,4 +103,20 @@ public sealed class ReferenceSolver : IReferenceSolver
         }
         return new ReferenceResult(results, options, batched, watch.Elapsed);
     }
+}
+
+/// <summary>The reference with every device seeing the node voltages <see cref="Lag"/> model time units late (<see cref="Kcl.Lagged"/>).</summary>
+public sealed class LaggedSolver : IReferenceSolver
+{
+    public LaggedSolver(double lag)
+    {
+        if (!(lag >= 0) || double.IsInfinity(lag)) throw new ArgumentOutOfRangeException(nameof(lag), lag, "a lag is a finite number of time units >= 0");
+        Lag = lag;
+    }
+
+    public double Lag { get; }
+
+    public ReferenceResult Solve(Design design, IReadOnlyList<double[]> inputs, SolverOptions options,
+        IReadOnlyList<double>? sampleTimes = null, IProgress<int>? casesDone = null, CancellationToken cancel = default) =>
+        ReferenceSolver.Solve(design, inputs, options, Lag, sampleTimes, casesDone, cancel);
 }

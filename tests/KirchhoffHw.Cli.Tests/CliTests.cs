@@ -168,7 +168,7 @@ public class CliTests
     [TestCase("flow", "--fidelity", "ideal,spicy", "--fidelity 'spicy' is not one of ideal, macro, transistor")]
     [TestCase("flow", "--fidelity", ",", "--fidelity needs one of ideal, macro, transistor")]
     [TestCase("run", "--method", "euler", "--method 'euler' is not one of dopri5, rk4")]
-    [TestCase("tolerance", "--imperfections", "gain,warp", "--imperfections 'warp' is not one of gain, offset, systematic-offset, knee, compression")]
+    [TestCase("tolerance", "--imperfections", "gain,warp", "--imperfections 'warp' is not one of gain, offset, systematic-offset, knee, compression, lag")]
     public void When_A_Choice_Is_Not_One_Of_Its_Names_Expect_One_Error_Line_Listing_Them(string verb, string option, string value, string message)
     {
         var (code, _, err) = CliRun.Run(verb, Spiral, "--random", "1", option, value, "-o", P("x"));

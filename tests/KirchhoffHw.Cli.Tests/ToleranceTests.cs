@@ -41,6 +41,27 @@ public class ToleranceTests
     }
 
     [Test]
+    public void When_LagSwept_Expect_ErrorGrowingWithTheLag_AndABudgetInSeconds()
+    {
+        var json = Path.Combine(_dir, "lag.json");
+        var (code, _, err) = CliRun.Run("tolerance", Twomoon, "--random", "16", "--seed", "7", "--imperfections", "lag",
+            "--strengths", "1e-4,1e-3,1e-1", "--time-unit", "100n", "-o", json);
+        Assert.That(code, Is.EqualTo(0), err);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var lag = doc.RootElement.GetProperty("imperfections").EnumerateArray().Single();
+        Assert.That(lag.GetProperty("name").GetString(), Is.EqualTo("lag"));
+        var points = lag.GetProperty("points").EnumerateArray().ToList();
+        var errors = points.Select(p => p.GetProperty("mean_sample_error").GetDouble()).ToList();
+        Assert.That(errors[0], Is.GreaterThan(0), "a lag moves the outputs");
+        // first order in the lag: ten times the lag, about ten times the error while it is small
+        Assert.That(errors[1] / errors[0], Is.InRange(7.0, 13.0));
+        Assert.That(points[^1].GetProperty("holds").GetBoolean(), Is.False, "a tenth of a time unit is far beyond what twomoon tolerates");
+        double tolerated = lag.GetProperty("tolerated").GetDouble();
+        Assert.That(lag.GetProperty("tolerated_seconds").GetDouble(), Is.EqualTo(tolerated * 100e-9).Within(1e-12 * tolerated));
+        Assert.That(err, Does.Contain("lag budget: ").And.Contain(" s at 1E-07 s per unit").IgnoreCase);
+    }
+
+    [Test]
     public void When_ImperfectionOrStrengthBad_Expect_OneErrorLineExit2NothingWritten()
     {
         var json = Path.Combine(_dir, "tol.json");

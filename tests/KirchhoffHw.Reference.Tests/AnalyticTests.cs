@@ -62,4 +62,35 @@ public class AnalyticTests
         Assert.That(Math.Abs(tight.Output[0] - exact), Is.LessThan(Math.Abs(loose.Output[0] - exact)));
         Assert.That(Math.Abs(loose.Output[0] - exact), Is.LessThan(1e-3));
     }
+
+    [Test]
+    public void When_DevicesLagTheNode_Expect_TheLagsFirstOrder_AndTheExactLagWithinItsSquare()
+    {
+        // a conductance that sees its node tau late: v' = -g u, u' = (v - u) / tau, u(0) = v(0) = v0
+        const double g = 1.7, v0 = 0.8, tau = 0.01, t = 2;
+        var design = Support.Single(G, 1, (0, t, [(1, 0)], [g]));
+        var options = SolverOptions.Dopri5(1e-10);
+        double lagged = ReferenceSolver.Solve(design, [[v0]], options, tau).Cases[0].Output[0];
+        double plain = ReferenceSolver.Solve(design, [[v0]], options).Cases[0].Output[0];
+        Assert.That(new LaggedSolver(tau).Solve(design, [[v0]], options).Cases[0].Output[0], Is.EqualTo(lagged));
+
+        // first order: the devices see v - tau v' = (1 + g tau) v
+        Assert.That(lagged, Is.EqualTo(v0 * Math.Exp(-g * (1 + g * tau) * t)).Within(1e-9));
+        // the exact lag: roots of tau s^2 + s + g = 0, v(0) = v0, v'(0) = -g v0
+        double root = Math.Sqrt(1 - 4 * g * tau), s1 = (-1 + root) / (2 * tau), s2 = (-1 - root) / (2 * tau);
+        double b = (-g * v0 - s1 * v0) / (s2 - s1), a = v0 - b;
+        double exact = a * Math.Exp(s1 * t) + b * Math.Exp(s2 * t);
+        TestContext.Out.WriteLine($"no lag {plain:G6}, first order {lagged:G6}, exact {exact:G6}");
+        Assert.That(Math.Abs(lagged - exact), Is.LessThan(0.1 * Math.Abs(lagged - plain)), "the first order carries the lag's effect");
+        Assert.That(Math.Abs(lagged - exact), Is.LessThan(2 * (g * tau) * (g * tau) * v0));
+    }
+
+    [Test]
+    public void When_LagIsNegativeOrInfinite_Expect_Refused()
+    {
+        var design = Support.Single(G, 1, (0, 1, [(1, 0)], [1.0]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ReferenceSolver.Solve(design, [[1.0]], SolverOptions.Dopri5(1e-8), -1e-3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LaggedSolver(double.PositiveInfinity));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LaggedSolver(double.NaN));
+    }
 }

@@ -70,6 +70,10 @@ internal static class ToleranceCommand
             }
             console.Render(table);
             foreach (var kind in result.Kinds) console.Err.WriteLine($"{Tolerances.Name(kind)}: {Tolerances.Describe(kind)}");
+            if (result.Kinds.Contains(Imperfection.Lag))
+                console.Err.WriteLine(result.Tolerated(Imperfection.Lag) is { } lag
+                    ? string.Create(CultureInfo.InvariantCulture, $"lag budget: {lag:G3} time units = {lag * result.TimeUnit:G3} s at {result.TimeUnit:G3} s per unit (--time-unit): every cell's settling time constant must stay within it")
+                    : $"lag budget: below the smallest lag tried ({Format(levels[0])} time units)");
             console.Err.WriteLine($"criterion: {result.Criterion}; {result.Cases} inputs ({origin}); cells: a figure is " +
                 (design.Task == TaskKind.Classification ? "the share of inputs keeping their class" : design.Task == TaskKind.Generation ? "mean per-sample error / reference std" : "max output error"));
             if (result.Cells is { } c)
