@@ -58,6 +58,8 @@ public static class ReportStage
         {
             Verification = plan.Verification, Generated = plan.Generated, VoltageScale = plan.VoltageScale, Timescale = plan.Timescale,
             Deck = plan.SizeCells && plan.OfTransistors ? DeckTransistors(design, tech) : null,
+            // beside the v2 cells' measured settling (cell figures): how fast they would have to be
+            LagBudget = RegulatedNetlist.Builds(design) && inputs.Count > 0 ? ToleranceAnalysis.LagBudget(design, inputs, cancel: cancel) : null,
         });
     }
 

@@ -163,6 +163,24 @@ public static class ToleranceAnalysis
         };
     }
 
+    /// <summary>Decades of lag (time units) the report's budget starts from, then refines between the last that holds and the first that fails.</summary>
+    private static readonly double[] LagDecades = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
+
+    /// <summary>
+    /// The largest first-order lag (model time units, <see cref="Imperfection.Lag"/>) at which the task holds on the
+    /// first <paramref name="maxCases"/> inputs, to within a factor of about 2 (a decade, then 2 and 5 times its
+    /// start); 0 when even 1e-5 fails, and 0.1 when every decade holds.
+    /// </summary>
+    public static double LagBudget(Design design, IReadOnlyList<double[]> inputs, int maxCases = 4, CancellationToken cancel = default)
+    {
+        var some = inputs.Take(maxCases).ToList();
+        var solver = SolverOptions.Dopri5(1e-6);
+        var coarse = Run(design, some, "lag budget", [Imperfection.Lag], LagDecades, solver, 0, cancel: cancel).Tolerated(Imperfection.Lag);
+        if (coarse is not { } held) return 0;
+        if (held >= LagDecades[^1]) return held;
+        return Run(design, some, "lag budget", [Imperfection.Lag], [2 * held, 5 * held], solver, 0, cancel: cancel).Tolerated(Imperfection.Lag) ?? held;
+    }
+
     /// <summary>Generative models: mean per-sample error allowed, as a fraction of the reference samples' std (as the verifier's default).</summary>
     public static readonly double GenerationRelativeError = VerifyOptions.Default.GenerationRelativeError;
 

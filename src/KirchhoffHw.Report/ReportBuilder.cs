@@ -48,6 +48,12 @@ public sealed record ReportRequest
     /// <summary>The timescale measured by `verify --time-units`, checked against the design; null when none was given.</summary>
     public MeasuredTimescale? Timescale { get; init; }
 
+    /// <summary>
+    /// The largest lag (model time units) with which every device may see the node voltages and the task still hold
+    /// (the tolerance analysis' lag: what the cells' settling must stay within); null when not analysed.
+    /// </summary>
+    public double? LagBudget { get; init; }
+
     /// <summary>The only part of a report allowed to differ between two runs of the same command.</summary>
     public DateTimeOffset Generated { get; init; } = DateTimeOffset.UtcNow;
 }
@@ -108,6 +114,8 @@ public static class ReportBuilder
         if (byKey.TryGetValue(EstimateKey.EnergyPerInference, out var energy))
             headlines.Add(new("digital_energy_ratio", "GPU energy / chip energy", digital.EnergyPerInference / energy.Value, ""));
         headlines.Add(new("node_swing_v", "Largest node swing (reference)", ranges[0].MaxNodeVolts, "V"));
+        if (q.LagBudget is { } lag)
+            headlines.Add(new("lag_budget_s", "Lag budget (cell settling time constant the task tolerates)", lag * design.Units.TimeUnit, "s"));
         if (q.Timescale?.Sweep.FastestPassing is { } fastest)
             headlines.Add(new("fastest_passing_time_unit_s", $"Fastest passing time unit (measured, {q.Timescale.Sweep.Fidelity.Key})", fastest, "s"));
         foreach (var run in q.Verification.Where(v => v.Result is not null))

@@ -114,6 +114,8 @@ public class FlowTests
         Assert.That(code, Is.EqualTo(all ? 0 : 1));
         Assert.That(r.GetProperty("cells").GetProperty("fits").EnumerateArray().Select(f => f.GetProperty("model").GetString()), Does.Contain("layer 0 Conductance"));
         Assert.That(r.GetProperty("cells").GetProperty("figures").GetArrayLength(), Is.Zero, "a linear law is not built in the v2 cells");
+        Assert.That(r.GetProperty("headlines").EnumerateArray().Select(h => h.GetProperty("key").GetString()), Has.None.EqualTo("lag_budget_s"),
+            "no lag budget where no v2 cell states its settling");
     }
 
     [Test]
@@ -129,6 +131,9 @@ public class FlowTests
         Assert.That(r.GetProperty("plots").EnumerateArray().Select(p => p.GetProperty("key").GetString()), Does.Contain("samples_ideal"));
         Assert.That(new FileInfo(Path.Combine(_dir, "plots", "samples_ideal.png")).Length, Is.GreaterThan(0));
         Assert.That(r.GetProperty("counts").GetProperty("devices").GetInt64(), Is.EqualTo(600));
+        // twomoon's states e-fold several times per time unit: the cells may lag by about a thousandth of it (tolerance analysis)
+        var lag = r.GetProperty("headlines").EnumerateArray().Single(h => h.GetProperty("key").GetString() == "lag_budget_s");
+        Assert.That(lag.GetProperty("value").GetDouble(), Is.InRange(1e-4 * 1e-6, 1e-2 * 1e-6));
     }
 
     [TestCase("--tech", "no-such-tech.yaml", "no-such-tech.yaml")]
