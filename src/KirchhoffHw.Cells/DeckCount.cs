@@ -7,6 +7,12 @@ namespace KirchhoffHw.Cells;
 public sealed record DeckCount(string Family, long DeviceTransistors, long SharedTransistors)
 {
     public long Transistors => DeviceTransistors + SharedTransistors;
+
+    /// <summary>Devices the deck builds at the limit of its unit cell (their bias outside the unit's range), so not as trained.</summary>
+    public long DevicesAtLimit { get; init; }
+
+    /// <summary>Why the first of <see cref="DevicesAtLimit"/> is built at the limit; null when none is.</summary>
+    public string? FirstLimit { get; init; }
 }
 
 /// <summary>

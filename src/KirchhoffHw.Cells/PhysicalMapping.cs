@@ -185,6 +185,17 @@ public sealed class PhysicalMapping
     }
 
     /// <summary>
+    /// The transistor deck's devices built at the limit of its unit cell, when the v2 cells build the design
+    /// (<see cref="RegulatedNetlist.Builds"/>): how many, and why the first; null when the v2 cells do not build it.
+    /// </summary>
+    public (int AtLimit, string? First)? DeckLimits()
+    {
+        if (!RegulatedNetlist.Builds(_design)) return null;
+        var limited = new RegulatedNetlist(_library.Tech).Map(_design).Where(d => d.Problem is not null).ToList();
+        return (limited.Count, limited.Count == 0 ? null : RegulatedNetlist.Describe(limited[0]));
+    }
+
+    /// <summary>
     /// What the transistor deck (v2 cells) builds each device as: a and b as the width ratios of the copies of the
     /// source and destination nodes' driver lines, c as the ratio of node 0's line copies, the amplitude as the core's
     /// bias (or the rectifier's mirror ratio), in the unit cell the deck uses.

@@ -75,6 +75,9 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
     private static UnitFigures Fig => RegulatedFamily.Characterized;
     private static InputSizing In => RegulatedFamily.Units.First(u => u.Name == Unit.InputUnit).Input!;
 
+    /// <summary>A device built at its unit's limit, as the deck's comments and reports name it.</summary>
+    public static string Describe(RegulatedDevice device) => $"device {device.Layer}_{device.Edge}: {device.Problem}";
+
     /// <summary>The devices as built: ratios, biases and problems (the per-device mapping export).</summary>
     public IReadOnlyList<RegulatedDevice> Map(Design design) => Build(design).Devices;
 
@@ -242,7 +245,12 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
         var tally = new long[1];
         using var rest = new MosCounter();
         Render(design, new double[design.NodeCount], rest, tally);
-        return new DeckCount(Family, tally[0], rest.Transistors);
+        var limited = Build(design).Devices.Where(d => d.Problem is not null).ToList();
+        return new DeckCount(Family, tally[0], rest.Transistors)
+        {
+            DevicesAtLimit = limited.Count,
+            FirstLimit = limited.Count == 0 ? null : Describe(limited[0]),
+        };
     }
 
     /// <param name="tally">Null: write the deck. Otherwise the devices' M lines are counted into tally[0] instead of written.</param>

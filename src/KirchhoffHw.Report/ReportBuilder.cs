@@ -121,7 +121,9 @@ public static class ReportBuilder
         foreach (var run in q.Verification.Where(v => v.Result is not null))
             headlines.Add(new($"passed_{run.Fidelity.Key}", $"Cases passed ({run.Fidelity.Key})", run.Result!.Cases.Count(c => c.Pass), $"of {run.Result.Cases.Count}"));
 
-        var chip = ChipVerdict.Of(q.Verification, ranges, counts.Devices, counts.OutOfRange, counts.Sized ? q.FitAboveBound ?? 0 : null);
+        // a transistor circuit is built as its deck builds it: a device at its unit's limit is outside the bias range too
+        long? outOfRange = q.Deck is { DevicesAtLimit: > 0 } deck ? Math.Max(counts.OutOfRange ?? 0, deck.DevicesAtLimit) : counts.OutOfRange;
+        var chip = ChipVerdict.Of(q.Verification, ranges, counts.Devices, outOfRange, counts.Sized ? q.FitAboveBound ?? 0 : null);
         return new ChipReport(design.Name, q.Source, design.Task, q.Generated, design.Units, q.Inputs, counts, op.PeakModelCurrent, q.Reference.Inputs.Count,
             estimates, counts.OutOfRange is { } outside ? outside == 0 : null, sweep, digital, q.Verification, ranges, q.CellFits, q.CellNote, plots, q.Repro, headlines, chip, q.VoltageScale)
         {

@@ -55,6 +55,18 @@ public partial class RegulatedDeckTests
     }
 
     [Test]
+    public void When_TwomoonsCurrentsFallBelowTheUnitsRange_Expect_TheDeckCountsEveryDeviceBuiltAtTheLimit()
+    {
+        // 1 pF at 0.01715 V per unit: 100 ns asks 0.17 uA per unit of current, 1 us a tenth of it, below unit m1u's 0.1 uA
+        var twomoon = ModelLoader.Load(RepoPaths.Model("twomoon", "model.pth")).Design;
+        var fast = new RegulatedNetlist(Shared.Tech).Count(twomoon.With(units: new Units(1e-12, 100e-9, 0.01715)));
+        var slow = new RegulatedNetlist(Shared.Tech).Count(twomoon.With(units: new Units(1e-12, 1e-6, 0.01715)));
+        Assert.That((fast.DevicesAtLimit, fast.FirstLimit), Is.EqualTo((0L, (string?)null)));
+        Assert.That(slow.DevicesAtLimit, Is.EqualTo(twomoon.DeviceCount));
+        Assert.That(slow.FirstLimit, Does.StartWith("device 0_0: ").And.Contain("built at the limit"));
+    }
+
+    [Test]
     public void When_TransistorFidelityLowered_Expect_RegulatedCellsForTanhAndReluLayers()
     {
         var spiral = DesignYaml.Load(Path.Combine(RepoPaths.Designs, "spiral.yaml"));

@@ -141,6 +141,19 @@ public class MeasuredTimescaleTests
     }
 
     [Test]
+    public void When_The_Deck_Builds_Devices_At_Its_Units_Limit_Expect_A_Chip_That_Is_Not_Buildable_As_Trained()
+    {
+        var design = Tiny;
+        var plain = ReportBuilder.Build(Request(design) with { Deck = new DeckCount("test cells", 100, 20) });
+        Assert.That(plain.Chip.Reasons.Select(r => r.Kind), Has.None.EqualTo(ReasonKind.DevicesOutsideBias), "the stated cells build every device");
+
+        var limited = ReportBuilder.Build(Request(design) with { Deck = new DeckCount("test cells", 100, 20) { DevicesAtLimit = 3, FirstLimit = "device 0_1: bias below the unit" } });
+        var reason = limited.Chip.Reasons.Single(r => r.Kind == ReasonKind.DevicesOutsideBias);
+        Assert.That(reason.Text, Does.StartWith("3 of 4 devices outside the bias range"));
+        Assert.That(Json(limited).GetProperty("verdict").GetString(), Is.Not.EqualTo("pass"));
+    }
+
+    [Test]
     public void When_Counting_Mos_In_Spice_Text_Expect_Subcircuits_Expanded_And_Continuations_Joined()
     {
         using var counter = new MosCounter();

@@ -437,5 +437,9 @@ internal sealed class FidelityOptions
             yield return $"layer {l.Layer}: {l.Devices} {l.Model} cells, {l.NeedActive} need an active cell, {l.Unrealizable} not realizable as trained " +
                 $"within the tech limits, {l.Omitted} omitted (zero); {l.Transistors} transistors, static {l.StaticCurrent:G3} A, area {l.Area * 1e12:G4} um^2; " +
                 $"fit error max {l.MaxFitErrorModel:G3} ({l.MaxFitErrorAmps:G3} A), rms {l.RmsFitErrorModel:G3} model units over |v| <= {mapping.OperatingVolts:G3}";
+        if (mapping.DeckLimits() is { } deck)
+            yield return "transistor deck (v2 cells): " + (deck.AtLimit == 0
+                ? "every device within its unit's bias range"
+                : $"{deck.AtLimit} of {mapping.Layers.Sum(l => l.Devices)} devices built at the limit, not as trained ({deck.First})");
     }
 }
