@@ -27,7 +27,7 @@ public sealed record Lowered(Fidelity Fidelity, Design Circuit, IDeviceNetlist? 
             Devices = Netlist, PhaseEdge = Math.Max(spice.PhaseEdge, RegulatedNetlist.Ramp),
             SimulatorOptions = RegulatedNetlist.SimulatorOptions(Circuit.Units, spice.SimulatorOptions),
             Notes = RegulatedNetlist.CapacitanceBoost(Circuit) is var boost and > 1
-                ? [.. spice.Notes, $"the cells' own capacitance exceeds the design's node capacitance: every device current and node capacitance is {Numbers.Format(boost)} times the design's (the same dv/dt = I / C)"]
+                ? [.. spice.Notes, $"every device current and node capacitance is {Numbers.Format(boost)} times the design's (the same dv/dt = I / C): the cells' own capacitance or the unit cell's smallest bias asks for it"]
                 : spice.Notes,
         },
         _ => spice with { Devices = Netlist, PhaseEdge = Math.Max(spice.PhaseEdge, 1e-3) },

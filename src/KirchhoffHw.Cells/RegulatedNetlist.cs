@@ -93,7 +93,8 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
 
     /// <summary>
     /// The factor by which the deck multiplies every device current and every node's capacitance (1 when the cells fit).
-    /// A node's drivers and output pins have their own capacitance (the driver's input pairs grow with the node's
+    /// Two things ask for it. The unit cell's smallest bias: cores asking less are lifted into the unit's range (as far
+    /// as the largest core allows). And a node's drivers and output pins have their own capacitance (the driver's input pairs grow with the node's
     /// fan-out); when it exceeds what the design's node capacitance leaves room for, the node would charge more slowly
     /// than the design's time unit (a node of twice the capacitance moves half as far). Scaling every current and every
     /// node capacitance by the same factor keeps each node's dv/dt = I / C, so the deck computes the design at its time
@@ -122,6 +123,15 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
             if (Math.Abs(want - boost) <= 1e-9 * want) break;
             boost = want;
             plan = Build(design, boost);
+        }
+        // Cores asking less than the unit's smallest bias would be built at that limit, not as trained (at 1 pF, slow
+        // time units ask nanoamperes): lift every current and node capacitance together until the smallest core fits,
+        // as far as the largest core allows. More capacitance only adds room for the cells' own.
+        var cores = plan.Devices.Where(d => d.Kind == "tanh" && d.Bias > 0).Select(d => d.Bias).ToList();
+        if (cores.Count > 0 && cores.Min() < Unit.MinBias)
+        {
+            double lift = Math.Min(Unit.MinBias / cores.Min(), Unit.MaxBias / cores.Max());
+            if (lift > 1) plan = Build(design, boost * lift);
         }
         return plan;
     }

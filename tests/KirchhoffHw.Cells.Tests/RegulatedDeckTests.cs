@@ -55,15 +55,23 @@ public partial class RegulatedDeckTests
     }
 
     [Test]
-    public void When_TwomoonsCurrentsFallBelowTheUnitsRange_Expect_TheDeckCountsEveryDeviceBuiltAtTheLimit()
+    public void When_TwomoonsCurrentsLeaveTheUnitsRange_Expect_LiftedWhenBelow_AndCountedAtTheLimitWhenAbove()
     {
-        // 1 pF at 0.01715 V per unit: 100 ns asks 0.17 uA per unit of current, 1 us a tenth of it, below unit m1u's 0.1 uA
+        // 1 pF at 0.01715 V per unit: 100 ns asks 0.17 uA per unit of current, 1 us a tenth (below unit m1u's 0.1 uA
+        // smallest bias), 1 ns a hundred times (above its 10 uA largest)
         var twomoon = ModelLoader.Load(RepoPaths.Model("twomoon", "model.pth")).Design;
-        var fast = new RegulatedNetlist(Shared.Tech).Count(twomoon.With(units: new Units(1e-12, 100e-9, 0.01715)));
-        var slow = new RegulatedNetlist(Shared.Tech).Count(twomoon.With(units: new Units(1e-12, 1e-6, 0.01715)));
-        Assert.That((fast.DevicesAtLimit, fast.FirstLimit), Is.EqualTo((0L, (string?)null)));
-        Assert.That(slow.DevicesAtLimit, Is.EqualTo(twomoon.DeviceCount));
-        Assert.That(slow.FirstLimit, Does.StartWith("device 0_0: ").And.Contain("built at the limit"));
+        Design At(double timeUnit) => twomoon.With(units: new Units(1e-12, timeUnit, 0.01715));
+        var netlist = new RegulatedNetlist(Shared.Tech);
+        double boost100n = RegulatedNetlist.CapacitanceBoost(At(100e-9)), boost1u = RegulatedNetlist.CapacitanceBoost(At(1e-6));
+        TestContext.Out.WriteLine($"boost at 100 ns {boost100n:G4}, at 1 us {boost1u:G4}");
+        Assert.That(boost1u, Is.GreaterThan(boost100n / 10 * (1 + 1e-9)), "currents and capacitances lifted together at 1 us");
+        var lifted = RegulatedNetlist.MapDevices(At(1e-6)).Where(d => d.Kind == "tanh").ToList();
+        Assert.That(lifted.Min(d => d.Bias), Is.EqualTo(RegulatedFamily.Deck.MinBias).Within(1e-9 * RegulatedFamily.Deck.MinBias), "the smallest core at the unit's smallest bias");
+        Assert.That(netlist.Count(At(1e-6)).DevicesAtLimit, Is.Zero);
+        Assert.That(netlist.Count(At(100e-9)).DevicesAtLimit, Is.Zero);
+        var fast = netlist.Count(At(1e-9));
+        Assert.That(fast.DevicesAtLimit, Is.EqualTo(twomoon.DeviceCount));
+        Assert.That(fast.FirstLimit, Does.StartWith("device 0_0: ").And.Contain("built at the limit"));
     }
 
     [Test]
