@@ -128,10 +128,15 @@ public sealed partial class Kcl
     /// </summary>
     public Kcl Lagged(double lag)
     {
-        if (!(lag >= 0) || double.IsInfinity(lag)) throw new ArgumentOutOfRangeException(nameof(lag), lag, "a lag is a finite number of time units >= 0");
+        CheckLag(lag);
         var copy = (Kcl)MemberwiseClone();
         copy._lag = lag;
         return copy;
+    }
+
+    internal static void CheckLag(double lag)
+    {
+        if (!(lag >= 0) || double.IsInfinity(lag)) throw new ArgumentOutOfRangeException(nameof(lag), lag, "a lag is a finite number of time units >= 0");
     }
 
     /// <summary>Values in one batch state: (NodeCount + 1) * width.</summary>

@@ -40,7 +40,7 @@ public sealed class ReferenceSolver : IReferenceSolver
     public static ReferenceResult Solve(Design design, IReadOnlyList<double[]> inputs, SolverOptions options, double lag,
         IReadOnlyList<double>? sampleTimes = null, IProgress<int>? casesDone = null, CancellationToken cancel = default)
     {
-        if (!(lag >= 0) || double.IsInfinity(lag)) throw new ArgumentOutOfRangeException(nameof(lag), lag, "a lag is a finite number of time units >= 0");
+        Kcl.CheckLag(lag);
         ArgumentNullException.ThrowIfNull(design);
         ArgumentNullException.ThrowIfNull(inputs);
         options.Validate();
@@ -110,7 +110,7 @@ public sealed class LaggedSolver : IReferenceSolver
 {
     public LaggedSolver(double lag)
     {
-        if (!(lag >= 0) || double.IsInfinity(lag)) throw new ArgumentOutOfRangeException(nameof(lag), lag, "a lag is a finite number of time units >= 0");
+        Kcl.CheckLag(lag);
         Lag = lag;
     }
 
