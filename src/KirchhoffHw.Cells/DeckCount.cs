@@ -13,6 +13,9 @@ public sealed record DeckCount(string Family, long DeviceTransistors, long Share
 
     /// <summary>Why the first of <see cref="DevicesAtLimit"/> is built at the limit; null when none is.</summary>
     public string? FirstLimit { get; init; }
+
+    /// <summary>The deck's factor on every device current and node capacitance (<see cref="RegulatedNetlist.CapacitanceBoost"/>; 1: as designed).</summary>
+    public double CapacitanceBoost { get; init; } = 1;
 }
 
 /// <summary>

@@ -255,9 +255,11 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
         var tally = new long[1];
         using var rest = new MosCounter();
         Render(design, new double[design.NodeCount], rest, tally);
-        var limited = Build(design).Devices.Where(d => d.Problem is not null).ToList();
+        var plan = Build(design);
+        var limited = plan.Devices.Where(d => d.Problem is not null).ToList();
         return new DeckCount(Family, tally[0], rest.Transistors)
         {
+            CapacitanceBoost = plan.Boost,
             DevicesAtLimit = limited.Count,
             FirstLimit = limited.Count == 0 ? null : Describe(limited[0]),
         };

@@ -63,6 +63,8 @@ public static class ReportJson
             w.WriteNumber("transistors", deck.Transistors);
             w.WriteNumber("device_transistors", deck.DeviceTransistors);
             w.WriteNumber("shared_transistors", deck.SharedTransistors);
+            Num(w, "capacitance_boost", deck.CapacitanceBoost);
+            w.WriteNumber("devices_at_limit", deck.DevicesAtLimit);
             w.WriteEndObject();
         }
         else w.WriteNull("deck");

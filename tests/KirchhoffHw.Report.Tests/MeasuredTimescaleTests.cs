@@ -150,7 +150,24 @@ public class MeasuredTimescaleTests
         var limited = ReportBuilder.Build(Request(design) with { Deck = new DeckCount("test cells", 100, 20) { DevicesAtLimit = 3, FirstLimit = "device 0_1: bias below the unit" } });
         var reason = limited.Chip.Reasons.Single(r => r.Kind == ReasonKind.DevicesOutsideBias);
         Assert.That(reason.Text, Does.StartWith("3 of 4 devices outside the bias range"));
-        Assert.That(Json(limited).GetProperty("verdict").GetString(), Is.Not.EqualTo("pass"));
+        var json = Json(limited);
+        Assert.That(json.GetProperty("verdict").GetString(), Is.Not.EqualTo("pass"));
+        Assert.That(json.GetProperty("counts").GetProperty("deck").GetProperty("devices_at_limit").GetInt64(), Is.EqualTo(3));
+    }
+
+    [Test]
+    public void When_The_Deck_Boosts_Currents_And_Capacitances_Expect_The_Built_Node_Capacitance_Stated()
+    {
+        var design = Tiny;
+        string[] Keys(ChipReport r) => Json(r).GetProperty("headlines").EnumerateArray().Select(h => h.GetProperty("key").GetString()!).ToArray();
+        Assert.That(Keys(ReportBuilder.Build(Request(design) with { Deck = new DeckCount("test cells", 100, 20) })), Has.None.EqualTo("node_capacitance_built_f"));
+
+        var boosted = ReportBuilder.Build(Request(design) with { Deck = new DeckCount("test cells", 100, 20) { CapacitanceBoost = 5.5 } });
+        var json = Json(boosted);
+        Assert.That(json.GetProperty("counts").GetProperty("deck").GetProperty("capacitance_boost").GetDouble(), Is.EqualTo(5.5));
+        var built = json.GetProperty("headlines").EnumerateArray().Single(h => h.GetProperty("key").GetString() == "node_capacitance_built_f");
+        Assert.That(built.GetProperty("value").GetDouble(), Is.EqualTo(5.5e-12).Within(1e-24));
+        Assert.That(built.GetProperty("label").GetString(), Does.Contain("x 5.5"));
     }
 
     [Test]
