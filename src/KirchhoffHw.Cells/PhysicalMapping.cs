@@ -188,12 +188,7 @@ public sealed class PhysicalMapping
     /// The transistor deck's devices built at the limit of its unit cell, when the v2 cells build the design
     /// (<see cref="RegulatedNetlist.Builds"/>): how many, and why the first; null when the v2 cells do not build it.
     /// </summary>
-    public (int AtLimit, string? First)? DeckLimits()
-    {
-        if (!RegulatedNetlist.Builds(_design)) return null;
-        var limited = new RegulatedNetlist(_library.Tech).Map(_design).Where(d => d.Problem is not null).ToList();
-        return (limited.Count, limited.Count == 0 ? null : RegulatedNetlist.Describe(limited[0]));
-    }
+    public (int AtLimit, string? First)? DeckLimits() => RegulatedNetlist.Builds(_design) ? RegulatedNetlist.Limits(_design) : null;
 
     /// <summary>
     /// What the transistor deck (v2 cells) builds each device as: a and b as the width ratios of the copies of the

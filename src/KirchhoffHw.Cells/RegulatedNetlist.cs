@@ -76,7 +76,7 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
     private static InputSizing In => RegulatedFamily.Units.First(u => u.Name == Unit.InputUnit).Input!;
 
     /// <summary>A device built at its unit's limit, as the deck's comments and reports name it.</summary>
-    public static string Describe(RegulatedDevice device) => $"device {device.Layer}_{device.Edge}: {device.Problem}";
+    private static string Describe(RegulatedDevice device) => $"device {device.Layer}_{device.Edge}: {device.Problem}";
 
     /// <summary>The devices as built: ratios, biases and problems (the per-device mapping export).</summary>
     public IReadOnlyList<RegulatedDevice> Map(Design design) => Build(design).Devices;
@@ -242,6 +242,15 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
 
     public void Write(Design design, IReadOnlyList<double> initialState, TextWriter output) => Render(design, initialState, output, null);
 
+    /// <summary>The devices the deck builds at the limit of its unit cell: how many, and why the first (null when none).</summary>
+    public static (int AtLimit, string? First) Limits(Design design) => Limits(Build(design));
+
+    private static (int AtLimit, string? First) Limits(Plan plan)
+    {
+        var limited = plan.Devices.Where(d => d.Problem is not null).ToList();
+        return (limited.Count, limited.Count == 0 ? null : Describe(limited[0]));
+    }
+
     /// <summary>What the v2 cells are called in reports: the family whose transistors <see cref="Count"/> counts.</summary>
     public static string Family => $"v2 regulated cells (unit {Unit.Name}: per device its weight copies, input stage and core or rectifier; per node a driver; per node pair an output stage)";
 
@@ -254,19 +263,13 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
     {
         var tally = new long[1];
         using var rest = new MosCounter();
-        Render(design, new double[design.NodeCount], rest, tally);
-        var plan = Build(design);
-        var limited = plan.Devices.Where(d => d.Problem is not null).ToList();
-        return new DeckCount(Family, tally[0], rest.Transistors)
-        {
-            CapacitanceBoost = plan.Boost,
-            DevicesAtLimit = limited.Count,
-            FirstLimit = limited.Count == 0 ? null : Describe(limited[0]),
-        };
+        var plan = Render(design, new double[design.NodeCount], rest, tally);
+        var (atLimit, first) = Limits(plan);
+        return new DeckCount(Family, tally[0], rest.Transistors) { CapacitanceBoost = plan.Boost, DevicesAtLimit = atLimit, FirstLimit = first };
     }
 
     /// <param name="tally">Null: write the deck. Otherwise the devices' M lines are counted into tally[0] instead of written.</param>
-    private void Render(Design design, IReadOnlyList<double> initialState, TextWriter output, long[]? tally)
+    private Plan Render(Design design, IReadOnlyList<double> initialState, TextWriter output, long[]? tally)
     {
         var plan = Build(design);
         var units = design.Units;
@@ -413,6 +416,7 @@ public sealed class RegulatedNetlist(Technology tech, TemplateSet? templates = n
             }).ToList(),
         };
         _templates.Render(BankTemplate, model, output);
+        return plan;
     }
 
     private static readonly System.Text.RegularExpressions.Regex Trouble = new("trouble with node \\\"?([^\\\"\\s]+)",

@@ -137,15 +137,10 @@ public static class ToleranceAnalysis
         int done = 0, total = todo.Count * sorted.Count;
         foreach (var kind in todo)
         {
-            foreach (var s in sorted)
-            {
-                var perturbed = Tolerances.Apply(design, ranges, kind, s, seed);
-                var cmp = SoftwareComparison.Against(reference, perturbed, Tolerances.Name(kind), kind == Imperfection.Lag ? new LaggedSolver(s) : solvers, cancel);
-                bool holds = TaskRule.Holds(cmp, RegressionTolerance, GenerationRelativeError);
-                points.Add(new TolerancePoint(kind, s, holds, cmp.ArgmaxAgreement, cmp.MaxOutputError, cmp.MeanSampleError, cmp.ReferenceStd, cmp.CircuitSeconds));
-                progress?.Invoke(++done, total, string.Create(CultureInfo.InvariantCulture, $"{Tolerances.Name(kind)} {s:G3}: {(holds ? "holds" : "fails")}"));
-                if (!holds) { done += sorted.Count - sorted.IndexOf(s) - 1; break; }
-            }
+            var swept = Sweep(design, reference, ranges, kind, sorted, seed, solvers, p => progress?.Invoke(++done, total,
+                string.Create(CultureInfo.InvariantCulture, $"{Tolerances.Name(kind)} {p.Strength:G3}: {(p.Holds ? "holds" : "fails")}")), cancel);
+            points.AddRange(swept);
+            done += sorted.Count - swept.Count;
         }
         string solverText = string.Create(CultureInfo.InvariantCulture, $"Dormand-Prince rtol = {solver.RelTol:G3}, atol = {solver.AbsTol:G3}, both laws");
         CellsPoint? measured = null;
@@ -163,6 +158,28 @@ public static class ToleranceAnalysis
         };
     }
 
+    /// <summary>
+    /// One imperfection at each strength of <paramref name="sorted"/> (ascending) against <paramref name="reference"/>,
+    /// up to and including its first failure. A lag keeps the trained laws and gives the solver the lag.
+    /// </summary>
+    private static List<TolerancePoint> Sweep(Design design, ReferenceRun reference, NodeRanges? ranges, Imperfection kind, IReadOnlyList<double> sorted,
+        int seed, IReferenceSolver? solvers, Action<TolerancePoint>? each, CancellationToken cancel)
+    {
+        var points = new List<TolerancePoint>();
+        foreach (var s in sorted)
+        {
+            var cmp = kind == Imperfection.Lag
+                ? SoftwareComparison.Against(reference, design, Tolerances.Name(kind), new LaggedSolver(s), cancel)
+                : SoftwareComparison.Against(reference, Tolerances.Apply(design, ranges!, kind, s, seed), Tolerances.Name(kind), solvers, cancel);
+            bool holds = TaskRule.Holds(cmp, RegressionTolerance, GenerationRelativeError);
+            var point = new TolerancePoint(kind, s, holds, cmp.ArgmaxAgreement, cmp.MaxOutputError, cmp.MeanSampleError, cmp.ReferenceStd, cmp.CircuitSeconds);
+            points.Add(point);
+            each?.Invoke(point);
+            if (!holds) break;
+        }
+        return points;
+    }
+
     /// <summary>Decades of lag (time units) the report's budget starts from, then refines between the last that holds and the first that fails.</summary>
     private static readonly double[] LagDecades = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
 
@@ -174,11 +191,12 @@ public static class ToleranceAnalysis
     public static double LagBudget(Design design, IReadOnlyList<double[]> inputs, int maxCases = 4, CancellationToken cancel = default)
     {
         var some = inputs.Take(maxCases).ToList();
-        var solver = SolverOptions.Dopri5(1e-6);
-        var coarse = Run(design, some, "lag budget", [Imperfection.Lag], LagDecades, solver, 0, cancel: cancel).Tolerated(Imperfection.Lag);
-        if (coarse is not { } held) return 0;
+        var reference = ReferenceRun.Solve(design, some, SolverOptions.Dopri5(1e-6), [], cancel: cancel);
+        // a sweep ends at its first failure, so what holds is every strength before it
+        double? Tolerated(double[] lags) => Sweep(design, reference, null, Imperfection.Lag, lags, 0, null, null, cancel).LastOrDefault(p => p.Holds)?.Strength;
+        if (Tolerated(LagDecades) is not { } held) return 0;
         if (held >= LagDecades[^1]) return held;
-        return Run(design, some, "lag budget", [Imperfection.Lag], [2 * held, 5 * held], solver, 0, cancel: cancel).Tolerated(Imperfection.Lag) ?? held;
+        return Tolerated([2 * held, 5 * held]) ?? held;
     }
 
     /// <summary>Generative models: mean per-sample error allowed, as a fraction of the reference samples' std (as the verifier's default).</summary>

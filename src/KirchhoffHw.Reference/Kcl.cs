@@ -116,9 +116,6 @@ public sealed partial class Kcl
         _runs = [.. runs];
     }
 
-    /// <summary>How late, in model time units, the devices see the node voltages (<see cref="Lagged"/>).</summary>
-    public double Lag => _lag;
-
     /// <summary>
     /// This right-hand side with every device seeing the node voltages through a first-order lag of
     /// <paramref name="lag"/> model time units, as a cell whose input and output stages settle with that time constant:
@@ -156,8 +153,7 @@ public sealed partial class Kcl
             throw new ArgumentException($"groundInflow needs {width} values");
         if (_lag > 0)
         {
-            if (t_lagged is null || t_lagged.Length < len) t_lagged = new double[len];
-            var seen = t_lagged.AsSpan(0, len);
+            var seen = Scratch(ref t_lagged, len).AsSpan(0, len);
             EvaluateAt(state, seen, width, default);
             // the ground row of f is 0, so ground stays at 0 V in what the devices see
             TensorPrimitives.MultiplyAdd(seen, -_lag, state[..len], seen);
@@ -288,9 +284,12 @@ public sealed partial class Kcl
         }
     }
 
-    private static double[] Scratch(int length)
+    private static double[] Scratch(int length) => Scratch(ref t_scratch, length);
+
+    /// <summary>This thread's buffer in <paramref name="slot"/>, grown to at least <paramref name="length"/>.</summary>
+    private static double[] Scratch(ref double[]? slot, int length)
     {
-        if (t_scratch is null || t_scratch.Length < length) t_scratch = new double[length];
-        return t_scratch;
+        if (slot is null || slot.Length < length) slot = new double[length];
+        return slot;
     }
 }
