@@ -22,6 +22,10 @@ public sealed class PinMacroModel : DeviceModel
     private readonly double _scale;
     private readonly InputCurve? _input;
 
+    private readonly PinCurve[] _grids;
+    private readonly int[] _fromGrid, _toGrid;
+    private readonly bool[] _sharedY;
+
     public const int A = 0, B = 1, C = 2, PartBase = 3, PerPart = 3;
 
     /// <param name="voltageScale">Volts per model voltage unit: the pin tables are in volts.</param>
@@ -36,6 +40,18 @@ public sealed class PinMacroModel : DeviceModel
         _input = input;
         Name = $"{ideal.Name}_{techName}_{kind}";
         ParameterNames = ["a", "b", "c", .. _parts.SelectMany((_, j) => new[] { $"g{j}", $"amp{j}", $"rev{j}" })];
+        // the distinct voltage interpolations of the parts' pins: each node's weights are found once per grid
+        var grids = new List<PinCurve>();
+        int GridOf(PinCurve c)
+        {
+            int g = grids.FindIndex(c.SharesVoltages);
+            if (g < 0) { grids.Add(c); g = grids.Count - 1; }
+            return g;
+        }
+        _fromGrid = _parts.Select(f => GridOf(f.From)).ToArray();
+        _toGrid = _parts.Select(f => GridOf(f.To)).ToArray();
+        _sharedY = _parts.Select(f => f.From.SharesY(f.To)).ToArray();
+        _grids = [.. grids];
         var (outLaw, inLaw) = BuildLaws();
         PinLaws = (outLaw, inLaw);
         Law = Expr.C(0.5) * (outLaw + inLaw);
@@ -211,6 +227,150 @@ public sealed class PinMacroModel : DeviceModel
             }
             gradVs[b] += gu * p[A] * dlx + gs;
             gradVd[b] += gu * p[B] * dlz + gd;
+            gradP[A * n + b] += gu * lx;
+            gradP[B * n + b] += gu * lz;
+            gradP[C * n + b] += gu;
+        }
+    }
+
+    /// <summary>
+    /// Per node and sample: the drive L(v) with its derivative, and per voltage grid the pin voltage's interpolation
+    /// weights (and their derivatives) with the range of rows they touch. Every device on a node reads them.
+    /// </summary>
+    private sealed class NodeTerms : PinNodeTerms
+    {
+        public readonly int[] Rows;
+        public int Count;
+        public double[] Drive = [], DDrive = [];
+        public readonly double[][] W, DW;
+        public readonly int[][] Lo, Hi;
+
+        public NodeTerms(int[] rows)
+        {
+            Rows = rows;
+            W = new double[rows.Length][]; DW = new double[rows.Length][];
+            Lo = new int[rows.Length][]; Hi = new int[rows.Length][];
+            Resize(0, 0);
+        }
+
+        public bool Fits(PinCurve[] grids) => Rows.Length == grids.Length && Rows.AsSpan().SequenceEqual(grids.Select(g => g.Volts.Length).ToArray());
+
+        public void Resize(int count, int width)
+        {
+            Width = width;
+            if (count <= Count && Drive.Length > 0) return;
+            Count = count;
+            Drive = new double[count]; DDrive = new double[count];
+            for (int g = 0; g < Rows.Length; g++)
+            {
+                W[g] = new double[count * Rows[g]]; DW[g] = new double[count * Rows[g]];
+                Lo[g] = new int[count]; Hi[g] = new int[count];
+            }
+        }
+
+        public ReadOnlySpan<double> Weights(int g, int at) => W[g].AsSpan(at * Rows[g], Rows[g]);
+        public ReadOnlySpan<double> Slopes(int g, int at) => DW[g].AsSpan(at * Rows[g], Rows[g]);
+    }
+
+    public override PinNodeTerms? PrepareNodes(ReadOnlySpan<double> state, int width, PinNodeTerms? reuse)
+    {
+        if (width <= 0) return null;
+        int count = state.Length / width * width;
+        var t = reuse is NodeTerms r && r.Fits(_grids) ? r : new NodeTerms(_grids.Select(g => g.Volts.Length).ToArray());
+        t.Resize(count, width);
+        for (int at = 0; at < count; at++)
+        {
+            double x = state[at];
+            t.Drive[at] = Drive(x, out t.DDrive[at]);
+            for (int g = 0; g < _grids.Length; g++)
+            {
+                int rows = t.Rows[g];
+                var w = t.W[g].AsSpan(at * rows, rows);
+                var dw = t.DW[g].AsSpan(at * rows, rows);
+                _grids[g].VoltWeights(_scale * x, w, dw);
+                int lo = 0, hi = rows - 1;
+                while (lo < rows && w[lo] == 0 && dw[lo] == 0) lo++;
+                while (hi >= lo && w[hi] == 0 && dw[hi] == 0) hi--;
+                t.Lo[g][at] = lo; t.Hi[g][at] = hi;
+            }
+        }
+        return t;
+    }
+
+    /// <summary>(1 - r) first + r second at the node sample <paramref name="at"/>, skipping a table whose weight is zero.</summary>
+    private static double Blend(NodeTerms t, int at, double r, PinCurve first, int firstGrid, in PinCurve.YBasis q1,
+        PinCurve second, int secondGrid, in PinCurve.YBasis q2)
+    {
+        double sum = 0;
+        if (r != 1) sum += (1 - r) * first.Sum(t.Weights(firstGrid, at), t.Lo[firstGrid][at], t.Hi[firstGrid][at], q1);
+        if (r != 0) sum += r * second.Sum(t.Weights(secondGrid, at), t.Lo[secondGrid][at], t.Hi[secondGrid][at], q2);
+        return sum;
+    }
+
+    private static double Blend(NodeTerms t, int at, double r, PinCurve first, int firstGrid, in PinCurve.YBasis q1,
+        PinCurve second, int secondGrid, in PinCurve.YBasis q2, out double dy, out double dv, out double dr)
+    {
+        double f1 = first.Sum(t.Weights(firstGrid, at), t.Slopes(firstGrid, at), t.Lo[firstGrid][at], t.Hi[firstGrid][at], q1, out var y1, out var v1);
+        double f2 = second.Sum(t.Weights(secondGrid, at), t.Slopes(secondGrid, at), t.Lo[secondGrid][at], t.Hi[secondGrid][at], q2, out var y2, out var v2);
+        dy = (1 - r) * y1 + r * y2;
+        dv = (1 - r) * v1 + r * v2;
+        dr = f2 - f1;
+        return (1 - r) * f1 + r * f2;
+    }
+
+    public override void PinCurrents(PinNodeTerms terms, int source, int destination, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination)
+    {
+        var t = (NodeTerms)terms;
+        int n = t.Width, so = source * n, dn = destination * n;
+        for (int b = 0; b < n; b++)
+        {
+            double u = p[A] * t.Drive[so + b] + p[B] * t.Drive[dn + b] + p[C], o = 0, i = 0;
+            for (int j = 0; j < _parts.Length; j++)
+            {
+                double amp = p[Amplitude(j)];
+                if (amp == 0) continue;
+                double r = p[Reversed(j)], y = p[Gain(j)] * u;
+                var f = _parts[j];
+                var qf = f.From.Basis(y);
+                var qt = _sharedY[j] ? qf : f.To.Basis(y);
+                o += amp * Blend(t, so + b, r, f.From, _fromGrid[j], qf, f.To, _toGrid[j], qt);
+                i += amp * Blend(t, dn + b, r, f.To, _toGrid[j], qt, f.From, _fromGrid[j], qf);
+            }
+            outOfSource[b] = o;
+            intoDestination[b] = i;
+        }
+    }
+
+    public override void PinAdjoint(PinNodeTerms terms, int source, int destination, ReadOnlySpan<double> p,
+        ReadOnlySpan<double> weightOut, ReadOnlySpan<double> weightIn, Span<double> gradVs, Span<double> gradVd, Span<double> gradP)
+    {
+        var t = (NodeTerms)terms;
+        int n = t.Width, so = source * n, dn = destination * n;
+        for (int b = 0; b < n; b++)
+        {
+            double wo = weightOut[b], wi = weightIn[b];
+            if (wo == 0 && wi == 0) continue;
+            double lx = t.Drive[so + b], lz = t.Drive[dn + b];
+            double u = p[A] * lx + p[B] * lz + p[C];
+            double gs = 0, gd = 0, gu = 0;
+            for (int j = 0; j < _parts.Length; j++)
+            {
+                double g = p[Gain(j)], amp = p[Amplitude(j)], r = p[Reversed(j)], y = g * u;
+                var f = _parts[j];
+                var qf = f.From.Basis(y);
+                var qt = _sharedY[j] ? qf : f.To.Basis(y);
+                double o = Blend(t, so + b, r, f.From, _fromGrid[j], qf, f.To, _toGrid[j], qt, out var oy, out var ov, out var or);
+                double i = Blend(t, dn + b, r, f.To, _toGrid[j], qt, f.From, _fromGrid[j], qf, out var iy, out var iv, out var ir);
+                double wy = wo * oy + wi * iy;
+                gu += amp * g * wy;
+                gs += amp * wo * ov * _scale;
+                gd += amp * wi * iv * _scale;
+                gradP[Gain(j) * n + b] += amp * wy * u;
+                gradP[Amplitude(j) * n + b] += wo * o + wi * i;
+                gradP[Reversed(j) * n + b] += amp * (wo * or + wi * ir);
+            }
+            gradVs[b] += gu * p[A] * t.DDrive[so + b] + gs;
+            gradVd[b] += gu * p[B] * t.DDrive[dn + b] + gd;
             gradP[A * n + b] += gu * lx;
             gradP[B * n + b] += gu * lz;
             gradP[C * n + b] += gu;

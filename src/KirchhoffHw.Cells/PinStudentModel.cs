@@ -147,6 +147,35 @@ public sealed class PinStudentModel : DeviceModel
         Span<double> gq = rented is null ? stackalloc double[m * n] : rented;
         gq.Clear();
         _cell.PinAdjoint(vs, vd, q, weightOut, weightIn, gradVs, gradVd, gq);
+        ChainAdjoint(p, f, gq, weightOut, weightIn, gradP);
+    }
+
+    public override PinNodeTerms? PrepareNodes(ReadOnlySpan<double> state, int width, PinNodeTerms? reuse) => _cell.PrepareNodes(state, width, reuse);
+
+    public override void PinCurrents(PinNodeTerms terms, int source, int destination, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination)
+    {
+        Span<double> q = stackalloc double[_cell.ParameterCount];
+        Inner(p, q);
+        _cell.PinCurrents(terms, source, destination, q, outOfSource, intoDestination);
+    }
+
+    public override void PinAdjoint(PinNodeTerms terms, int source, int destination, ReadOnlySpan<double> p,
+        ReadOnlySpan<double> weightOut, ReadOnlySpan<double> weightIn, Span<double> gradVs, Span<double> gradVd, Span<double> gradP)
+    {
+        int n = terms.Width, m = _cell.ParameterCount;
+        Span<double> q = stackalloc double[m];
+        var f = Inner(p, q);
+        double[]? rented = m * n > 2048 ? new double[m * n] : null;
+        Span<double> gq = rented is null ? stackalloc double[m * n] : rented;
+        gq.Clear();
+        _cell.PinAdjoint(terms, source, destination, q, weightOut, weightIn, gradVs, gradVd, gq);
+        ChainAdjoint(p, f, gq, weightOut, weightIn, gradP);
+    }
+
+    /// <summary>The cell's batched parameter gradient <paramref name="gq"/> (per cell parameter, n samples) onto the student's.</summary>
+    private void ChainAdjoint(ReadOnlySpan<double> p, AffineForm f, ReadOnlySpan<double> gq, ReadOnlySpan<double> weightOut, ReadOnlySpan<double> weightIn, Span<double> gradP)
+    {
+        int n = weightOut.Length;
         Span<double> jacobian = stackalloc double[4 * _k];
         Ideal.AffineJacobian(p[.._k], jacobian);
         for (int b = 0; b < n; b++)

@@ -75,26 +75,17 @@ public sealed class PinCurve
         Span<double> w = stackalloc double[Volts.Length];
         Span<double> dw = stackalloc double[Volts.Length];
         VoltWeights(v, w, dw);
-        var (i, t, flat) = Locate(y);
-        double value = 0; dy = 0; dv = 0;
-        for (int k = 0; k < w.Length; k++)
-        {
-            if (w[k] == 0 && dw[k] == 0) continue;
-            double r = Row(k, i, t, flat, out double rdy);
-            value += w[k] * r; dy += w[k] * rdy; dv += dw[k] * r;
-        }
-        return value;
+        return Sum(w, dw, 0, w.Length - 1, Basis(y), out dy, out dv);
     }
 
     /// <summary>
     /// Two curves at the same (y, v) with their partial derivatives, each exactly as <see cref="Evaluate(double, double, out double, out double)"/>
-    /// gives it; a part's two pins share their grids, and then the voltage weights and the grid interval are found once.
+    /// gives it; a part's two pins share their grids, and then the voltage weights and the y basis are found once.
     /// </summary>
     public static void EvaluateBoth(PinCurve first, PinCurve second, double y, double v,
         out double f1, out double dy1, out double dv1, out double f2, out double dy2, out double dv2)
     {
-        if (!ReferenceEquals(first.Volts, second.Volts) || !ReferenceEquals(first.Y, second.Y) || first.RailLow != second.RailLow || first.RailHigh != second.RailHigh
-            || first.LinearBeyond != second.LinearBeyond)
+        if (!first.SharesVoltages(second) || !first.SharesY(second) || first.LinearBeyond != second.LinearBeyond)
         {
             f1 = first.Evaluate(y, v, out dy1, out dv1);
             f2 = second.Evaluate(y, v, out dy2, out dv2);
@@ -103,15 +94,9 @@ public sealed class PinCurve
         Span<double> w = stackalloc double[first.Volts.Length];
         Span<double> dw = stackalloc double[first.Volts.Length];
         first.VoltWeights(v, w, dw);
-        var (i, t, flat) = first.Locate(y);
-        f1 = 0; dy1 = 0; dv1 = 0; f2 = 0; dy2 = 0; dv2 = 0;
-        for (int k = 0; k < w.Length; k++)
-        {
-            if (w[k] == 0 && dw[k] == 0) continue;
-            double r1 = first.Row(k, i, t, flat, out double r1dy), r2 = second.Row(k, i, t, flat, out double r2dy);
-            f1 += w[k] * r1; dy1 += w[k] * r1dy; dv1 += dw[k] * r1;
-            f2 += w[k] * r2; dy2 += w[k] * r2dy; dv2 += dw[k] * r2;
-        }
+        var q = first.Basis(y);
+        f1 = first.Sum(w, dw, 0, w.Length - 1, q, out dy1, out dv1);
+        f2 = second.Sum(w, dw, 0, w.Length - 1, q, out dy2, out dv2);
     }
 
     /// <summary>Current per unit bias at (y, v).</summary>
@@ -120,11 +105,7 @@ public sealed class PinCurve
         Span<double> w = stackalloc double[Volts.Length];
         Span<double> dw = stackalloc double[Volts.Length];
         VoltWeights(v, w, dw);
-        var (i, t, flat) = Locate(y);
-        double value = 0;
-        for (int k = 0; k < w.Length; k++)
-            if (w[k] != 0) value += w[k] * Row(k, i, t, flat, out _);
-        return value;
+        return Sum(w, 0, w.Length - 1, Basis(y));
     }
 
     /// <summary>
@@ -140,21 +121,56 @@ public sealed class PinCurve
         return (i, pos - i, false);
     }
 
-    private double Row(int k, int i, double t, bool flat, out double dy)
+    /// <summary>
+    /// The y interpolation at one input as weights of the four table entries it reads: a row's value is
+    /// F0 f[I] + M0 m[I] + F1 f[J] + M1 m[J] (m the row's slopes), its y-derivative DF (f[I] - f[J]) + DM0 m[I] + DM1 m[J].
+    /// One basis serves every row and both pins of a part (they share the grid); beyond the grid J = I.
+    /// </summary>
+    internal readonly record struct YBasis(int I, int J, double F0, double M0, double F1, double M1, double DF, double DM0, double DM1);
+
+    /// <summary>The basis at <paramref name="y"/>, exactly the interpolation <see cref="Evaluate(double, double)"/> does.</summary>
+    internal YBasis Basis(double y)
     {
-        var f = Values[k];
-        if (flat)
-        {
-            if (!LinearBeyond) { dy = 0; return f[i]; }
-            dy = _slopes[k][i];
-            return f[i] + dy * t;
-        }
-        var m = _slopes[k];
+        var (i, t, flat) = Locate(y);
+        if (flat) return LinearBeyond ? new YBasis(i, i, 1, t, 0, 0, 0, 1, 0) : new YBasis(i, i, 1, 0, 0, 0, 0, 0, 0);
         double t2 = t * t, t3 = t2 * t, h = _h;
-        double h00 = 2 * t3 - 3 * t2 + 1, h10 = t3 - 2 * t2 + t, h01 = -2 * t3 + 3 * t2, h11 = t3 - t2;
-        dy = ((6 * t2 - 6 * t) * (f[i] - f[i + 1])) / h + (3 * t2 - 4 * t + 1) * m[i] + (3 * t2 - 2 * t) * m[i + 1];
-        return h00 * f[i] + h10 * h * m[i] + h01 * f[i + 1] + h11 * h * m[i + 1];
+        return new YBasis(i, i + 1, 2 * t3 - 3 * t2 + 1, (t3 - 2 * t2 + t) * h, -2 * t3 + 3 * t2, (t3 - t2) * h,
+            (6 * t2 - 6 * t) / h, 3 * t2 - 4 * t + 1, 3 * t2 - 2 * t);
     }
+
+    /// <summary>sum over rows lo..hi of w_k row_k(y): the current per unit bias from a node's voltage weights.</summary>
+    internal double Sum(ReadOnlySpan<double> w, int lo, int hi, in YBasis q)
+    {
+        double sum = 0;
+        for (int k = lo; k <= hi; k++)
+        {
+            var f = Values[k]; var m = _slopes[k];
+            sum += w[k] * (q.F0 * f[q.I] + q.M0 * m[q.I] + q.F1 * f[q.J] + q.M1 * m[q.J]);
+        }
+        return sum;
+    }
+
+    /// <summary><see cref="Sum(ReadOnlySpan{double}, int, int, in YBasis)"/> with its derivatives in y and (through dw) in v.</summary>
+    internal double Sum(ReadOnlySpan<double> w, ReadOnlySpan<double> dw, int lo, int hi, in YBasis q, out double dy, out double dv)
+    {
+        double sum = 0; dy = 0; dv = 0;
+        for (int k = lo; k <= hi; k++)
+        {
+            var f = Values[k]; var m = _slopes[k];
+            double r = q.F0 * f[q.I] + q.M0 * m[q.I] + q.F1 * f[q.J] + q.M1 * m[q.J];
+            sum += w[k] * r;
+            dy += w[k] * (q.DF * (f[q.I] - f[q.J]) + q.DM0 * m[q.I] + q.DM1 * m[q.J]);
+            dv += dw[k] * r;
+        }
+        return sum;
+    }
+
+    /// <summary>True when the two curves interpolate across voltages alike (same rows and rails): their weights are shared.</summary>
+    internal bool SharesVoltages(PinCurve other) =>
+        (ReferenceEquals(Volts, other.Volts) || Volts.AsSpan().SequenceEqual(other.Volts)) && RailLow == other.RailLow && RailHigh == other.RailHigh;
+
+    /// <summary>True when the two curves share their y grid, so one <see cref="Basis"/> serves both.</summary>
+    internal bool SharesY(PinCurve other) => ReferenceEquals(Y, other.Y) || (_y0 == other._y0 && _h == other._h && Y.Length == other.Y.Length);
 
     /// <summary>The interpolant across voltages as weights of the rows: value = sum_k w_k(v) row_k, d/dv = sum_k dw_k(v) row_k.</summary>
     public void VoltWeights(double v, Span<double> w, Span<double> dw)

@@ -44,6 +44,7 @@ public sealed partial class Kcl
 
     [ThreadStatic] private static double[]? t_scratch;
     [ThreadStatic] private static double[]? t_lagged;
+    [ThreadStatic] private static PinNodeTerms? t_terms;
 
     /// <summary>Model time units by which the devices see the node voltages late (0: at once); see <see cref="Lagged"/>.</summary>
     private double _lag;
@@ -273,15 +274,25 @@ public sealed partial class Kcl
         var scratch = Scratch(2 * width);
         Span<double> current = scratch.AsSpan(0, width), into = scratch.AsSpan(width, width);
         bool pins = model.IsPinLevel;
+        var terms = pins ? PrepareNodes(model, state, width) : null;
         for (int e = 0; e < edges.Count; e++)
         {
             int s = edges.Source[e] * width, d = edges.Destination[e] * width;
             var p = _edgeMajorTheta.AsSpan(e * pc, pc);
-            if (pins) model.PinCurrents(state.Slice(s, width), state.Slice(d, width), p, current, into);
+            if (terms is not null) model.PinCurrents(terms, edges.Source[e], edges.Destination[e], p, current, into);
+            else if (pins) model.PinCurrents(state.Slice(s, width), state.Slice(d, width), p, current, into);
             else model.Current(state.Slice(s, width), state.Slice(d, width), p, current);
             TensorPrimitives.Subtract(derivative.Slice(s, width), current, derivative.Slice(s, width));
             TensorPrimitives.Add(derivative.Slice(d, width), pins ? into : current, derivative.Slice(d, width));
         }
+    }
+
+    /// <summary>The model's shared node terms for this state in this thread's buffer, or null when it has none.</summary>
+    private PinNodeTerms? PrepareNodes(DeviceModel model, ReadOnlySpan<double> state, int width)
+    {
+        var terms = model.PrepareNodes(state[..StateLength(width)], width, t_terms);
+        if (terms is not null) t_terms = terms;
+        return terms;
     }
 
     private static double[] Scratch(int length) => Scratch(ref t_scratch, length);

@@ -202,12 +202,17 @@ public sealed partial class Kcl
         var scratch = AdjointScratch(len + pc * width);
         Span<double> negated = scratch.AsSpan(0, len), gP = scratch.AsSpan(len, pc * width);
         TensorPrimitives.Negate(adjoint[..len], negated);
+        var terms = PrepareNodes(model, state, width);
         for (int e = 0; e < edges.Count; e++)
         {
             int s = edges.Source[e] * width, d = edges.Destination[e] * width;
             gP.Clear();
-            model.PinAdjoint(state.Slice(s, width), state.Slice(d, width), _edgeMajorTheta.AsSpan(e * pc, pc),
-                negated.Slice(s, width), adjoint.Slice(d, width), result.Slice(s, width), result.Slice(d, width), gP);
+            if (terms is not null)
+                model.PinAdjoint(terms, edges.Source[e], edges.Destination[e], _edgeMajorTheta.AsSpan(e * pc, pc),
+                    negated.Slice(s, width), adjoint.Slice(d, width), result.Slice(s, width), result.Slice(d, width), gP);
+            else
+                model.PinAdjoint(state.Slice(s, width), state.Slice(d, width), _edgeMajorTheta.AsSpan(e * pc, pc),
+                    negated.Slice(s, width), adjoint.Slice(d, width), result.Slice(s, width), result.Slice(d, width), gP);
             for (int k = 0; k < pc; k++) grad[e * pc + k] += TensorPrimitives.Sum<double>(gP.Slice(k * width, width));
         }
     }

@@ -68,8 +68,11 @@ public static class ReportBuilder
             throw new KirchhoffHwException(problems.Select(p => new Diagnostic(new SourceLocation(q.Inputs.TechSource.Length > 0 ? q.Inputs.TechSource : "<estimate inputs>"), p)).ToList());
         var op = OperatingPoint.Of(q.Reference);
         var cells = q.Cells?.Invoke(op.PeakModelCurrent) ?? new UniformCells(q.Inputs, op.PeakModelCurrent);
-        var counts = DesignCounts.Of(design, cells, q.Inputs) with { Deck = q.Deck };
-        var estimates = ChipEstimator.Compute(counts, design.Units, q.Inputs);
+        // a transistor deck that lifts every current and node capacitance builds that chip: its area, power and energy
+        var built = q.Deck is { CapacitanceBoost: > 1 } lift
+            ? design.With(units: design.Units with { Capacitance = design.Units.Capacitance * lift.CapacitanceBoost }) : design;
+        var counts = DesignCounts.Of(built, cells, q.Inputs) with { Deck = q.Deck };
+        var estimates = ChipEstimator.Compute(counts, built.Units, q.Inputs);
         var sweep = ChipEstimator.Sweep(design, cells, q.Inputs);
         var digital = DigitalComparison.Compute(design, q.Digital, q.Inputs.Digital);
 
@@ -115,7 +118,7 @@ public static class ReportBuilder
             headlines.Add(new("digital_energy_ratio", "GPU energy / chip energy", digital.EnergyPerInference / energy.Value, ""));
         headlines.Add(new("node_swing_v", "Largest node swing (reference)", ranges[0].MaxNodeVolts, "V"));
         if (q.Deck is { CapacitanceBoost: > 1 } boosted)
-            headlines.Add(new("node_capacitance_built_f", $"Node capacitance as the deck builds it (every current x {boosted.CapacitanceBoost:G3} too)",
+            headlines.Add(new("node_capacitance_built_f", $"Node capacitance as the deck builds it (every current x {boosted.CapacitanceBoost:G3} too; area, power and energy are this chip's)",
                 design.Units.Capacitance * boosted.CapacitanceBoost, "F"));
         if (q.LagBudget is { } lag)
             headlines.Add(new("lag_budget_s", "Lag budget (cell settling time constant the task tolerates)", lag * design.Units.TimeUnit, "s"));

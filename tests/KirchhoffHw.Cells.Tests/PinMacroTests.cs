@@ -170,6 +170,9 @@ public class PinMacroTests
                 for (int k = 0; k < p.Length; k++)
                     Assert.That(gp[k * n + b], Is.EqualTo(wo[b] * po[k] + wi[b] * pi[k]).Within(1e-12), m.ParameterNames[k]);
             }
+            // the node-shared kernels the reference runs, at the rails and beyond them too
+            foreach (double v in new[] { 0.3, 2.5, 40.0 })
+                NodeTermsCheck.Compare(m, v, -0.7 * v, p, random);
         }
     }
 

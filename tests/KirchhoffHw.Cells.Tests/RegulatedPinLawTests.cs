@@ -190,6 +190,8 @@ public partial class RegulatedPinLawTests
                     Assert.That(gvd[0], Is.EqualTo(wo * g.SrcDVd + wi * g.DstDVd).Within(1e-10 * (1 + Math.Abs(gvd[0]))));
                     for (int k = 0; k < p.Length; k++)
                         Assert.That(gp[k], Is.EqualTo(wo * o[k] + wi * i[k]).Within(1e-10 * (1 + Math.Abs(gp[k]))), $"adjoint d/d{m.ParameterNames[k]}");
+                    // and the node-shared kernels the reference runs are the batched ones
+                    if (trial == 0) NodeTermsCheck.Compare(m, vs, vd, p, random);
                 }
             }
         }

@@ -85,6 +85,8 @@ public class StudentBuilderTests
                 Assert.That(gvd[0], Is.EqualTo(wo * g.SrcDVd + wi * g.DstDVd).Within(1e-10 * (1 + Math.Abs(gvd[0]))));
                 for (int j = 0; j < p.Length; j++)
                     Assert.That(gp[j], Is.EqualTo(wo * o[j] + wi * i[j]).Within(1e-10 * (1 + Math.Abs(gp[j]))), $"adjoint d/d{m.ParameterNames[j]}");
+                // the node-shared kernels the calibration runs are the batched ones
+                checks += NodeTermsCheck.Compare(m, vs, vd, p, random);
             }
         }
         TestContext.Out.WriteLine($"{checks} derivatives checked");

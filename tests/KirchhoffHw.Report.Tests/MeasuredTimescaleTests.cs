@@ -168,6 +168,16 @@ public class MeasuredTimescaleTests
         var built = json.GetProperty("headlines").EnumerateArray().Single(h => h.GetProperty("key").GetString() == "node_capacitance_built_f");
         Assert.That(built.GetProperty("value").GetDouble(), Is.EqualTo(5.5e-12).Within(1e-24));
         Assert.That(built.GetProperty("label").GetString(), Does.Contain("x 5.5"));
+
+        // the estimates are of the chip the deck builds: the design at 5.5 times its capacitance (and currents)
+        var asBuilt = ReportBuilder.Build(Request(design.With(units: design.Units with { Capacitance = 5.5e-12 })));
+        var plain = ReportBuilder.Build(Request(design) with { Deck = new DeckCount("test cells", 100, 20) });
+        foreach (var key in new[] { EstimateKey.AreaCapacitors, EstimateKey.EnergyPrecharge, EstimateKey.Latency })
+        {
+            double lifted = boosted.Estimates.Single(e => e.Key == key).Value, expected = asBuilt.Estimates.Single(e => e.Key == key).Value;
+            Assert.That(lifted, Is.EqualTo(expected).Within(1e-9).Percent, key.Json());
+            Assert.That(lifted, Is.GreaterThan(plain.Estimates.Single(e => e.Key == key).Value), $"{key.Json()} grows with the boost");
+        }
     }
 
     [Test]

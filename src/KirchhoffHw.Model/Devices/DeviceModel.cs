@@ -192,6 +192,24 @@ public abstract class DeviceModel
         }
     }
 
+    /// <summary>
+    /// Node-level work a pin-level model's devices share (what each node's voltage means to every cell on it), done once
+    /// per node and sample before the layer's devices run: a layer of many devices on few nodes otherwise repeats it per
+    /// device. Null (the default) when the model has none; then the kernels take the per-device spans.
+    /// <paramref name="state"/> is node-major, <paramref name="width"/> samples per node; <paramref name="reuse"/> is a
+    /// previous result of this call on the same thread, refilled when it fits.
+    /// </summary>
+    public virtual PinNodeTerms? PrepareNodes(ReadOnlySpan<double> state, int width, PinNodeTerms? reuse) => null;
+
+    /// <summary><see cref="PinCurrents(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double})"/> from prepared node terms.</summary>
+    public virtual void PinCurrents(PinNodeTerms terms, int source, int destination, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination) =>
+        throw new NotSupportedException($"{Name} prepares no node terms");
+
+    /// <summary><see cref="PinAdjoint(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double}, Span{double})"/> from prepared node terms.</summary>
+    public virtual void PinAdjoint(PinNodeTerms terms, int source, int destination, ReadOnlySpan<double> p,
+        ReadOnlySpan<double> weightOut, ReadOnlySpan<double> weightIn, Span<double> gradVs, Span<double> gradVd, Span<double> gradP) =>
+        throw new NotSupportedException($"{Name} prepares no node terms");
+
     public override string ToString() => Name;
 
     /// <summary>dest[b] = a * x[b] + c * y[b] + k, vectorized.</summary>
@@ -224,4 +242,11 @@ public abstract class DeviceModel
     }
 
     protected static void TanhInPlace(Span<double> x) => System.Numerics.Tensors.TensorPrimitives.Tanh(x, x);
+}
+
+/// <summary>What <see cref="DeviceModel.PrepareNodes"/> computed for one state: opaque to the solver, read by its model.</summary>
+public abstract class PinNodeTerms
+{
+    /// <summary>Samples per node.</summary>
+    public int Width { get; protected set; }
 }
