@@ -39,6 +39,10 @@ internal static class VerifyCommand
                 "capacitance and voltage scale kept), each verdict written as <output stem>.t<i>.json, and <output> the sweep: the error at each " +
                 "time unit and the fastest one whose verdict passes.",
         }.ParsedBy(text => TimeUnits(text!));
+        var cellLag = Common.Engineering("--cell-lag",
+            "With --backend reference: every cell sees the node voltages this many seconds late (a first-order lag, SPICE notation, " +
+            "e.g. 10n): the macro law as cells that settle with that time constant would compute it. Valid while the lag is small " +
+            "against the design's fastest dynamics (see `tolerance --imperfections lag`).");
         var command = new Command("verify", "Co-simulate: run each input through the ngspice deck and the reference, compare states at t = 0, at the\n" +
             "layer boundaries, along the trajectory and at the read-out; check the timescale; judge the task. At --fidelity macro or\n" +
             "transistor the circuit is the lowered one (fitted cells, MOS cells) and the report is what the cells cost against the\n" +
@@ -53,7 +57,7 @@ internal static class VerifyCommand
         deck.AddTo(command);
         cells.AddTo(command);
         tolerance.AddTo(command);
-        foreach (var option in new Option[] { backend.Option, refTol, timeout, jobs, output, fresh, timeUnits }) command.Options.Add(option);
+        foreach (var option in new Option[] { backend.Option, refTol, timeout, jobs, output, fresh, timeUnits, cellLag }) command.Options.Add(option);
         scheduler.AddTo(command);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
@@ -92,6 +96,9 @@ internal static class VerifyCommand
             var fidelity = cells.Fidelity.Get(r);
             if (simulator is null && fidelity != Fidelity.Macro)
                 throw new KirchhoffHwException("<options>", "--backend reference solves the fitted cell laws in software: it needs --fidelity macro");
+            double? lagSeconds = r.GetValue(cellLag) is { } lagText ? Common.PositiveEngineering("--cell-lag", lagText) : null;
+            if (lagSeconds is not null && simulator is not null)
+                throw new KirchhoffHwException("<options>", "--cell-lag is a software model of the cells' settling: it needs --backend reference");
             var slurm = scheduler.Settings(r, r.GetValue(fresh));
             if (slurm is not null && simulator is null)
                 throw new KirchhoffHwException("<options>", "--backend reference solves in software here; --scheduler slurm runs cases in a simulator");
@@ -153,7 +160,14 @@ internal static class VerifyCommand
             };
             if (simulator is null)
             {
-                var verdict = VerifyStage.RunSoftware(request, ReferenceEquals(target, design) ? origin : $"{origin} ({source})", cancel: cancel);
+                IReferenceSolver? lagged = null;
+                if (lagSeconds is { } seconds)
+                {
+                    double lag = seconds / design.Units.TimeUnit;
+                    lagged = new LaggedSolver(lag);
+                    console.Out.WriteLine($"cells       every cell sees the node voltages {Numbers.Format(seconds)} s ({lag:G3} time units) late, to first order");
+                }
+                var verdict = VerifyStage.RunSoftware(request, ReferenceEquals(target, design) ? origin : $"{origin} ({source})", lagged, cancel);
                 Software(console, design, lowered.Built, verdict, path);
                 return (verdict.Pass ? App.ExitOk : App.ExitFailed, null, design, lowered.Built);
             }
