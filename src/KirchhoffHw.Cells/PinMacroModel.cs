@@ -178,59 +178,22 @@ public sealed class PinMacroModel : DeviceModel
         }
     }
 
-    public override void PinCurrents(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination)
-    {
-        int n = outOfSource.Length;
-        if (_input is null) Affine(vs, p[A], vd, p[B], p[C], outOfSource); // u, overwritten sample by sample
-        else for (int b = 0; b < n; b++) outOfSource[b] = p[A] * Drive(vs[b], out _) + p[B] * Drive(vd[b], out _) + p[C];
-        for (int b = 0; b < n; b++)
-        {
-            double u = outOfSource[b], xs = _scale * vs[b], xd = _scale * vd[b], o = 0, i = 0;
-            for (int j = 0; j < _parts.Length; j++)
-            {
-                double amp = p[Amplitude(j)];
-                if (amp == 0) continue;
-                double r = p[Reversed(j)], y = p[Gain(j)] * u;
-                var f = _parts[j];
-                o += amp * Blend(r, f.From, f.To, y, xs);
-                i += amp * Blend(r, f.To, f.From, y, xd);
-            }
-            outOfSource[b] = o;
-            intoDestination[b] = i;
-        }
-    }
+    // The batched kernels are the node-shared ones on a two-node state (the source row, then the destination row).
+    public override void PinCurrents(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination) =>
+        PinCurrents(TermsOf(vs, vd), 0, 1, p, outOfSource, intoDestination);
 
     public override void PinAdjoint(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p,
-        ReadOnlySpan<double> weightOut, ReadOnlySpan<double> weightIn, Span<double> gradVs, Span<double> gradVd, Span<double> gradP)
+        ReadOnlySpan<double> weightOut, ReadOnlySpan<double> weightIn, Span<double> gradVs, Span<double> gradVd, Span<double> gradP) =>
+        PinAdjoint(TermsOf(vs, vd), 0, 1, p, weightOut, weightIn, gradVs, gradVd, gradP);
+
+    /// <summary>Node terms of a two-node state: row 0 = <paramref name="vs"/>, row 1 = <paramref name="vd"/>.</summary>
+    internal PinNodeTerms TermsOf(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd)
     {
         int n = vs.Length;
-        for (int b = 0; b < n; b++)
-        {
-            double wo = weightOut[b], wi = weightIn[b];
-            if (wo == 0 && wi == 0) continue;
-            double x = vs[b], z = vd[b], lx = Drive(x, out var dlx), lz = Drive(z, out var dlz);
-            double u = p[A] * lx + p[B] * lz + p[C], xs = _scale * x, xd = _scale * z;
-            double gs = 0, gd = 0, gu = 0;
-            for (int j = 0; j < _parts.Length; j++)
-            {
-                double g = p[Gain(j)], amp = p[Amplitude(j)], r = p[Reversed(j)], y = g * u;
-                var f = _parts[j];
-                double o = Blend(r, f.From, f.To, y, xs, out var oy, out var ov, out var or);
-                double i = Blend(r, f.To, f.From, y, xd, out var iy, out var iv, out var ir);
-                double wy = wo * oy + wi * iy; // d(weighted pins)/dy_j per unit amplitude
-                gu += amp * g * wy;
-                gs += amp * wo * ov * _scale;
-                gd += amp * wi * iv * _scale;
-                gradP[Gain(j) * n + b] += amp * wy * u;
-                gradP[Amplitude(j) * n + b] += wo * o + wi * i;
-                gradP[Reversed(j) * n + b] += amp * (wo * or + wi * ir);
-            }
-            gradVs[b] += gu * p[A] * dlx + gs;
-            gradVd[b] += gu * p[B] * dlz + gd;
-            gradP[A * n + b] += gu * lx;
-            gradP[B * n + b] += gu * lz;
-            gradP[C * n + b] += gu;
-        }
+        var state = new double[2 * n];
+        vs.CopyTo(state);
+        vd.CopyTo(state.AsSpan(n));
+        return PrepareNodes(state, n, null)!;
     }
 
     /// <summary>

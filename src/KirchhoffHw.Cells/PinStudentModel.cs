@@ -106,12 +106,8 @@ public sealed class PinStudentModel : DeviceModel
         return _cell.PinCurrents(vs, vd, q);
     }
 
-    public override void PinCurrents(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination)
-    {
-        Span<double> q = stackalloc double[_cell.ParameterCount];
-        Inner(p, q);
-        _cell.PinCurrents(vs, vd, q, outOfSource, intoDestination);
-    }
+    public override void PinCurrents(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p, Span<double> outOfSource, Span<double> intoDestination) =>
+        PinCurrents(_cell.TermsOf(vs, vd), 0, 1, p, outOfSource, intoDestination);
 
     public override (double SrcDVs, double SrcDVd, double DstDVs, double DstDVd) PinGradient(double vs, double vd, ReadOnlySpan<double> p)
     {
@@ -132,23 +128,9 @@ public sealed class PinStudentModel : DeviceModel
         Chain(p, f, jacobian, qi, intoDestination);
     }
 
-    /// <summary>
-    /// The cell's batched reverse-mode product, chained onto the student's parameters: the calibration's backward pass
-    /// spends most of its time here, and the per-sample fallback would rebuild the cell's parameters and read every pin
-    /// table twice per sample.
-    /// </summary>
     public override void PinAdjoint(ReadOnlySpan<double> vs, ReadOnlySpan<double> vd, ReadOnlySpan<double> p,
-        ReadOnlySpan<double> weightOut, ReadOnlySpan<double> weightIn, Span<double> gradVs, Span<double> gradVd, Span<double> gradP)
-    {
-        int n = vs.Length, m = _cell.ParameterCount;
-        Span<double> q = stackalloc double[m];
-        var f = Inner(p, q);
-        double[]? rented = m * n > 2048 ? new double[m * n] : null;
-        Span<double> gq = rented is null ? stackalloc double[m * n] : rented;
-        gq.Clear();
-        _cell.PinAdjoint(vs, vd, q, weightOut, weightIn, gradVs, gradVd, gq);
-        ChainAdjoint(p, f, gq, weightOut, weightIn, gradP);
-    }
+        ReadOnlySpan<double> weightOut, ReadOnlySpan<double> weightIn, Span<double> gradVs, Span<double> gradVd, Span<double> gradP) =>
+        PinAdjoint(_cell.TermsOf(vs, vd), 0, 1, p, weightOut, weightIn, gradVs, gradVd, gradP);
 
     public override PinNodeTerms? PrepareNodes(ReadOnlySpan<double> state, int width, PinNodeTerms? reuse) => _cell.PrepareNodes(state, width, reuse);
 
@@ -159,6 +141,11 @@ public sealed class PinStudentModel : DeviceModel
         _cell.PinCurrents(terms, source, destination, q, outOfSource, intoDestination);
     }
 
+    /// <summary>
+    /// The cell's batched reverse-mode product, chained onto the student's parameters: the calibration's backward pass
+    /// spends most of its time here, and the per-sample fallback would rebuild the cell's parameters and read every pin
+    /// table twice per sample.
+    /// </summary>
     public override void PinAdjoint(PinNodeTerms terms, int source, int destination, ReadOnlySpan<double> p,
         ReadOnlySpan<double> weightOut, ReadOnlySpan<double> weightIn, Span<double> gradVs, Span<double> gradVd, Span<double> gradP)
     {
