@@ -1,5 +1,7 @@
 using System.Globalization;
 using KirchhoffHw.Generate;
+using KirchhoffHw.Generate.Formatting;
+using KirchhoffHw.Model;
 using KirchhoffHw.Reference;
 
 namespace KirchhoffHw.Verify;
@@ -70,6 +72,36 @@ public static class AccuracyRule
             "({3:G3} / {4:G4})^1.5 for states up to {4:G4}), trtol {5:G3}, vntol {6:G3} and abstol, chgtol {7:G3} model units",
             reltol, bounds.Output, largestOutput, stateBound, largestState, TrTol, floor, 1e-2 * floor);
         return new DeckAccuracy(reltol, TrTol, floor, 1e-2 * floor, 1e-2 * floor, basis);
+    }
+
+    /// <summary>
+    /// The error control a deck runs with: its accuracy with whatever its simulator options set over it (a user's
+    /// --spice-option, a transistor deck's own options), so that a verdict records what ngspice was told. The floors
+    /// are in model units, as <see cref="DeckAccuracy"/> keeps them (vntol / volts per unit, chgtol / (C x volts per
+    /// unit), abstol / amperes per unit).
+    /// </summary>
+    public static DeckAccuracy? Effective(SpiceOptions spice, Units units)
+    {
+        if (spice.Accuracy is not { } a) return null;
+        var set = new List<string>();
+        double Read(string key, double derived, double scale)
+        {
+            if (!spice.SimulatorOptions.TryGetValue(key, out var text) || Numbers.ParseEngineering(text) is not { } v) return derived;
+            set.Add($"{key} {text}");
+            return v / scale;
+        }
+        var effective = a with
+        {
+            RelTol = Read("reltol", a.RelTol, 1),
+            TrTol = Read("trtol", a.TrTol, 1),
+            VoltageFloor = Read("vntol", a.VoltageFloor, units.VoltageScale),
+            ChargeFloor = Read("chgtol", a.ChargeFloor, units.Capacitance * units.VoltageScale),
+            CurrentFloor = Read("abstol", a.CurrentFloor, units.CurrentScale),
+        };
+        return set.Count == 0 ? a : effective with
+        {
+            Basis = $"{string.Join(", ", set)} set by the deck's simulator options (a transistor deck's own, or --spice-option) over the {a.Basis}",
+        };
     }
 
     /// <summary>Deck options with the derived error control, unless the caller set one.</summary>

@@ -180,7 +180,7 @@ public sealed class Verifier
             };
         return new VerifyReport(design.Name, source, options.Fidelity, _simulatorName, design.Units, design.Task, tolerance, verdicts,
             summary, timescale, range, summary.Pass && timescale.Pass && verdicts.All(v => v.Pass), options.RuleFor(design.Task), rails, options.VoltageScale,
-            options.Spice.Accuracy);
+            AccuracyRule.Effective(options.Spice, design.Units));
     }
 
     private TaskSummary Summarize(IReadOnlyList<CaseVerdict> verdicts, double tolerance)

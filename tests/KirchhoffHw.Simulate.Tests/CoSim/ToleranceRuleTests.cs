@@ -154,6 +154,27 @@ public class ToleranceRuleTests
         // Large hidden states whose outputs stay small are held relative: they do not tighten the deck as an output would.
         Assert.That(Rel(2, 15_000), Is.EqualTo(Rel(2, 2)).Or.GreaterThan(Rel(15_000, 15_000)));
     }
+
+    [Test]
+    public void When_A_Deck_Sets_Its_Own_Error_Control_Expect_The_Verdict_To_Record_What_Ngspice_Was_Told()
+    {
+        var derived = AccuracyRule.For(2, 20, new ToleranceRule(1e-3, 1e-3, 1e-3, 1e-9));
+        var units = new Units(1e-12, 1e-7, 0.02);
+        var spice = Generate.SpiceOptions.Default with { Accuracy = derived };
+        Assert.That(AccuracyRule.Effective(spice, units), Is.EqualTo(derived), "nothing set over it");
+        Assert.That(AccuracyRule.Effective(Generate.SpiceOptions.Default, units), Is.Null);
+        // a transistor deck's own options (RegulatedNetlist) or a user's --spice-option win in the deck
+        var told = new Dictionary<string, string> { ["reltol"] = "1e-4", ["trtol"] = "7", ["vntol"] = "2e-7", ["abstol"] = "1e-12", ["chgtol"] = "2e-20", ["method"] = "gear" };
+        var effective = AccuracyRule.Effective(spice with { SimulatorOptions = told }, units)!;
+        Assert.That((effective.RelTol, effective.TrTol), Is.EqualTo((1e-4, 7.0)));
+        Assert.That(effective.VoltageFloor, Is.EqualTo(1e-5).Within(1e-12), "vntol 2e-7 V at 0.02 V per unit");
+        Assert.That(effective.ChargeFloor, Is.EqualTo(1e-6).Within(1e-12), "chgtol 2e-20 C at 1 pF x 0.02 V per unit");
+        Assert.That(effective.CurrentFloor, Is.EqualTo(1e-12 / units.CurrentScale).Within(1e-15));
+        Assert.That(effective.Basis, Does.StartWith("reltol 1e-4, trtol 7, vntol 2e-7, chgtol 2e-20, abstol 1e-12 set by the deck's simulator options"));
+        effective = AccuracyRule.Effective(spice with { SimulatorOptions = new Dictionary<string, string> { ["trtol"] = "1" } }, units)!;
+        Assert.That((effective.RelTol, effective.TrTol, effective.VoltageFloor), Is.EqualTo((derived.RelTol, 1.0, derived.VoltageFloor)));
+        Assert.That(effective.Basis, Does.StartWith("trtol 1 set by"));
+    }
 }
 
 /// <summary>
