@@ -216,7 +216,13 @@ public sealed class PinMacroModel : DeviceModel
             Resize(0, 0);
         }
 
-        public bool Fits(PinCurve[] grids) => Rows.Length == grids.Length && Rows.AsSpan().SequenceEqual(grids.Select(g => g.Volts.Length).ToArray());
+        public bool Fits(PinCurve[] grids)
+        {
+            if (Rows.Length != grids.Length) return false;
+            for (int g = 0; g < grids.Length; g++)
+                if (Rows[g] != grids[g].Volts.Length) return false;
+            return true;
+        }
 
         public void Resize(int count, int width)
         {
