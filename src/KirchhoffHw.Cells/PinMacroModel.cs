@@ -203,7 +203,6 @@ public sealed class PinMacroModel : DeviceModel
     private sealed class NodeTerms : PinNodeTerms
     {
         public readonly int[] Rows;
-        public int Count;
         public double[] Drive = [], DDrive = [];
         public readonly double[][] W, DW;
         public readonly int[][] Lo, Hi;
@@ -213,7 +212,6 @@ public sealed class PinMacroModel : DeviceModel
             Rows = rows;
             W = new double[rows.Length][]; DW = new double[rows.Length][];
             Lo = new int[rows.Length][]; Hi = new int[rows.Length][];
-            Resize(0, 0);
         }
 
         public bool Fits(PinCurve[] grids)
@@ -224,11 +222,11 @@ public sealed class PinMacroModel : DeviceModel
             return true;
         }
 
+        /// <summary>Room for <paramref name="count"/> node samples; a buffer large enough is kept as it is.</summary>
         public void Resize(int count, int width)
         {
             Width = width;
-            if (count <= Count && Drive.Length > 0) return;
-            Count = count;
+            if (count <= Drive.Length) return;
             Drive = new double[count]; DDrive = new double[count];
             for (int g = 0; g < Rows.Length; g++)
             {

@@ -119,7 +119,7 @@ public static class ReportBuilder
         headlines.Add(new("node_swing_v", "Largest node swing (reference)", ranges[0].MaxNodeVolts, "V"));
         if (q.Deck is { CapacitanceBoost: > 1 } boosted)
             headlines.Add(new("node_capacitance_built_f", $"Node capacitance as the deck builds it (every current x {boosted.CapacitanceBoost:G3} too; area, power and energy are this chip's)",
-                design.Units.Capacitance * boosted.CapacitanceBoost, "F"));
+                built.Units.Capacitance, "F"));
         if (q.LagBudget is { } lag)
             headlines.Add(new("lag_budget_s", "Lag budget (cell settling time constant the task tolerates)", lag * design.Units.TimeUnit, "s"));
         if (q.Timescale?.Sweep.FastestPassing is { } fastest)
