@@ -77,6 +77,11 @@ public sealed class PinMacroModel : DeviceModel
     public override bool DependsOnDifferenceOnly => false;
     public override bool IsPinLevel => true;
 
+    /// <summary>The cells' settling as a lag of the node voltages they see (model time units; 0: none).</summary>
+    public double Lag { get; init; }
+
+    public override double InputLag => Lag;
+
     /// <summary>The mean of the two pins' laws (what a two-terminal reading of the cell sees).</summary>
     public override Expr Law { get; }
 

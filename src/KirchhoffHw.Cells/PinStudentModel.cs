@@ -43,6 +43,7 @@ public sealed class PinStudentModel : DeviceModel
     public override DeviceFamily Family => Ideal.Family;
     public override bool DependsOnDifferenceOnly => false;
     public override bool IsPinLevel => true;
+    public override double InputLag => _cell.InputLag;
     public override Expr Law => throw new NotSupportedException($"{Name} is a calibration student, solved by the reference only; generate its ideal parameters instead");
 
     /// <summary>The frozen per-part values (g_j, s_j, r_j) of a device whose ideal parameters are <paramref name="ideal"/> and whose cell parameters <paramref name="cell"/> Lowering.Macro built.</summary>

@@ -1,3 +1,5 @@
+using KirchhoffHw.Model;
+
 namespace KirchhoffHw.Cells;
 
 /// <summary>Core of a v2 device: pMOS pair and tail (m, at the unit bias; widths scale with k = bias / unit bias).</summary>
@@ -78,6 +80,13 @@ public sealed record UnitFigures(double S, double LineCurrent, double Kappa, dou
 
     /// <summary>Seconds for a device's output current to settle within 1 % of a step of its input lines (its input stage and core).</summary>
     public double? InputStageSettle { get; init; }
+
+    /// <summary>
+    /// The delay (s) a slow node signal takes through a cell: driver, input stage and output stage in a chain, each the
+    /// first-order stage that settles to 1 % in its measured time (tau = t / ln 100); a chain of such stages delays a
+    /// signal slow against them by the sum of their time constants (Elmore). A stage not measured counts 0.
+    /// </summary>
+    public double SettlingLag => ((DriverSettle ?? 0) + (InputStageSettle ?? 0) + (OutputStageSettle ?? 0)) / Math.Log(100);
 }
 
 /// <summary>One measured figure of a cell family, as the report and the benches state it.</summary>
@@ -132,6 +141,31 @@ public static class RegulatedFamily
         TrimToN = 1.009081726, TrimFromN = 1.009081726,
         DriverSettle = 22.7e-9, OutputStageSettle = 9.0e-9,
     };
+
+    /// <summary>
+    /// Largest share of a design's shortest layer the cells' lag may take for the macro law to carry it: the first-order
+    /// lag (the devices see v - lag dv/dt) holds while the lag is small against the dynamics, and a layer is the longest
+    /// any dynamics of the design last. Beyond it the law is solved as settling at once, and says so.
+    /// </summary>
+    public const double MaxLagShare = 0.1;
+
+    /// <summary>
+    /// The deck's cells' settling (<see cref="UnitFigures.SettlingLag"/>) in <paramref name="design"/>'s time units, and what
+    /// the macro law does with it: the lag, or 0 when it exceeds <see cref="MaxLagShare"/> of the shortest layer.
+    /// </summary>
+    public static (double Lag, string Note) LagIn(Design design)
+    {
+        double seconds = Characterized.SettlingLag, lag = seconds / design.Units.TimeUnit;
+        double shortest = design.Layers.Count == 0 ? double.PositiveInfinity : design.Layers.Min(l => l.Duration);
+        var stages = new[] { ("driver", Characterized.DriverSettle), ("input stage", Characterized.InputStageSettle), ("output stage", Characterized.OutputStageSettle) }
+            .Where(p => p.Item2 is not null).Select(p => p.Item1);
+        string what = $"the cells settle with a lag of {seconds:G3} s ({lag:G3} time units, from the measured settling of the {string.Join(", ", stages)})";
+        if (!(lag > 0)) return (0, "the cells' settling is not measured: the law is solved as settling at once");
+        return lag <= MaxLagShare * shortest
+            ? (lag, what + ": every device sees the node voltages that late, to first order")
+            : (0, what + $", over {MaxLagShare:P0} of the shortest layer ({shortest:G3}), beyond the first-order lag model: the law is solved as settling at once, " +
+                "and does not predict the transistor deck at this time unit");
+    }
 
     /// <summary>What the deck's unit was measured to do (<see cref="Characterized"/>), the figures issue-style: per cell, with its bench.</summary>
     public static IReadOnlyList<CellFigure> Figures()

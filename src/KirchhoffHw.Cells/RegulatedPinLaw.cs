@@ -302,10 +302,11 @@ public sealed class RegulatedPinLaw
         var units = ideal.Units;
         double boost = RegulatedNetlist.CapacitanceBoost(ideal), vscale = units.VoltageScale, iscale = units.CurrentScale * boost;
         var devices = RegulatedNetlist.MapDevices(ideal);
+        double lag = RegulatedFamily.LagIn(ideal).Lag;
         var layers = ideal.Layers.Select((layer, li) =>
         {
             var family = layer.Model.Family;
-            var model = new PinMacroModel(layer.Model, PartsOf(family), techName, vscale, Drive, "v2pins");
+            var model = new PinMacroModel(layer.Model, PartsOf(family), techName, vscale, Drive, "v2pins") { Lag = lag };
             int n = layer.Edges.Count, np = model.ParameterCount;
             var theta = new double[np * n];
             var built = devices.Where(d => d.Layer == li).ToDictionary(d => d.Edge);

@@ -60,6 +60,7 @@ public static class ReportStage
             Deck = plan.SizeCells && plan.OfTransistors ? DeckTransistors(design, tech) : null,
             // beside the v2 cells' measured settling (cell figures): how fast they would have to be
             LagBudget = RegulatedNetlist.Builds(design) && inputs.Count > 0 ? ToleranceAnalysis.LagBudget(design, inputs, cancel: cancel) : null,
+            CellLag = RegulatedNetlist.Builds(design) ? RegulatedFamily.Characterized.SettlingLag : null,
         });
     }
 

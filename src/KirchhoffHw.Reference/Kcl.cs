@@ -46,7 +46,8 @@ public sealed partial class Kcl
     [ThreadStatic] private static double[]? t_lagged;
     [ThreadStatic] private static PinNodeTerms? t_terms;
 
-    /// <summary>Model time units by which the devices see the node voltages late (0: at once); see <see cref="Lagged"/>.</summary>
+    /// <summary>Model time units by which the devices see the node voltages late (0: at once): the layer's device model's own
+    /// (<see cref="DeviceModel.InputLag"/>) unless <see cref="Lagged"/> sets another.</summary>
     private double _lag;
 
     private static readonly bool PreferWide = Vector512.IsHardwareAccelerated && Vector512<double>.Count > Vector<double>.Count;
@@ -76,6 +77,8 @@ public sealed partial class Kcl
             throw new ArgumentException($"node trims have {nodeTrims.Length} values but the design has {nodeCount} nodes", nameof(nodeTrims));
         _trims = nodeTrims is null ? null : (double[])nodeTrims.Clone();
         _wide = wide;
+        CheckLag(layer.Model.InputLag);
+        _lag = layer.Model.InputLag;
         Layer = layer;
         NodeCount = nodeCount;
         var edges = layer.Edges;
@@ -124,6 +127,7 @@ public sealed partial class Kcl
     /// keeps the system as stiff as the ideal one (an explicit lag state would add a pole at -1/lag); it holds while
     /// the lag is small against the design's fastest time constant, the regime where a lag budget is decided.
     /// </summary>
+    /// <remarks>Replaces the model's own lag (<see cref="DeviceModel.InputLag"/>); 0 solves the law as if it settled at once.</remarks>
     public Kcl Lagged(double lag)
     {
         CheckLag(lag);
@@ -155,7 +159,7 @@ public sealed partial class Kcl
         if (_lag > 0)
         {
             var seen = Scratch(ref t_lagged, len).AsSpan(0, len);
-            EvaluateAt(state, seen, width, default);
+            EvaluateAt(state, seen, width, default, trims: false);
             // the ground row of f is 0, so ground stays at 0 V in what the devices see
             TensorPrimitives.MultiplyAdd(seen, -_lag, state[..len], seen);
             EvaluateAt(seen, derivative, width, groundInflow);
@@ -163,7 +167,10 @@ public sealed partial class Kcl
         else EvaluateAt(state, derivative, width, groundInflow);
     }
 
-    private void EvaluateAt(ReadOnlySpan<double> state, Span<double> derivative, int width, Span<double> groundInflow)
+    /// <param name="trims">False for the lag's own estimate of dv/dt: a trim is a constant current the cells' delayed
+    /// view need not follow (it moves what they see by lag x trim, a fraction of a percent of a device's current), and
+    /// leaving it out keeps d f / d trim the identity the sensitivities take it to be.</param>
+    private void EvaluateAt(ReadOnlySpan<double> state, Span<double> derivative, int width, Span<double> groundInflow, bool trims = true)
     {
         int len = StateLength(width);
         derivative[..len].Clear();
@@ -175,7 +182,7 @@ public sealed partial class Kcl
             case Activation.Tanh: Fused<TanhAct>(state, derivative, width); break;
             default: ModelKernel(state, derivative, width); break;
         }
-        if (_trims is not null) AddTrims(derivative, width);
+        if (trims && _trims is not null) AddTrims(derivative, width);
         if (!groundInflow.IsEmpty) derivative[..width].CopyTo(groundInflow);
         derivative[..width].Clear();
     }

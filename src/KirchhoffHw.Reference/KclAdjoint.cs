@@ -54,16 +54,43 @@ public sealed partial class Kcl
         if (width <= 0 || state.Length < len || adjoint.Length < len || result.Length < len)
             throw new ArgumentException($"state, adjoint and result need (nodes + 1) * width = {len} values for width {width}");
         if (!gradient.BelongsTo(this)) throw new ArgumentException("the gradient accumulator belongs to another right-hand side; use this one's NewGradient()", nameof(gradient));
-        result[..len].Clear();
+        if (_lag > 0) LaggedAdjoint(state, adjoint, result, gradient.Values, width);
+        else AdjointAt(state, adjoint, result, gradient.Values, width);
+    }
+
+    private void AdjointAt(ReadOnlySpan<double> state, ReadOnlySpan<double> adjoint, Span<double> result, double[] grad, int width)
+    {
+        result[..StateLength(width)].Clear();
         switch (_activation)
         {
-            case Activation.Identity: FusedAdjoint<IdentityDerivative>(state, adjoint, result, gradient.Values, width); break;
-            case Activation.Relu: FusedAdjoint<ReluDerivative>(state, adjoint, result, gradient.Values, width); break;
-            case Activation.Leaky: FusedAdjoint<LeakyDerivative>(state, adjoint, result, gradient.Values, width); break;
-            case Activation.Tanh: FusedAdjoint<TanhDerivative>(state, adjoint, result, gradient.Values, width); break;
-            default: ModelAdjoint(state, adjoint, result, gradient.Values, width); break;
+            case Activation.Identity: FusedAdjoint<IdentityDerivative>(state, adjoint, result, grad, width); break;
+            case Activation.Relu: FusedAdjoint<ReluDerivative>(state, adjoint, result, grad, width); break;
+            case Activation.Leaky: FusedAdjoint<LeakyDerivative>(state, adjoint, result, grad, width); break;
+            case Activation.Tanh: FusedAdjoint<TanhDerivative>(state, adjoint, result, grad, width); break;
+            default: ModelAdjoint(state, adjoint, result, grad, width); break;
         }
         result[..width].Clear();
+    }
+
+    [ThreadStatic] private static double[]? t_lagAdjoint;
+
+    /// <summary>
+    /// Reverse mode of the lagged right-hand side f(u) + trims, u = v - lag f(v) (f the devices alone): with
+    /// w = J(u)^T adjoint, the result is w - lag J(v)^T w and the parameters gather adjoint^T df/dtheta(u) -
+    /// lag w^T df/dtheta(v); the trims enter once, undelayed, as in <see cref="Evaluate"/>.
+    /// </summary>
+    private void LaggedAdjoint(ReadOnlySpan<double> state, ReadOnlySpan<double> adjoint, Span<double> result, double[] grad, int width)
+    {
+        int len = StateLength(width);
+        var buffer = Scratch(ref t_lagAdjoint, 2 * len);
+        Span<double> seen = buffer.AsSpan(0, len), w = buffer.AsSpan(len, len);
+        EvaluateAt(state, seen, width, default, trims: false);
+        TensorPrimitives.MultiplyAdd(seen, -_lag, state[..len], seen);
+        AdjointAt(seen, adjoint, w, grad, width);
+        // seen is free again: it carries -lag w into the second product
+        TensorPrimitives.Multiply(w, -_lag, seen);
+        AdjointAt(state, seen, result, grad, width);
+        TensorPrimitives.Add(result[..len], w, result[..len]);
     }
 
     /// <summary>An activation with its derivative, the right-hand one at a kink (as <see cref="DeviceModel.Gradient"/>).</summary>

@@ -31,16 +31,17 @@ public sealed class ReferenceSolver : IReferenceSolver
 
     public static ReferenceResult Solve(Design design, IReadOnlyList<double[]> inputs, SolverOptions options,
         IReadOnlyList<double>? sampleTimes = null, IProgress<int>? casesDone = null, CancellationToken cancel = default) =>
-        Solve(design, inputs, options, 0, sampleTimes, casesDone, cancel);
+        Solve(design, inputs, options, null, sampleTimes, casesDone, cancel);
 
     /// <summary>
     /// The design with every device seeing the node voltages <paramref name="lag"/> model time units late, to first
-    /// order in the lag (<see cref="Kcl.Lagged"/>): what cells that settle with that time constant compute.
+    /// order in the lag (<see cref="Kcl.Lagged"/>): what cells that settle with that time constant compute. Null: each
+    /// device model's own lag (<see cref="Model.Devices.DeviceModel.InputLag"/>, 0 for laws).
     /// </summary>
-    public static ReferenceResult Solve(Design design, IReadOnlyList<double[]> inputs, SolverOptions options, double lag,
+    public static ReferenceResult Solve(Design design, IReadOnlyList<double[]> inputs, SolverOptions options, double? lag,
         IReadOnlyList<double>? sampleTimes = null, IProgress<int>? casesDone = null, CancellationToken cancel = default)
     {
-        Kcl.CheckLag(lag);
+        if (lag is { } given) Kcl.CheckLag(given);
         ArgumentNullException.ThrowIfNull(design);
         ArgumentNullException.ThrowIfNull(inputs);
         options.Validate();
@@ -56,7 +57,7 @@ public sealed class ReferenceSolver : IReferenceSolver
             if (inputs[i] is null || inputs[i].Length > design.NodeCount)
                 throw new ArgumentException($"input {i} has {inputs[i]?.Length.ToString() ?? "no"} values but {design.Name} has {design.NodeCount} nodes", nameof(inputs));
 
-        var rhs = design.Layers.Select(l => new Kcl(l, design.NodeCount, design.NodeTrims)).Select(k => lag > 0 ? k.Lagged(lag) : k).ToArray();
+        var rhs = design.Layers.Select(l => new Kcl(l, design.NodeCount, design.NodeTrims)).Select(k => lag is { } given ? k.Lagged(given) : k).ToArray();
         var outputNodes = design.OutputNodes;
         var results = new CaseResult[inputs.Count];
         // Rk4 steps every lane together, so a block is one batch of lanes. Dopri5 refills a lane as soon as its
@@ -105,7 +106,7 @@ public sealed class ReferenceSolver : IReferenceSolver
     }
 }
 
-/// <summary>The reference with every device seeing the node voltages <see cref="Lag"/> model time units late (<see cref="Kcl.Lagged"/>).</summary>
+/// <summary>The reference with every device seeing the node voltages <see cref="Lag"/> model time units late (<see cref="Kcl.Lagged"/>), whatever lag the device models carry (0: none).</summary>
 public sealed class LaggedSolver : IReferenceSolver
 {
     public LaggedSolver(double lag)

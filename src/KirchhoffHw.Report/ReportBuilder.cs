@@ -54,6 +54,9 @@ public sealed record ReportRequest
     /// </summary>
     public double? LagBudget { get; init; }
 
+    /// <summary>The cells' measured settling as a lag (s), stated beside <see cref="LagBudget"/>; null when not known.</summary>
+    public double? CellLag { get; init; }
+
     /// <summary>The only part of a report allowed to differ between two runs of the same command.</summary>
     public DateTimeOffset Generated { get; init; } = DateTimeOffset.UtcNow;
 }
@@ -122,6 +125,8 @@ public static class ReportBuilder
                 built.Units.Capacitance, "F"));
         if (q.LagBudget is { } lag)
             headlines.Add(new("lag_budget_s", "Lag budget (cell settling time constant the task tolerates)", lag * design.Units.TimeUnit, "s"));
+        if (q.CellLag is { } cellLag)
+            headlines.Add(new("cell_lag_s", "Cells' settling lag (measured; the macro law and calibration carry it up to a tenth of a layer)", cellLag, "s"));
         if (q.Timescale?.Sweep.FastestPassing is { } fastest)
             headlines.Add(new("fastest_passing_time_unit_s", $"Fastest passing time unit (measured, {q.Timescale.Sweep.Fidelity.Key})", fastest, "s"));
         foreach (var run in q.Verification.Where(v => v.Result is not null))

@@ -99,6 +99,29 @@ public partial class RegulatedPinLawTests
         yield return new TestCaseData("spiral", 2, 0.1).SetName("DC spiral layer 2 (ShiftLeakyRelu1)");
     }
 
+    [Test]
+    public void When_V2LawLowered_Expect_TheCellsSettlingAsALagWhereTheFirstOrderHolds()
+    {
+        // the lag is the measured settling (driver and output stage to 1 %, as first-order stages in a chain), in the
+        // design's time units; beyond a tenth of the shortest layer the law settles at once and says so
+        var f = RegulatedFamily.Characterized;
+        Assert.That(f.SettlingLag, Is.EqualTo((f.DriverSettle!.Value + f.OutputStageSettle!.Value) / Math.Log(100)).Within(1e-18));
+        var spiral = DesignYaml.Load(Path.Combine(RepoPaths.Designs, "spiral.yaml"));
+        double shortest = spiral.Layers.Min(l => l.Duration);
+        foreach (double timeUnit in new[] { 1e-6, 1e-8 })
+        {
+            var design = spiral.With(units: new Units(1e-12, timeUnit, 0.1));
+            var pins = Lowering.PinMacro(design, Shared.Library, OperatingRange.Uniform(design, 1.0));
+            var (lag, note) = RegulatedFamily.LagIn(design);
+            double expected = f.SettlingLag / timeUnit <= RegulatedFamily.MaxLagShare * shortest ? f.SettlingLag / timeUnit : 0;
+            Assert.That(lag, Is.EqualTo(expected), note);
+            Assert.That(pins.Layers.Select(l => l.Model.InputLag), Is.All.EqualTo(expected), $"every layer's cells at {timeUnit:G3} s per unit");
+            Assert.That(note, Does.Contain(expected > 0 ? "that late" : "settling at once"));
+        }
+        Assert.That(RegulatedFamily.LagIn(spiral.With(units: new Units(1e-12, 1e-6, 0.1))).Lag, Is.GreaterThan(0), "1 us: within the first-order model");
+        Assert.That(RegulatedFamily.LagIn(spiral.With(units: new Units(1e-12, 1e-8, 0.1))).Lag, Is.Zero, "10 ns: beyond it");
+    }
+
     [TestCaseSource(nameof(DcCases))]
     public void When_V2DeckHeldAtNodeVoltages_Expect_PinLawPredictsItsNodeCurrents(string name, int layerIndex, double volts)
     {

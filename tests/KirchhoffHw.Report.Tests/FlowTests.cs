@@ -114,7 +114,7 @@ public class FlowTests
         Assert.That(code, Is.EqualTo(all ? 0 : 1));
         Assert.That(r.GetProperty("cells").GetProperty("fits").EnumerateArray().Select(f => f.GetProperty("model").GetString()), Does.Contain("layer 0 Conductance"));
         Assert.That(r.GetProperty("cells").GetProperty("figures").GetArrayLength(), Is.Zero, "a linear law is not built in the v2 cells");
-        Assert.That(r.GetProperty("headlines").EnumerateArray().Select(h => h.GetProperty("key").GetString()), Has.None.EqualTo("lag_budget_s"),
+        Assert.That(r.GetProperty("headlines").EnumerateArray().Select(h => h.GetProperty("key").GetString()), Has.None.EqualTo("lag_budget_s").And.None.EqualTo("cell_lag_s"),
             "no lag budget where no v2 cell states its settling");
     }
 
@@ -134,6 +134,10 @@ public class FlowTests
         // twomoon's states e-fold several times per time unit: the cells may lag by about a thousandth of it (tolerance analysis)
         var lag = r.GetProperty("headlines").EnumerateArray().Single(h => h.GetProperty("key").GetString() == "lag_budget_s");
         Assert.That(lag.GetProperty("value").GetDouble(), Is.InRange(1e-4 * 1e-6, 1e-2 * 1e-6));
+        // beside it, what the cells measured: slower than the budget at this time unit
+        var cells = r.GetProperty("headlines").EnumerateArray().Single(h => h.GetProperty("key").GetString() == "cell_lag_s");
+        Assert.That(cells.GetProperty("value").GetDouble(), Is.EqualTo(KirchhoffHw.Cells.RegulatedFamily.Characterized.SettlingLag).Within(1e-15));
+        Assert.That(cells.GetProperty("value").GetDouble(), Is.GreaterThan(lag.GetProperty("value").GetDouble()));
     }
 
     [TestCase("--tech", "no-such-tech.yaml", "no-such-tech.yaml")]

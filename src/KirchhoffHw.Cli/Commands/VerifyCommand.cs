@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using KirchhoffHw.Cells;
 using KirchhoffHw.Generate.Formatting;
 using KirchhoffHw.Model.IO;
 using KirchhoffHw.Flow;
@@ -39,10 +40,17 @@ internal static class VerifyCommand
                 "capacitance and voltage scale kept), each verdict written as <output stem>.t<i>.json, and <output> the sweep: the error at each " +
                 "time unit and the fastest one whose verdict passes.",
         }.ParsedBy(text => TimeUnits(text!));
-        var cellLag = Common.Engineering("--cell-lag",
-            "With --backend reference: every cell sees the node voltages this many seconds late (a first-order lag, SPICE notation, " +
-            "e.g. 10n): the macro law as cells that settle with that time constant would compute it. Valid while the lag is small " +
-            "against the design's fastest dynamics (see `tolerance --imperfections lag`).");
+        var cellLag = new Option<string?>("--cell-lag")
+        {
+            Description = "With --backend reference: every cell sees the node voltages this many seconds late (a first-order lag, SPICE notation, " +
+                "e.g. 10n; 0 for none) instead of the v2 cells' measured settling, which the macro law carries by default while it is within " +
+                "10 % of the shortest layer (docs/cells.md). Valid while the lag is small against the design's fastest dynamics " +
+                "(see `tolerance --imperfections lag`).",
+        }.ParsedBy(text =>
+        {
+            if (Numbers.ParseEngineering(text!) is not { } v || !(v >= 0) || !double.IsFinite(v))
+                throw new KirchhoffHwException("<options>", $"--cell-lag: '{Names.CommentText(text!)}' is not a time >= 0 (examples: 0, 7n, 1e-8)");
+        });
         var command = new Command("verify", "Co-simulate: run each input through the ngspice deck and the reference, compare states at t = 0, at the\n" +
             "layer boundaries, along the trajectory and at the read-out; check the timescale; judge the task. At --fidelity macro or\n" +
             "transistor the circuit is the lowered one (fitted cells, MOS cells) and the report is what the cells cost against the\n" +
@@ -96,7 +104,7 @@ internal static class VerifyCommand
             var fidelity = cells.Fidelity.Get(r);
             if (simulator is null && fidelity != Fidelity.Macro)
                 throw new KirchhoffHwException("<options>", "--backend reference solves the fitted cell laws in software: it needs --fidelity macro");
-            double? lagSeconds = r.GetValue(cellLag) is { } lagText ? Common.PositiveEngineering("--cell-lag", lagText) : null;
+            double? lagSeconds = r.GetValue(cellLag) is { } lagText ? Numbers.ParseEngineering(lagText) : null;
             if (lagSeconds is not null && simulator is not null)
                 throw new KirchhoffHwException("<options>", "--cell-lag is a software model of the cells' settling: it needs --backend reference");
             var slurm = scheduler.Settings(r, r.GetValue(fresh));
@@ -165,8 +173,10 @@ internal static class VerifyCommand
                 {
                     double lag = seconds / design.Units.TimeUnit;
                     lagged = new LaggedSolver(lag);
-                    console.Out.WriteLine($"cells       every cell sees the node voltages {Numbers.Format(seconds)} s ({lag:G3} time units) late, to first order");
+                    console.Out.WriteLine(lag > 0 ? $"cells       every cell sees the node voltages {Numbers.Format(seconds)} s ({lag:G3} time units) late, to first order (--cell-lag)"
+                        : "cells       the law solved as settling at once (--cell-lag 0)");
                 }
+                else if (RegulatedNetlist.Builds(design)) console.Out.WriteLine("cells       " + RegulatedFamily.LagIn(design).Note);
                 var verdict = VerifyStage.RunSoftware(request, ReferenceEquals(target, design) ? origin : $"{origin} ({source})", lagged, cancel);
                 Software(console, design, lowered.Built, verdict, path);
                 return (verdict.Pass ? App.ExitOk : App.ExitFailed, null, design, lowered.Built);

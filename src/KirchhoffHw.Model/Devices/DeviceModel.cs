@@ -136,6 +136,12 @@ public abstract class DeviceModel
     public virtual bool IsPinLevel => false;
 
     /// <summary>
+    /// Model time units by which the device sees its nodes' voltages late: 0 for a law, the settling of a cell's
+    /// drivers and stages for a cell model that knows it. The reference solves it as a first-order lag (Kcl.Lagged).
+    /// </summary>
+    public virtual double InputLag => 0;
+
+    /// <summary>
     /// The pin currents as laws (out of the source pin, into the destination pin) for a pin-level model that a deck can
     /// write: each pin a current source of its own. Null for two-terminal laws and for software-only pin models.
     /// </summary>
