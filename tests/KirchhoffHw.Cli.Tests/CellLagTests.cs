@@ -11,6 +11,7 @@ public class CellLagTests
 {
     private string _dir = "";
     private static string Tiny => Path.Combine(RepoPaths.Designs, "tiny.yaml");
+    private static string Spiral => Path.Combine(RepoPaths.Designs, "spiral.yaml");
 
     [SetUp]
     public void SetUp() => Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), $"kh-lag-{Guid.NewGuid():N}"));
@@ -37,6 +38,41 @@ public class CellLagTests
         var (now, late) = (Outputs(P("now.json")), Outputs(P("late.json")));
         double largest = now.Zip(late).Max(p => p.First.Zip(p.Second).Max(q => Math.Abs(q.First - q.Second)));
         Assert.That(largest, Is.GreaterThan(1e-4), "a lag of 5 % of the time unit moves the outputs");
+    }
+
+    [Test]
+    public void When_V2CellsSettle_Expect_TheMacroDeckToLagAsTheSoftwareLawDoes()
+    {
+        // spiral's v2 cells at 1 us per unit: their measured settling is within a tenth of a layer, so both macro backends carry it
+        string[] units = ["--capacitance", "1p", "--time-unit", "1u", "--voltage-scale", "0.1"];
+        var (code, _, err) = CliRun.Run(["generate", Spiral, "--fidelity", "macro", "--random", "1", .. units, "-o", P("macro.cir")]);
+        Assert.That(code, Is.Zero, err);
+        var deck = File.ReadAllLines(P("macro.cir"));
+        double seconds = KirchhoffHw.Cells.RegulatedFamily.Characterized.SettlingLag;
+        // every node filtered once, R C = the lag; every device reads the filtered nets
+        var caps = deck.Where(l => l.StartsWith("Clag")).ToList();
+        int nodes = deck.Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^C\d+ n\d+ 0 "));
+        Assert.That(caps, Has.Count.EqualTo(nodes).And.Count.GreaterThan(1), "one filter per node");
+        foreach (var c in caps) Assert.That(1e3 * double.Parse(c.Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(seconds).Within(1e-6 * seconds));
+        Assert.That(deck.Count(l => l.StartsWith("Elag")), Is.EqualTo(nodes));
+        Assert.That(deck.Where(l => l.StartsWith("XL")), Is.Not.Empty.And.All.Match(@"^XL\S+ \S+ \S+ (nlag\d+|0) (nlag\d+|0) ph\d+ "));
+
+        string[] verify = ["verify", Spiral, "--random", "2", "--seed", "1", "--fidelity", "macro", .. units];
+        (code, var output, err) = CliRun.Run([.. verify, "--backend", "batch", "-o", P("deck.json")]);
+        Assert.That(code, Is.AnyOf(0, 1), err);
+        Assert.That(output, Does.Contain("that late"));
+        (code, _, err) = CliRun.Run([.. verify, "--backend", "reference", "-o", P("law.json")]);
+        Assert.That(code, Is.AnyOf(0, 1), err);
+        (code, _, err) = CliRun.Run([.. verify, "--backend", "reference", "--cell-lag", "0", "-o", P("static.json")]);
+        Assert.That(code, Is.AnyOf(0, 1), err);
+        static double Distance(double[][] a, double[][] b) => a.Zip(b).Average(p => Math.Sqrt(p.First.Zip(p.Second).Sum(q => (q.First - q.Second) * (q.First - q.Second))));
+        var (law, lawStatic) = (Outputs(P("law.json")), Outputs(P("static.json")));
+        var circuit = JsonDocument.Parse(File.ReadAllText(P("deck.json"))).RootElement.GetProperty("cases").EnumerateArray()
+            .Select(c => c.GetProperty("output").EnumerateArray().Select(x => x.GetDouble()).ToArray()).ToArray();
+        double lagEffect = Distance(law, lawStatic), deckToLaw = Distance(circuit, law);
+        TestContext.Out.WriteLine($"deck from the lagged law {deckToLaw:G3}; the lag moves the law by {lagEffect:G3}");
+        Assert.That(lagEffect, Is.GreaterThan(5e-4), "the lag matters at 1 us");
+        Assert.That(deckToLaw, Is.LessThan(0.3 * lagEffect), "the deck's RC lag and the law's first-order lag agree");
     }
 
     [Test]

@@ -154,6 +154,8 @@ internal static class VerifyCommand
                 mapping.Write(Path.ChangeExtension(path, null));
                 foreach (var line in FidelityOptions.Describe(mapping)) console.Out.WriteLine("cells       " + line);
             }
+            if (fidelity == Fidelity.Macro && lagSeconds is null && RegulatedNetlist.Builds(design))
+                console.Out.WriteLine("cells       " + RegulatedFamily.LagIn(design).Note);
             var request = new VerifyRequest
             {
                 Design = target,
@@ -176,7 +178,6 @@ internal static class VerifyCommand
                     console.Out.WriteLine(lag > 0 ? $"cells       every cell sees the node voltages {Numbers.Format(seconds)} s ({lag:G3} time units) late, to first order (--cell-lag)"
                         : "cells       the law solved as settling at once (--cell-lag 0)");
                 }
-                else if (RegulatedNetlist.Builds(design)) console.Out.WriteLine("cells       " + RegulatedFamily.LagIn(design).Note);
                 var verdict = VerifyStage.RunSoftware(request, ReferenceEquals(target, design) ? origin : $"{origin} ({source})", lagged, cancel);
                 Software(console, design, lowered.Built, verdict, path);
                 return (verdict.Pass ? App.ExitOk : App.ExitFailed, null, design, lowered.Built);

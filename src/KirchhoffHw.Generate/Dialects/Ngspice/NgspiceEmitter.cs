@@ -72,7 +72,7 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
             model.CellBlock = block.ToString();
             model.Fidelity = cells.Fidelity;
         }
-        else if (style == DeckStyle.Devices) AddDevices(design, model);
+        else if (style == DeckStyle.Devices) AddDevices(design, model, state);
         else AddMerged(design, model);
 
         Templates.Render(DeckTemplate, model, output);
@@ -150,23 +150,43 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
     private static string FormatVoltage(int node, Units units) => node == 0 ? "0"
         : units.VoltageScale == 1.0 ? Names.Voltage(node) : $"({Names.Voltage(node)} / {Numbers.Format(units.VoltageScale)})";
 
-    private void AddDevices(Design design, DeckModel model)
+    /// <summary>
+    /// The net through which devices whose model lags (<see cref="DeviceModel.InputLag"/>) see node k: the node through
+    /// a unity buffer and an RC of the lag's time constant, so the node itself is not loaded.
+    /// </summary>
+    private static string LaggedNet(int node) => node == 0 ? "0" : "nlag" + Numbers.Format(node);
+
+    private void AddDevices(Design design, DeckModel model, double[] state)
     {
         var k = Numbers.Format(design.Units.CurrentScale);
-        string vs = design.Units.VoltageScale == 1.0 ? "v(src)" : $"(v(src) / {Numbers.Format(design.Units.VoltageScale)})";
-        string vd = design.Units.VoltageScale == 1.0 ? "v(dst)" : $"(v(dst) / {Numbers.Format(design.Units.VoltageScale)})";
+        string Seen(string net) => design.Units.VoltageScale == 1.0 ? $"v({net})" : $"(v({net}) / {Numbers.Format(design.Units.VoltageScale)})";
+        // one lag per deck: the cells of every layer are of one family
+        var lags = design.Layers.Select(l => l.Model.InputLag).Where(x => x > 0).Distinct().ToList();
+        if (lags.Count > 1) throw new NotSupportedException($"the layers' cells lag by different amounts ({string.Join(", ", lags)} time units): one deck filters its nodes once");
+        if (lags.Count == 1)
+        {
+            // the 1 kOhm buffer resistor is arbitrary: the capacitor makes R C the lag in seconds
+            double seconds = lags[0] * design.Units.TimeUnit;
+            model.LagSeconds = Numbers.Format(seconds);
+            for (int n = 1; n <= design.NodeCount; n++)
+                model.Lags.Add(new LagLine(Numbers.Format(n), Names.Node(n), "nbuf" + Numbers.Format(n), LaggedNet(n),
+                    Numbers.Format(seconds / 1e3), Numbers.Format(state[n - 1] * design.Units.VoltageScale)));
+        }
         foreach (var m in GetModels(design))
         {
             var p = m.ParameterNames.Select(n => "{" + n + "}").ToList();
+            bool lagged = m.InputLag > 0;
+            string vs = Seen(lagged ? "srcl" : "src"), vd = Seen(lagged ? "dstl" : "dst");
             string Gated(Expr law) => $"v(ph) > 0.5 ? {k} * {Syntax.Render(law, vs, vd, p)} : 0";
             if (m.IsPinLevel)
             {
                 var (outOfSource, intoDestination) = m.PinLaws
                     ?? throw new NotSupportedException($"device model {m.Name} puts different currents on its pins but has no pin laws: it is solved in software only");
                 model.Subcircuits.Add(new SubcircuitBlock(Names.Identifier(m.Name), string.Join(" ", m.ParameterNames.Select(n => $"{n}=0")),
-                    m.Equation, Gated(outOfSource), Gated(intoDestination)));
+                    m.Equation, Gated(outOfSource), Gated(intoDestination)) { Lagged = lagged });
                 continue;
             }
+            if (lagged) throw new NotSupportedException($"device model {m.Name} lags but is two-terminal: only pin-level cells carry a lag");
             model.Subcircuits.Add(new SubcircuitBlock(
                 Names.Identifier(m.Name),
                 string.Join(" ", m.ParameterNames.Select(n => $"{n}=0")),
@@ -182,8 +202,9 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
             for (int e = 0; e < layer.Edges.Count; e++)
             {
                 var parameters = string.Join(" ", names.Select((n, i) => $"{n}={Numbers.Format(layer.Theta[i * layer.Edges.Count + e])}"));
-                model.Instances.Add(new InstanceLine(prefix + Numbers.Format(e),
-                    Names.Node(layer.Edges.Source[e]), Names.Node(layer.Edges.Destination[e]), phase, sub, parameters));
+                int s = layer.Edges.Source[e], d = layer.Edges.Destination[e];
+                model.Instances.Add(new InstanceLine(prefix + Numbers.Format(e), Names.Node(s), Names.Node(d), phase, sub, parameters,
+                    layer.Model.InputLag > 0 ? $"{LaggedNet(s)} {LaggedNet(d)}" : null));
             }
         }
     }
@@ -273,6 +294,8 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
         public List<SourceLine> Sources { get; } = [];
         public required List<TrimLine> Trims { get; init; }
         public string? CellBlock { get; set; }
+        public List<LagLine> Lags { get; } = [];
+        public string? LagSeconds { get; set; }
         public string Fidelity { get; set; } = "ideal";
     }
 
@@ -281,7 +304,14 @@ public sealed class NgspiceEmitter(TemplateSet? templates = null) : Netlister(te
     private sealed record TrimLine(string Index, string Node, string Pwl, string ModelCurrent);
     private sealed record PhaseLine(string Node, string Pwl, string Comment);
     /// <summary>Current: src -> dst; with <see cref="IntoDestination"/>, Current is drawn out of src and IntoDestination fed into dst.</summary>
-    private sealed record SubcircuitBlock(string Name, string Parameters, string Equation, string Current, string? IntoDestination = null);
-    private sealed record InstanceLine(string Name, string Src, string Dst, string Phase, string Subcircuit, string Parameters);
+    private sealed record SubcircuitBlock(string Name, string Parameters, string Equation, string Current, string? IntoDestination = null)
+    {
+        /// <summary>The law reads its nodes through their lag filters (ports srcl, dstl) and puts its currents on the nodes.</summary>
+        public bool Lagged { get; init; }
+    }
+
+    /// <param name="LaggedNets">"srcl dstl": the two nodes' lag filter outputs, for a subcircuit that lags; null otherwise.</param>
+    private sealed record InstanceLine(string Name, string Src, string Dst, string Phase, string Subcircuit, string Parameters, string? LaggedNets = null);
+    private sealed record LagLine(string Index, string Node, string Buffer, string Lagged, string Farads, string Ic);
     private sealed record SourceLine(string Name, string A, string B, string Current);
 }
