@@ -2,6 +2,11 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KirchhoffHw.Calibration;
+using KirchhoffHw.Verify;
+using KirchhoffHw.Simulate.Ngspice;
+using KirchhoffHw.Generate.Formatting;
+using KirchhoffHw.Generate;
+using KirchhoffHw.Cells;
 using KirchhoffHw.Flow;
 using KirchhoffHw.Import;
 using KirchhoffHw.Import.Cases;
@@ -22,6 +27,10 @@ namespace KirchhoffHw.Bench;
 /// the default technology's fitted cells at 1 pF and at 40 pF per node, 100 ns, automatic voltage scale, 128 standard-normal
 /// draws (seed 1), 100 held out (seed 2): seconds and held-out error before and after. BENCH_CALIBRATION_SECTIONS=cells
 /// runs (d) alone and merges it into the existing results; BENCH_CALIBRATION_ITERATIONS sets its iterations (default 200).
+/// (e) Issue 16's claim at transistor level: twomoon calibrated as in (d) at 1 pF and each of BENCH_CALIBRATION_TRANSISTOR_TIME_UNITS
+/// (default 100n,1u), then its v2 transistor deck verified in ngspice against the trained network on
+/// BENCH_CALIBRATION_TRANSISTOR_SAMPLES fresh draws (default 100, seed 3: neither the training nor the held-out draws), two
+/// cases at once; the uncalibrated deck on the same draws beside it. BENCH_CALIBRATION_SECTIONS=transistor runs (e) alone.
 /// </summary>
 internal static class CalibrationBench
 {
@@ -29,10 +38,11 @@ internal static class CalibrationBench
     {
         var twomoon = CheckpointImporter.Load(Path.Combine(models, "twomoon", "model.pth")).Design;
         var path = Path.Combine(root, "bench", "results", "calibration.json");
-        if (Environment.GetEnvironmentVariable("BENCH_CALIBRATION_SECTIONS") == "cells")
+        if (Environment.GetEnvironmentVariable("BENCH_CALIBRATION_SECTIONS") is "cells" or "transistor")
         {
             var existing = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsObject() : new JsonObject();
-            existing["twomoon_fitted_cells"] = FittedCells(models, twomoon);
+            if (Environment.GetEnvironmentVariable("BENCH_CALIBRATION_SECTIONS") == "cells") existing["twomoon_fitted_cells"] = FittedCells(models, twomoon);
+            else existing["twomoon_calibrated_transistor"] = CalibratedTransistor(models, twomoon);
             AtomicFile.WriteAllText(path, existing.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
             Console.WriteLine($"wrote {path}");
             return 0;
@@ -98,6 +108,7 @@ internal static class CalibrationBench
         }
 
         json["twomoon_fitted_cells"] = FittedCells(models, twomoon);
+        json["twomoon_calibrated_transistor"] = CalibratedTransistor(models, twomoon);
 
         json["machine"] = new JsonObject { ["cores"] = Environment.ProcessorCount, ["os"] = Environment.OSVersion.ToString(), ["runtime"] = Environment.Version.ToString() };
         json["date"] = DateTime.UtcNow.ToString("o");
@@ -216,6 +227,70 @@ internal static class CalibrationBench
                 ["loss_end"] = r.Loss[^1],
                 ["before"] = Held(r.Before),
                 ["after"] = Held(r.After),
+            };
+        }
+        return result;
+    }
+
+    /// <summary>(e): the calibrated transistor circuit against the trained network, per time unit.</summary>
+    private static JsonObject CalibratedTransistor(string models, Design twomoon)
+    {
+        var units = (Environment.GetEnvironmentVariable("BENCH_CALIBRATION_TRANSISTOR_TIME_UNITS") ?? "100n,1u").Split(',', StringSplitOptions.TrimEntries)
+            .Select(t => Numbers.ParseEngineering(t) ?? throw new ArgumentException($"BENCH_CALIBRATION_TRANSISTOR_TIME_UNITS: '{t}' is not a time")).ToArray();
+        int samples = int.TryParse(Environment.GetEnvironmentVariable("BENCH_CALIBRATION_TRANSISTOR_SAMPLES"), out var s) ? s : 100;
+        var train = InputReader.Random(128, 2, 1, RandomInputKind.StandardNormal);
+        var heldOut = InputReader.Random(100, 2, 2, RandomInputKind.StandardNormal);
+        var fresh = InputReader.Random(samples, 2, 3, RandomInputKind.StandardNormal);
+        var cells = new CellStage(null);
+        var result = new JsonObject { ["training_cases"] = train.Length, ["fresh_samples"] = samples, ["jobs"] = 2, ["cores"] = Environment.ProcessorCount };
+        foreach (var tau in units)
+        {
+            var watch = Stopwatch.StartNew();
+            var outcome = CalibrationStage.Run(new CalibrationRequest
+            {
+                Teacher = twomoon.With(units: new Units(1e-12, tau, 1.0)),
+                TeacherReference = CalibrationStage.Reference(Path.Combine(models, "twomoon", "model.pth"), null),
+                TrainingInputs = train,
+                HeldOutInputs = heldOut,
+                Seed = 1,
+                AutoVoltageMargin = VoltageScaleStage.DefaultMargin,
+            }, cells);
+            double calibrationSeconds = watch.Elapsed.TotalSeconds;
+            var trained = twomoon.With(units: outcome.Design.Units);
+            JsonObject Transistor(Design built, string what)
+            {
+                var ranges = OperatingRange.Of(built, fresh);
+                var lowered = Lowering.Lower(built, Fidelity.Transistor, cells.Library, ranges);
+                var options = VerifyStage.OptionsFor(lowered, VerifyOptions.Default with
+                {
+                    Spice = SpiceOptions.Default with { MaxStepFraction = 0.05 },
+                    Reference = SolverOptions.Dopri5(1e-8),
+                });
+                var clock = Stopwatch.StartNew();
+                var report = new Verifier(trained, options, () => new NgspiceShared(), 2).Run(fresh);
+                var summary = report.Summary;
+                Console.WriteLine($"twomoon {what} transistor circuit at 1 pF / {tau:G3} s: {summary.Simulated} of {samples} simulated, mean per-sample error " +
+                    $"{summary.MeanSampleError:G3} = {100 * summary.MeanSampleError / summary.ReferenceStd:G3} % of the spread {summary.ReferenceStd:G3} ({clock.Elapsed.TotalSeconds:F0} s)");
+                return new JsonObject
+                {
+                    ["simulated"] = summary.Simulated,
+                    ["mean_per_sample_error"] = summary.MeanSampleError,
+                    ["reference_std"] = summary.ReferenceStd,
+                    ["of_std"] = summary.MeanSampleError / summary.ReferenceStd,
+                    ["max_output_error"] = summary.MaxOutputError,
+                    ["wall_s"] = clock.Elapsed.TotalSeconds,
+                };
+            }
+            result[Numbers.Format(tau)] = new JsonObject
+            {
+                ["voltage_scale_auto"] = outcome.Design.Units.VoltageScale,
+                ["student"] = outcome.StudentKind,
+                ["calibration_s"] = calibrationSeconds,
+                ["iterations"] = outcome.Record.Iterations,
+                ["macro_before"] = Held(outcome.Record.Before),
+                ["macro_after"] = Held(outcome.Record.After),
+                ["transistor_uncalibrated"] = Transistor(trained, "uncalibrated"),
+                ["transistor_calibrated"] = Transistor(outcome.Design, "calibrated"),
             };
         }
         return result;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KirchhoffHw.Cells;
+using KirchhoffHw.Flow;
 using KirchhoffHw.Generate;
 using KirchhoffHw.Generate.Dialects.Ngspice;
 using KirchhoffHw.Import;
@@ -119,16 +120,13 @@ internal static class MosBench
         var ranges = OperatingRange.Of(design, inputs);
         var lowered = Lowering.Lower(design, Fidelity.Transistor, library, ranges);
         var mapping = new PhysicalMapping(design, library, ranges);
-        var options = VerifyOptions.Default with
+        var options = VerifyStage.OptionsFor(lowered, VerifyOptions.Default with
         {
-            Circuit = lowered.Circuit,
-            Fidelity = lowered.Built,
-            Supply = new Supply(library.Tech.Name, library.Tech.Vss, library.Tech.Vdd, Powers: true),
             // accuracy here is the cells', not the integrator's: reltol 1e-3 takes 477 time points where 1e-4 takes 1,222 and moves
             // the outputs by 5e-5 (2026-12-01, 2 samples), against cell errors of order 0.1
-            Spice = lowered.Apply(SpiceOptions.Default with { MaxStepFraction = 0.05, SimulatorOptions = new Dictionary<string, string> { ["reltol"] = "1e-3" } }),
+            Spice = SpiceOptions.Default with { MaxStepFraction = 0.05, SimulatorOptions = new Dictionary<string, string> { ["reltol"] = "1e-3" } },
             Reference = SolverOptions.Dopri5(1e-8),
-        };
+        });
         var clock = Stopwatch.StartNew();
         var report = new Verifier(design, options, () => new NgspiceShared(), 2).Run(inputs);
         double seconds = clock.Elapsed.TotalSeconds;

@@ -167,9 +167,9 @@ public sealed partial class Kcl
         else EvaluateAt(state, derivative, width, groundInflow);
     }
 
-    /// <param name="trims">False for the lag's own estimate of dv/dt: a trim is a constant current the cells' delayed
-    /// view need not follow (it moves what they see by lag x trim, a fraction of a percent of a device's current), and
-    /// leaving it out keeps d f / d trim the identity the sensitivities take it to be.</param>
+    /// <param name="trims">False for the lag's own estimate of dv/dt: a trim is a small constant current (calibration
+    /// bounds it to 5 % of its node's device currents) whose share of what the cells see, lag x trim, is left out, which
+    /// keeps d f / d trim the identity the sensitivities take it to be.</param>
     private void EvaluateAt(ReadOnlySpan<double> state, Span<double> derivative, int width, Span<double> groundInflow, bool trims = true)
     {
         int len = StateLength(width);
