@@ -269,8 +269,14 @@ internal static class CalibrationBench
                 var clock = Stopwatch.StartNew();
                 var report = new Verifier(trained, options, () => new NgspiceShared(), 2).Run(fresh);
                 var summary = report.Summary;
+                double seconds = clock.Elapsed.TotalSeconds;
+                // issue 15's question of the same circuit: does its macro law (the calibration's student) predict it, sample by sample
+                var macro = ReferenceRun.Solve(Lowering.Lower(built, Fidelity.Macro, cells.Library, ranges).Circuit, fresh, SolverOptions.Dopri5(1e-8), []);
+                var both = report.Cases.Where(c => c.Circuit is not null && macro.Cases[c.Index] is not null).ToList();
+                double macroVsTransistor = both.Count == 0 ? double.NaN : both.Average(c => Metrics.Distance(macro.Cases[c.Index]!.Output, c.Circuit!.Output));
                 Console.WriteLine($"twomoon {what} transistor circuit at 1 pF / {tau:G3} s: {summary.Simulated} of {samples} simulated, mean per-sample error " +
-                    $"{summary.MeanSampleError:G3} = {100 * summary.MeanSampleError / summary.ReferenceStd:G3} % of the spread {summary.ReferenceStd:G3} ({clock.Elapsed.TotalSeconds:F0} s)");
+                    $"{summary.MeanSampleError:G3} = {100 * summary.MeanSampleError / summary.ReferenceStd:G3} % of the spread {summary.ReferenceStd:G3}; " +
+                    $"its macro law {macroVsTransistor:G3} from it ({seconds:F0} s)");
                 return new JsonObject
                 {
                     ["simulated"] = summary.Simulated,
@@ -278,7 +284,9 @@ internal static class CalibrationBench
                     ["reference_std"] = summary.ReferenceStd,
                     ["of_std"] = summary.MeanSampleError / summary.ReferenceStd,
                     ["max_output_error"] = summary.MaxOutputError,
-                    ["wall_s"] = clock.Elapsed.TotalSeconds,
+                    ["macro_vs_transistor_mean_distance"] = macroVsTransistor,
+                    ["macro_vs_transistor_of_std"] = macroVsTransistor / summary.ReferenceStd,
+                    ["wall_s"] = seconds,
                 };
             }
             result[Numbers.Format(tau)] = new JsonObject

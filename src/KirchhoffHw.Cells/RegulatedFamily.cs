@@ -164,8 +164,12 @@ public static class RegulatedFamily
         return lag <= MaxLagShare * shortest
             ? (lag, what + ": every device sees the node voltages that late, to first order")
             : (0, what + $", over {MaxLagShare:P0} of the shortest layer ({shortest:G3}), beyond the first-order lag model: the law is solved as settling at once, " +
-                "and does not predict the transistor deck at this time unit");
+                $"and does not predict the transistor deck at this time unit (it carries the lag from {FastestLaggedTimeUnit(design):G3} s per time unit on)");
     }
+
+    /// <summary>The fastest time unit (s) at which the macro law carries the cells' settling for <paramref name="design"/>'s layers.</summary>
+    public static double FastestLaggedTimeUnit(Design design) =>
+        design.Layers.Count == 0 ? 0 : Characterized.SettlingLag / (MaxLagShare * design.Layers.Min(l => l.Duration));
 
     /// <summary>What the deck's unit was measured to do (<see cref="Characterized"/>), the figures issue-style: per cell, with its bench.</summary>
     public static IReadOnlyList<CellFigure> Figures()

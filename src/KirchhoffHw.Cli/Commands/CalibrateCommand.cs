@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using KirchhoffHw.Calibration;
+using KirchhoffHw.Cells;
 using KirchhoffHw.Flow;
 using KirchhoffHw.Generate.Formatting;
 using KirchhoffHw.Import;
@@ -76,6 +77,8 @@ internal static class CalibrateCommand
             w.WriteLine($"teacher     {teacher.Name} ({teacher.Task.ToString().ToLowerInvariant()}) from {modelPath}");
             w.WriteLine($"student     {outcome.StudentKind} of {note.Technology} ({note.Corner}), C = {F(note.Units.Capacitance)} F, time unit = {F(note.Units.TimeUnit)} s, " +
                 $"voltage scale = {F(note.Units.VoltageScale)} V{(outcome.VoltageScale is { } v ? $" (auto: largest |state| {F(v.PeakModelVoltage)} units, {F(v.Margin * 100)} % margin)" : "")}");
+            // whether the student carried the cells' settling decides whether the transistor circuit can follow it
+            if (RegulatedNetlist.Builds(outcome.Design)) w.WriteLine($"cells       {RegulatedFamily.LagIn(outcome.Design).Note}");
             foreach (var line in outcome.Clamped) w.WriteLine($"clamped     {line}");
             w.WriteLine($"inputs      {origin}: {train.Length} training, {held.Length} held out");
             w.WriteLine($"free        {rec.FreeParameters} parameters ({rec.ParametersAtBounds} ending on a bound), {rec.Trims} node trims ({rec.TrimsAtBounds} on a bound)");
