@@ -79,7 +79,7 @@ public sealed record ToleranceResult(string Design, TaskKind Task, string Inputs
             result["cells"] = new JsonObject
             {
                 ["technology"] = c.Technology,
-                ["model"] = "pin-level macro: every device as its characterized cell, each pin at its own voltage",
+                ["model"] = c.Model,
                 ["voltage_scale"] = c.VoltageScale,
                 ["holds"] = c.Holds,
                 ["argmax_agreement"] = c.ArgmaxAgreement,
@@ -98,6 +98,10 @@ public sealed record ToleranceResult(string Design, TaskKind Task, string Inputs
                     ["max_from_conductance_per_volt"] = f.MaxFromConductance,
                     ["swing_volts"] = f.SwingVolts,
                 }).ToArray()),
+                ["unit_figures"] = new JsonArray(c.UnitFigures.Select(f => (JsonNode)new JsonObject
+                {
+                    ["cell"] = f.Cell, ["figure"] = f.Figure, ["value"] = f.Value, ["unit"] = f.Unit, ["source"] = f.Source,
+                }).ToArray()),
             };
         return result;
     }
@@ -107,8 +111,11 @@ public sealed record ToleranceResult(string Design, TaskKind Task, string Inputs
 }
 
 /// <summary>The design solved on its pin-level cells (<see cref="Lowering.PinMacro"/>) at its units, judged as the imperfections are.</summary>
+/// <param name="Model">What the cells' law is, as the JSON and the console state it.</param>
+/// <param name="Figures">The per-device cells' output figures (designs the v2 deck does not build; empty otherwise).</param>
+/// <param name="UnitFigures">The v2 unit's measured figures (designs the v2 deck builds; empty otherwise).</param>
 public sealed record CellsPoint(string Technology, double VoltageScale, bool Holds, double? ArgmaxAgreement, double MaxOutputError,
-    double? MeanSampleError, double? ReferenceStd, double Seconds, IReadOnlyList<OutputFigures> Figures);
+    double? MeanSampleError, double? ReferenceStd, double Seconds, string Model, IReadOnlyList<OutputFigures> Figures, IReadOnlyList<CellFigure> UnitFigures);
 
 public static class ToleranceAnalysis
 {
@@ -148,8 +155,12 @@ public static class ToleranceAnalysis
         {
             // the cells as characterized, sized over the same ranges: where they stand against what the network tolerates
             var cmp = SoftwareComparison.Against(reference, Lowering.PinMacro(design, cells, ranges), "macro", solvers, cancel);
+            bool v2 = RegulatedNetlist.Builds(design);
+            string model = v2 ? $"v2 cells' pin law (the transistor deck's cells, drivers' curve included); {RegulatedFamily.LagIn(design).Note}"
+                : "pin-level macro: every device as its characterized cell, each pin at its own voltage";
             measured = new CellsPoint(cells.Tech.Name, design.Units.VoltageScale, TaskRule.Holds(cmp, RegressionTolerance, GenerationRelativeError),
-                cmp.ArgmaxAgreement, cmp.MaxOutputError, cmp.MeanSampleError, cmp.ReferenceStd, cmp.CircuitSeconds, cells.Figures.Values.ToList());
+                cmp.ArgmaxAgreement, cmp.MaxOutputError, cmp.MeanSampleError, cmp.ReferenceStd, cmp.CircuitSeconds, model,
+                v2 ? [] : cells.Figures.Values.ToList(), v2 ? RegulatedFamily.Figures() : []);
         }
         return new ToleranceResult(design.Name, design.Task, origin, inputs.Count, seed, Criterion(design.Task), solverText, reference.Elapsed.TotalSeconds, points)
         {

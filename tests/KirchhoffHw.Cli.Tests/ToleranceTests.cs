@@ -62,6 +62,25 @@ public class ToleranceTests
     }
 
     [Test]
+    public void When_CellsAskedAtAnAutomaticVoltageScale_Expect_TheV2LawAtTheChosenScaleWithItsFigures()
+    {
+        // the voltage scale decides what the cells see: auto is chosen from the reference as verify chooses it, not left at 1 V
+        var json = Path.Combine(_dir, "cells.json");
+        var (code, output, err) = CliRun.Run("tolerance", Twomoon, "--random", "8", "--seed", "1", "--imperfections", "lag", "--strengths", "1e-3",
+            "--capacitance", "1p", "--time-unit", "1u", "--voltage-scale", "auto", "--tech", Path.Combine(RepoPaths.Designs, "tech", "ptm45hp.yaml"), "-o", json);
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(output, Does.Contain("chosen automatically"));
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var cells = doc.RootElement.GetProperty("cells");
+        Assert.That(cells.GetProperty("voltage_scale").GetDouble(), Is.InRange(0.005, 0.05), "twomoon's ~21-unit states inside +-0.5 V rails");
+        Assert.That(cells.GetProperty("model").GetString(), Does.StartWith("v2 cells").And.Contain("that late"), "the law the deck's cells follow, settling included");
+        Assert.That(cells.GetProperty("figures").GetArrayLength(), Is.Zero, "the per-device cells are not what the v2 deck builds");
+        Assert.That(cells.GetProperty("unit_figures").EnumerateArray().Select(f => f.GetProperty("figure").GetString()), Does.Contain("to/from mismatch at balance"));
+        // the lagged v2 law at 1 us is within a few tens of percent of the spread, where the same law at 1 V per unit is far off
+        Assert.That(cells.GetProperty("mean_sample_error").GetDouble() / cells.GetProperty("reference_std").GetDouble(), Is.LessThan(0.5));
+    }
+
+    [Test]
     public void When_ImperfectionOrStrengthBad_Expect_OneErrorLineExit2NothingWritten()
     {
         var json = Path.Combine(_dir, "tol.json");

@@ -46,7 +46,15 @@ internal static class ToleranceCommand
             var imported = io.Load(r);
             var design = units.Apply(r, imported.Design);
             var (inputs, origin) = io.Read(r, design);
-            var library = r.GetValue(tech) is { } techPath ? new CellStage(techPath).Library : null;
+            var stage = r.GetValue(tech) is { } techPath ? new CellStage(techPath) : null;
+            var library = stage?.Library;
+            // the imperfections are in model units; the voltage scale matters to the cells, so auto is chosen as verify chooses it
+            if (units.AutoMargin(r) is { } margin && inputs.Length > 0)
+            {
+                var run = ReferenceRun.Solve(design, inputs, SolverOptions.Dopri5(r.GetValue(rtol)), VoltageScaleStage.Times(design), cancel: cancel);
+                (design, _, var choice) = VoltageScaleStage.Apply(run, (stage ?? new CellStage(null)).Technology, margin);
+                console.Out.WriteLine("units       " + choice.Describe());
+            }
             var which = r.GetValue(kinds) is { } k ? k.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Tolerances.Parse).ToList() : Tolerances.All.ToList();
             var levels = ParseStrengths(r.GetValue(strengths));
             double tol = r.GetValue(rtol);
@@ -79,8 +87,11 @@ internal static class ToleranceCommand
             if (result.Cells is { } c)
             {
                 console.Err.WriteLine($"cells ({c.Technology}, {c.VoltageScale:G3} V per unit, pin-level): {(c.Holds ? "holds" : "fails")}, {Figure(new TolerancePoint(Imperfection.Gain, 0, c.Holds, c.ArgmaxAgreement, c.MaxOutputError, c.MeanSampleError, c.ReferenceStd, c.Seconds))}");
+                console.Err.WriteLine($"  law: {c.Model}");
                 foreach (var f in c.Figures)
                     console.Err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {f.Cell}: to/from mismatch {f.MismatchAtBalancePercent:G3} % of bias at balance (max {f.MaxMismatchPercent:G3} %), output conductance {f.MaxToConductance:G3} / {f.MaxFromConductance:G3} of bias per V (to / from, max over the input)"));
+                foreach (var f in c.UnitFigures)
+                    console.Err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {f.Cell}: {f.Figure} {f.Value:G3} {f.Unit} ({f.Source})"));
             }
             if (r.GetValue(output) is { } path)
             {
