@@ -113,7 +113,7 @@ public sealed class PinCellStudentBuilder : IStudentBuilder
             return new Layer(layer.TStart, layer.TEnd, model, layer.Edges, theta);
         }).ToList();
         // the kind names the settling the v2 law carries, so the design's calibration record says what it was fitted to
-        double lag = v2 ? layers.Max(l => l.Model.InputLag) : 0;
+        double lag = v2 ? RegulatedFamily.LagIn(teacher).Lag : 0;
         string kind = !v2 ? "pin-level cells" : lag > 0 ? $"v2 pin-level cells, settling lag {Numbers.Format(lag * teacher.Units.TimeUnit)} s" : "v2 pin-level cells";
         return FittedCellStudentBuilder.InIdealParameters(kind, teacher, layers, Width, TrimBounds.FromDeviceCurrents(teacher, TrimFraction, TrimCost));
     }

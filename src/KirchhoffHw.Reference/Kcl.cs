@@ -159,12 +159,17 @@ public sealed partial class Kcl
         if (_lag > 0)
         {
             var seen = Scratch(ref t_lagged, len).AsSpan(0, len);
-            EvaluateAt(state, seen, width, default, trims: false);
-            // the ground row of f is 0, so ground stays at 0 V in what the devices see
-            TensorPrimitives.MultiplyAdd(seen, -_lag, state[..len], seen);
+            Seen(state, seen, width);
             EvaluateAt(seen, derivative, width, groundInflow);
         }
         else EvaluateAt(state, derivative, width, groundInflow);
+    }
+
+    /// <summary>What the lagging devices see: v - lag f(v), f the devices alone (the ground row of f is 0, so ground stays at 0 V).</summary>
+    private void Seen(ReadOnlySpan<double> state, Span<double> seen, int width)
+    {
+        EvaluateAt(state, seen, width, default, trims: false);
+        TensorPrimitives.MultiplyAdd(seen, -_lag, state[..StateLength(width)], seen);
     }
 
     /// <param name="trims">False for the lag's own estimate of dv/dt: a trim is a small constant current (calibration

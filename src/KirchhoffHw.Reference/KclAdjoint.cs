@@ -84,8 +84,7 @@ public sealed partial class Kcl
         int len = StateLength(width);
         var buffer = Scratch(ref t_lagAdjoint, 2 * len);
         Span<double> seen = buffer.AsSpan(0, len), w = buffer.AsSpan(len, len);
-        EvaluateAt(state, seen, width, default, trims: false);
-        TensorPrimitives.MultiplyAdd(seen, -_lag, state[..len], seen);
+        Seen(state, seen, width);
         AdjointAt(seen, adjoint, w, grad, width);
         // seen is free again: it carries -lag w into the second product
         TensorPrimitives.Multiply(w, -_lag, seen);
